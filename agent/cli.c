@@ -1,0 +1,5 @@
+#include "cli.h"
+
+const struct lc_command lc_commands[] = {
+    {NULL, NULL},
+};

@@ -1,0 +1,121 @@
+/* Unit tests of the small core types: error classification, kv lists, capped buffers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "error.h"
+#include "kv.h"
+
+static void aws_error(struct lc_error *e, const char *svc, long status, const char *code,
+                      const char *msg)
+{
+    lc_error_clear(e);
+    e->kind = LC_E_AWS;
+    e->status = status;
+    lc_strlcpy(e->service, svc, sizeof(e->service));
+    lc_strlcpy(e->code, code, sizeof(e->code));
+    lc_strlcpy(e->message, msg, sizeof(e->message));
+    lc_error_classify(e);
+}
+
+static void test_classify(void **state)
+{
+    struct lc_error e;
+    (void)state;
+
+    aws_error(&e, "s3", 503, "SlowDown", "");
+    assert_true(e.retryable);
+    assert_false(e.auth);
+    aws_error(&e, "kms", 400, "ThrottlingException", "Rate exceeded");
+    assert_true(e.retryable);
+    aws_error(&e, "ec2", 503, "RequestLimitExceeded", "");
+    assert_true(e.retryable);
+    aws_error(&e, "s3", 500, "", "");
+    assert_true(e.retryable);
+    aws_error(&e, "s3", 403, "AccessDenied", "Access Denied");
+    assert_false(e.retryable);
+    assert_true(e.auth);
+    assert_false(e.kms);
+    /* Real AWS wording when the key policy does not allow the caller. */
+    aws_error(&e, "s3", 403, "AccessDenied",
+              "User: arn:aws:sts::111111111111:assumed-role/r/s is not authorized to perform: "
+              "kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:111111111111:key/abc");
+    assert_true(e.auth);
+    assert_true(e.kms);
+    /* radosgw's wording for an unknown key id. */
+    aws_error(&e, "s3", 403, "InvalidAccessKeyId",
+              "Failed to retrieve the actual key, kms-keyid: nope");
+    assert_true(e.auth);
+    assert_true(e.kms);
+    aws_error(&e, "s3", 400, "KMS.DisabledException", "");
+    assert_true(e.kms);
+    assert_false(e.retryable);
+    aws_error(&e, "s3", 404, "", "");
+    assert_false(e.retryable);
+    assert_false(e.auth);
+
+    lc_error_clear(&e);
+    lc_error_set(&e, LC_E_NETWORK, "connection refused");
+    assert_true(e.retryable);
+    lc_error_set(&e, LC_E_PARSE, "bad xml");
+    assert_false(e.retryable);
+}
+
+static void test_format(void **state)
+{
+    struct lc_error e;
+    char buf[256];
+    (void)state;
+
+    aws_error(&e, "s3", 403, "AccessDenied", "Access Denied");
+    lc_strlcpy(e.request_id, "REQ1", sizeof(e.request_id));
+    assert_string_equal(lc_error_format(&e, buf, sizeof(buf)),
+                        "s3 403 AccessDenied: Access Denied (request id REQ1)");
+}
+
+static void test_kv(void **state)
+{
+    struct lc_kvlist l = {0};
+    (void)state;
+
+    assert_int_equal(lc_kv_add(&l, "Host", "a"), 0);
+    assert_int_equal(lc_kv_add(&l, "X-Amz-Date", "b"), 0);
+    assert_string_equal(lc_kv_get(&l, "host"), "a");
+    assert_int_equal(lc_kv_set(&l, "HOST", "c"), 0);
+    assert_string_equal(lc_kv_get(&l, "Host"), "c");
+    assert_int_equal(l.n, 2);
+    lc_kv_remove(&l, "host");
+    assert_null(lc_kv_get(&l, "host"));
+    assert_int_equal(l.n, 1);
+    lc_kv_free(&l);
+}
+
+static void test_buf_cap(void **state)
+{
+    struct lc_buf b = {.max = 10};
+    (void)state;
+
+    assert_int_equal(lc_buf_append(&b, "0123456789", 10), 0);
+    assert_int_equal(lc_buf_append(&b, "x", 1), LC_E_TOO_LARGE);
+    assert_int_equal(b.len, 10);
+    assert_string_equal(b.data, "0123456789");
+    lc_buf_reset(&b);
+    assert_int_equal(lc_buf_appendf(&b, "%d-%s", 42, "ab"), 0);
+    assert_string_equal(b.data, "42-ab");
+    lc_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_kv),
+        cmocka_unit_test(test_buf_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
