@@ -1,0 +1,703 @@
+#!/usr/bin/python3
+"""cpfixture: a scenario-driven stand-in for the AWS control plane in logcanary's tests.
+
+    cpfixture.py --scenario FILE [--log FILE] [--port 0]
+
+Binds 127.0.0.1 (port 0 = kernel's choice), prints "LISTENING <port>" as the first stdout line,
+then writes nothing more to stdout (diagnostics go to stderr). Stop it with SIGTERM.
+Needs Debian's /usr/bin/python3 (botocore).
+
+One port serves every service. A request is routed by what it says, like AWS does:
+  * X-Amz-Target: <targetPrefix>.<Operation>  -> JSON 1.1 (kms, config, cloudtrail)
+  * Action=... & Version=2016-11-15 | 2011-06-15 (form body or query) -> EC2 / STS Query
+  * PUT|GET /latest/...                        -> EC2 instance metadata (IMDSv2)
+  * GET <scenario container.path>              -> ECS / EKS container credentials
+The region a request targets is taken from, in order: a Host of the AWS form
+"<service>.<region>.amazonaws.com" (e.g. with CURLOPT_RESOLVE), a first path segment that is a
+region name (endpoint "http://127.0.0.1:<port>/eu-west-1"), the scenario's "region".
+
+Every signed request is verified with botocore's SigV4Auth over exactly the headers it claims to
+sign, with the time frozen to its X-Amz-Date; the credential scope must name the target's region
+and service, the secret and session token must match the scenario, and X-Amz-Date must be within
+15 minutes of now ("check_clock": false turns that off). Failures answer as AWS does:
+JSON services 400 InvalidSignatureException / UnrecognizedClientException / ExpiredTokenException /
+MissingAuthenticationTokenException; STS 403 SignatureDoesNotMatch / InvalidClientTokenId,
+400 ExpiredToken; EC2 403 SignatureDoesNotMatch, 401 AuthFailure, 400 RequestExpired.
+Only sts.AssumeRoleWithWebIdentity / AssumeRoleWithSAML may be unsigned.
+
+Scenario (JSON):
+  {"region": "us-east-1", "account": "111122223333",
+   "credentials": {"AKIDEXAMPLE": {"secret": "...", "token": "...(optional)", "expired": false}},
+   "imds": {"role": "r", "region": "us-east-1", "allow_v1": false,
+            "credentials": {"AccessKeyId": "...", "SecretAccessKey": "...", "Token": "...",
+                            "expires_in": 3600}},
+   "container": {"path": "/v2/credentials/x", "authorization": "tok", "credentials": {...}},
+   "operations": {"<service>.<Operation>": RULE or [RULE, ...]}}
+RULE = {"match": {param: value, ...}, "respond": RESPONSE or [RESPONSE, ...]}; a rule without
+"respond" is itself one RESPONSE. The first rule whose "match" equals the request's parameters
+wins; a list of responses is played in order (per rule), its last one repeating.
+RESPONSE keys: "body" (JSON services: the wire JSON; EC2/STS: the botocore-parsed shape, e.g.
+{"FlowLogs": [{"FlowLogId": ...}]}, rendered to XML with the model's element names; imds and
+container: a JSON object or text), "error" + "message" (+ "type" for a custom __type) rendered in
+the service's error format, "status", "headers", "raw" (verbatim body) + "content_type", "delay"
+(seconds), "reset": true (abort the connection), "times": N (repeat this step N times),
+"default": true (the built-in answer, for imds/container/GetCallerIdentity).
+Credentials found in imds/container and in response bodies ("Credentials": {AccessKeyId,...})
+are accepted for later signed calls; a missing "Expiration" is filled in as now + expires_in.
+Service names: kms, config, cloudtrail, ec2, sts, imds (GetToken, ListRoles, GetRoleCredentials,
+GetRegion, GetIdentityDocument), container (GetCredentials). With no rule, imds/container and
+sts.GetCallerIdentity answer from the scenario; anything else answers 501 NotImplemented.
+
+--log FILE gets one JSON object per request: time (UTC, ms), client, method, path, service,
+operation, params (secrets redacted), region, access_key, token_present, signed_headers, auth ("ok",
+"unsigned", "none", or the failure: missing, malformed, unknown_key, bad_token, expired_token,
+scope, skew, signature), sig_ok (true/false/null), rule (index), attempt (1-based, per rule),
+status (number or "reset"), error (code). A request is logged before its answer is sent.
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import re
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from xml.sax.saxutils import escape
+
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, HTTPHeaders
+from botocore.credentials import Credentials
+
+SERVICES = ("kms", "config", "cloudtrail", "ec2", "sts")
+LOCAL_OPS = {
+    "imds": ("GetToken", "ListRoles", "GetRoleCredentials", "GetRegion", "GetIdentityDocument"),
+    "container": ("GetCredentials",),
+}
+# Response members real AWS sends that Debian's botocore 1.29 models do not know yet.
+NEWER_MEMBERS = {("kms", "GetKeyPolicy"): {"PolicyName"}}
+UNSIGNED_OK = {("sts", "AssumeRoleWithWebIdentity"), ("sts", "AssumeRoleWithSAML")}
+MAX_SKEW = 15 * 60
+REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,"
+                     r"\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$")
+SECRET_PARAMS = re.compile(r"(Token|Secret|Password|SAMLAssertion)$", re.I)
+
+# Authentication failures: kind -> {protocol: (status, code)}, message.
+AUTH_ERRORS = {
+    "missing": ({"json": (400, "MissingAuthenticationTokenException"), "ec2": (401, "AuthFailure"),
+                 "query": (403, "MissingAuthenticationToken")}, "Missing Authentication Token"),
+    "malformed": ({"json": (400, "IncompleteSignatureException"),
+                   "ec2": (400, "IncompleteSignature"), "query": (400, "IncompleteSignature")},
+                  "Authorization header requires Credential, SignedHeaders and Signature."),
+    "unknown_key": ({"json": (400, "UnrecognizedClientException"), "ec2": (401, "AuthFailure"),
+                     "query": (403, "InvalidClientTokenId")},
+                    "The security token included in the request is invalid."),
+    "expired_token": ({"json": (400, "ExpiredTokenException"), "ec2": (400, "RequestExpired"),
+                       "query": (400, "ExpiredToken")},
+                      "The security token included in the request is expired"),
+    "signature": ({"json": (400, "InvalidSignatureException"),
+                   "ec2": (403, "SignatureDoesNotMatch"), "query": (403, "SignatureDoesNotMatch")},
+                  "The request signature we calculated does not match the signature you provided."
+                  " Check your AWS Secret Access Key and signing method."
+                  " Consult the service documentation for details."),
+}
+AUTH_ERRORS["bad_token"] = AUTH_ERRORS["unknown_key"]
+AUTH_ERRORS["scope"] = AUTH_ERRORS["skew"] = AUTH_ERRORS["signature"]
+
+
+def iso8601(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def warn(msg):
+    print(f"cpfixture: {msg}", file=sys.stderr, flush=True)
+
+
+class Service:
+    """What the fixture needs from one botocore model."""
+
+    def __init__(self, session, name):
+        self.name = name
+        self.model = session.get_service_model(name)
+        meta = self.model.metadata
+        self.protocol = meta["protocol"]  # json | ec2 | query
+        self.signing_name = meta.get("signingName", meta["endpointPrefix"])
+        self.target_prefix = meta.get("targetPrefix")
+        self.api_version = meta["apiVersion"]
+        self.namespace = f"http://ec2.amazonaws.com/doc/{self.api_version}/" \
+            if self.protocol == "ec2" else meta.get("xmlNamespace")
+
+    def output_shape(self, op):
+        return self.model.operation_model(op).output_shape
+
+
+class Rule:
+    def __init__(self, spec):
+        if "respond" not in spec:
+            spec = {"respond": spec}
+        self.match = spec.get("match", {})
+        steps = spec["respond"] if isinstance(spec["respond"], list) else [spec["respond"]]
+        self.steps = [s for s in steps for _ in range(int(s.get("times", 1)))]
+        self.count = 0
+
+    def matches(self, params):
+        return all(k in params and (params[k] == v or str(params[k]) == str(v))
+                   for k, v in self.match.items())
+
+    def next(self):
+        """Returns (response, attempt number); the last response repeats."""
+        self.count += 1
+        return self.steps[min(self.count, len(self.steps)) - 1], self.count
+
+
+class Scenario:
+    def __init__(self, path, session):
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        self.region = data.get("region", "us-east-1")
+        self.account = data.get("account", "111122223333")
+        self.check_clock = data.get("check_clock", True)
+        self.creds = {ak: dict(v) for ak, v in data.get("credentials", {}).items()}
+        self.imds = data.get("imds", {})
+        self.container = data.get("container", {})
+        self.services = {name: Service(session, name) for name in SERVICES}
+        self.rules = {}
+        for key, spec in data.get("operations", {}).items():
+            svc, _, op = key.partition(".")
+            self._check_operation(svc, op)
+            self.rules[(svc, op)] = [Rule(s) for s in (spec if isinstance(spec, list) else [spec])]
+            for rule in self.rules[(svc, op)]:
+                for step in rule.steps:
+                    self._check_body(svc, op, step.get("body"))
+                    self._register_credentials(step.get("body"))
+        for section in (self.imds, self.container):
+            self._register_credentials(section.get("credentials"))
+        self.lock = threading.Lock()
+        self.imds_tokens = {}  # token -> expiry (epoch)
+
+    def _check_operation(self, svc, op):
+        if svc in LOCAL_OPS:
+            ok = op in LOCAL_OPS[svc]
+        else:
+            ok = svc in self.services and op in self.services[svc].model.operation_names
+        if not ok:
+            sys.exit(f"cpfixture: scenario names unknown operation '{svc}.{op}'")
+
+    def _check_body(self, svc, op, body):
+        if svc not in self.services or not isinstance(body, dict):
+            return
+        shape = self.services[svc].output_shape(op)
+        unknown = set(body) - set(shape.members if shape else ()) - \
+            NEWER_MEMBERS.get((svc, op), set())
+        if unknown:
+            warn(f"{svc}.{op} body has members not in the model: {sorted(unknown)}")
+
+    def _register_credentials(self, node):
+        """Credentials the fixture hands out are credentials it accepts."""
+        if isinstance(node, list):
+            for item in node:
+                self._register_credentials(item)
+        elif isinstance(node, dict):
+            if "AccessKeyId" in node and "SecretAccessKey" in node:
+                token = node.get("SessionToken", node.get("Token"))
+                self.creds.setdefault(node["AccessKeyId"],
+                                      {"secret": node["SecretAccessKey"], "token": token})
+            for value in node.values():
+                self._register_credentials(value)
+
+    def pick(self, svc, op, params):
+        """Returns (response, rule index, attempt); response None = built-in behaviour."""
+        with self.lock:
+            for i, rule in enumerate(self.rules.get((svc, op), [])):
+                if rule.matches(params):
+                    resp, attempt = rule.next()
+                    return (None if resp.get("default") else resp), i, attempt
+        return None, None, None
+
+
+def with_expiration(creds):
+    """Copy of a credentials dict with Expiration filled in and expires_in dropped."""
+    out = {k: v for k, v in creds.items() if k != "expires_in"}
+    out.setdefault("Expiration", iso8601(time.time() + creds.get("expires_in", 3600)))
+    return out
+
+
+def expand_credentials(node):
+    """Fill in Expiration of every credentials dict inside a response body."""
+    if isinstance(node, list):
+        return [expand_credentials(v) for v in node]
+    if isinstance(node, dict):
+        if "AccessKeyId" in node and "SecretAccessKey" in node:
+            node = with_expiration(node)
+        return {k: expand_credentials(v) for k, v in node.items()}
+    return node
+
+
+# ---- XML rendering of botocore-shaped values, using the model's element names -------------
+
+def xml_members(shape, value):
+    """The child elements of a structure value (shape None: not in the model, use the keys)."""
+    out = []
+    for key, v in value.items():
+        member = shape.members.get(key) if shape is not None else None
+        if member is None:
+            out.append(xml_value(None, v, key))
+        elif member.type_name == "list" and member.serialization.get("flattened"):
+            item_name = member.member.serialization.get("name", key)
+            out.extend(xml_value(member.member, item, item_name) for item in v)
+        else:
+            out.append(xml_value(member, v, member.serialization.get("name", key)))
+    return "".join(out)
+
+
+def xml_value(shape, value, name):
+    kind = shape.type_name if shape is not None else None
+    if kind == "structure" or (kind is None and isinstance(value, dict)):
+        inner = xml_members(shape, value)
+    elif kind == "list":
+        item_name = shape.member.serialization.get("name", "member")
+        inner = "".join(xml_value(shape.member, v, item_name) for v in value)
+    elif kind is None and isinstance(value, list):  # unmodelled list: repeat the element
+        return "".join(xml_value(None, v, name) for v in value)
+    elif kind == "map":
+        inner = "".join(f"<entry><key>{escape(str(k))}</key><value>{xml_scalar(None, v)}"
+                        f"</value></entry>" for k, v in value.items())
+    else:
+        inner = xml_scalar(shape, value)
+    return f"<{name}>{inner}</{name}>"
+
+
+def xml_scalar(shape, value):
+    kind = shape.type_name if shape is not None else None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "timestamp" and isinstance(value, (int, float)):
+        return iso8601(value)
+    if kind == "blob" and isinstance(value, str):
+        return base64.b64encode(value.encode()).decode()
+    return escape(str(value))
+
+
+# ---- SigV4 verification ---------------------------------------------------------------------
+
+class ReceivedSigV4(SigV4Auth):
+    """botocore's SigV4 computed over exactly the headers the client listed as signed."""
+
+    def __init__(self, credentials, service, region, signed):
+        super().__init__(credentials, service, region)
+        self.signed = signed
+
+    def headers_to_sign(self, request):
+        picked = HTTPHeaders()
+        for name in self.signed:
+            for value in request.headers.get_all(name) or []:
+                picked[name] = value
+        return picked
+
+
+def canonical_query(raw_query):
+    """The query as AWS canonicalises it: decode each name and value, encode per RFC 3986."""
+    pairs = [p.partition("=") for p in raw_query.split("&") if p]
+    return "&".join(quote(unquote(k), safe="-_.~") + "=" + quote(unquote(v), safe="-_.~")
+                    for k, _, v in pairs)
+
+
+def verify_sigv4(scn, method, path, headers, body, svc, region, info):
+    """Checks a request's SigV4 signature: returns (auth kind, detail) and puts what the log may
+    show (access_key, token_present, signed_headers) into info."""
+    auth = headers.get("Authorization")
+    token = headers.get("X-Amz-Security-Token")
+    info["token_present"] = token is not None
+    if auth is None:
+        return "missing", "no Authorization header"
+    m = AUTH_RE.match(auth.strip())
+    if not m:
+        return "malformed", "unparsable Authorization header"
+    ak, day, scope_region, scope_service, signed, signature = m.groups()
+    signed = signed.split(";")
+    info.update(access_key=ak, signed_headers=signed)
+    entry = scn.creds.get(ak)
+    amz_date = headers.get("X-Amz-Date", "")
+    if entry is None:
+        return "unknown_key", f"unknown access key {ak}"
+    if entry.get("token") != token:
+        return "bad_token", "session token missing or wrong"
+    if entry.get("expired"):
+        return "expired_token", "credentials marked expired"
+    if scope_service != svc.signing_name:
+        return "scope", f"Credential should be scoped to correct service: '{svc.signing_name}'."
+    if scope_region != region:
+        return "scope", f"Credential should be scoped to a valid region, not '{scope_region}'."
+    if not re.fullmatch(r"\d{8}T\d{6}Z", amz_date) or amz_date[:8] != day:
+        return "signature", "X-Amz-Date missing or not matching the credential scope date"
+    if "host" not in signed:
+        return "signature", "the host header must be signed"
+    sha = headers.get("X-Amz-Content-SHA256")
+    if sha is not None and sha != hashlib.sha256(body).hexdigest():
+        return "signature", "X-Amz-Content-SHA256 does not match the body"
+    if scn.check_clock:
+        sent = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        if abs(time.time() - sent) > MAX_SKEW:
+            return "skew", f"Signature expired: {amz_date} is more than 15 minutes from now."
+    parts = urlsplit(path)
+    request = AWSRequest(method=method, headers=headers, data=body,
+                         url=f"http://fixture{parts.path}?{canonical_query(parts.query)}")
+    request.context["timestamp"] = amz_date
+    signer = ReceivedSigV4(Credentials(ak, entry["secret"], token), scope_service, scope_region,
+                           signed)
+    canonical = signer.canonical_request(request)
+    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    if expected != signature:
+        return "signature", "signature mismatch; canonical request was:\n" + canonical
+    return "ok", ""
+
+
+# ---- HTTP handling --------------------------------------------------------------------------
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "cpfixture"
+
+    def log_message(self, *args):  # the JSON log replaces the access log
+        pass
+
+    def do_GET(self):
+        self.handle_any()
+
+    do_PUT = do_POST = do_DELETE = do_HEAD = do_GET
+
+    # -- dispatch
+
+    def handle_any(self):
+        scn = self.server.scenario
+        length = int(self.headers.get("Content-Length") or 0)
+        self.body = self.rfile.read(length) if length else b""
+        self.svc = self.op = None
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+        self.record = {"time": now.replace("+00:00", "Z"), "client": self.client_address[0],
+                       "method": self.command, "path": urlsplit(self.path).path,
+                       "service": None, "operation": None, "params": {}, "region": None,
+                       "access_key": None, "token_present": None, "signed_headers": None,
+                       "auth": "none",
+                       "sig_ok": None, "rule": None, "attempt": None, "status": None,
+                       "error": None}
+        self.logged = False
+        try:
+            path = urlsplit(self.path).path
+            if path.startswith("/latest/"):
+                self.handle_imds(scn, path)
+            elif scn.container.get("path") and path == scn.container["path"]:
+                self.handle_container(scn)
+            else:
+                self.handle_api(scn)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (e.g. its read timeout)
+        except Exception as exc:  # a fixture bug: say so loudly, answer 500
+            traceback.print_exc()
+            self.record["error"] = f"cpfixture internal error: {exc!r}"
+            if self.record["status"] is None:
+                self.svc = None
+                self.send_plain(500, f"cpfixture internal error: {exc!r}")
+        finally:
+            self.write_record()
+
+    def write_record(self):
+        """Log the request once, before the client can see the answer."""
+        if not self.logged:
+            self.logged = True
+            self.server.write_log(self.record)
+
+    def handle_api(self, scn):
+        target = self.headers.get("X-Amz-Target")
+        parts = urlsplit(self.path)
+        if target:
+            prefix, _, op = target.rpartition(".")
+            svc = next((s for s in scn.services.values() if s.target_prefix == prefix), None)
+            try:
+                params = json.loads(self.body or b"{}")
+            except ValueError:
+                params = {}
+        else:
+            form = self.body.decode("utf-8", "replace") \
+                if "x-www-form-urlencoded" in self.headers.get("Content-Type", "") else ""
+            params = dict(parse_qsl(parts.query, keep_blank_values=True))
+            params.update(parse_qsl(form, keep_blank_values=True))
+            op = params.get("Action", "")
+            svc = next((s for s in scn.services.values()
+                        if s.protocol != "json" and s.api_version == params.get("Version")), None)
+        if svc is None:
+            self.record["error"] = "UnknownService"
+            return self.send_plain(400, f"cpfixture: cannot tell the service of {target or parts}")
+        self.svc, self.op = svc, op
+        self.record.update(service=svc.name, operation=op, params=redact(params))
+        if op not in svc.model.operation_names:
+            code = "UnknownOperationException" if svc.protocol == "json" else "InvalidAction"
+            return self.send_error_response({"error": code, "message": f"unknown operation {op}"})
+
+        region = self.target_region(scn, svc, parts.path)
+        kind, detail = verify_sigv4(scn, self.command, self.path, self.headers, self.body, svc,
+                                    region, self.record)
+        if kind == "missing" and (svc.name, op) in UNSIGNED_OK:
+            kind = "unsigned"
+        self.record.update(region=region, auth=kind,
+                           sig_ok=None if kind in ("missing", "unsigned") else kind == "ok")
+        if kind not in ("ok", "unsigned"):
+            warn(f"{svc.name}.{op}: authentication failed ({kind}): {detail}")
+            codes, message = AUTH_ERRORS[kind]
+            status, code = codes[svc.protocol]
+            if kind in ("scope", "skew"):
+                message = detail
+            return self.send_error_response({"error": code, "message": message,
+                                             "status": status})
+
+        resp, self.record["rule"], self.record["attempt"] = scn.pick(svc.name, op, params)
+        if resp is None:
+            if (svc.name, op) == ("sts", "GetCallerIdentity"):
+                ak = self.record["access_key"]
+                entry = scn.creds.get(ak, {})
+                resp = {"body": {"UserId": entry.get("user_id", ak), "Account": scn.account,
+                                 "Arn": entry.get("arn", f"arn:aws:iam::{scn.account}:user/{ak}")}}
+            else:
+                warn(f"no response for {svc.name}.{op} {json.dumps(redact(params))}")
+                resp = {"error": "NotImplemented", "status": 501,
+                        "message": f"cpfixture: no response for {svc.name}.{op} in the scenario"}
+        self.respond(resp)
+
+    def target_region(self, scn, svc, path):
+        host = (self.headers.get("Host") or "").split(":")[0]
+        m = re.fullmatch(r"([a-z0-9-]+)\.([a-z0-9-]+)\.amazonaws\.com", host)
+        if m and REGION_RE.fullmatch(m.group(2)):
+            return m.group(2)
+        if host == f"{svc.name}.amazonaws.com":  # global endpoint, e.g. sts.amazonaws.com
+            return "us-east-1"
+        first = path.strip("/").split("/")[0]
+        if REGION_RE.fullmatch(first):
+            return first
+        return scn.region
+
+    def handle_imds(self, scn, path):
+        imds = scn.imds
+        role = imds.get("role", "logcanary-role")
+        creds_prefix = "/latest/meta-data/iam/security-credentials/"
+        if self.command == "PUT" and path == "/latest/api/token":
+            op = "GetToken"
+        elif self.command != "GET":
+            op = None
+        elif path in (creds_prefix, creds_prefix.rstrip("/")):
+            op = "ListRoles"
+        elif path.startswith(creds_prefix):
+            op = "GetRoleCredentials"
+        elif path == "/latest/meta-data/placement/region":
+            op = "GetRegion"
+        elif path == "/latest/dynamic/instance-identity/document":
+            op = "GetIdentityDocument"
+        else:
+            op = None
+        self.record.update(service="imds", operation=op)
+        if op is None:
+            return self.send_plain(404 if self.command == "GET" else 405, "Not Found")
+        token = self.headers.get("X-aws-ec2-metadata-token")
+        self.record["token_present"] = token is not None
+        now = time.time()
+        if op == "GetToken":
+            ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
+            if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+                return self.send_plain(400, "Bad Request")
+        else:
+            with scn.lock:
+                valid = scn.imds_tokens.get(token, 0) > now
+            self.record["auth"] = "ok" if valid else "unsigned" if token is None else "bad_token"
+            if not valid and (token is not None or not imds.get("allow_v1", False)):
+                return self.send_plain(401, "Unauthorized")
+        resp, self.record["rule"], self.record["attempt"] = scn.pick("imds", op, {"path": path})
+        if resp is None:
+            if op == "GetToken":
+                new = base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode().rstrip("=")
+                with scn.lock:
+                    scn.imds_tokens[new] = now + int(ttl)
+                resp = {"raw": new, "headers": {"X-aws-ec2-metadata-token-ttl-seconds": ttl}}
+            elif op == "ListRoles":
+                resp = {"raw": role}
+            elif op == "GetRoleCredentials" and path[len(creds_prefix):] == role:
+                body = {"Code": "Success", "LastUpdated": iso8601(now), "Type": "AWS-HMAC"}
+                body.update(with_expiration(imds.get("credentials", {})))
+                resp = {"body": body}
+            elif op == "GetRegion":
+                resp = {"raw": imds.get("region", scn.region)}
+            elif op == "GetIdentityDocument":
+                resp = {"body": {"accountId": scn.account, "region": imds.get("region", scn.region),
+                                 "instanceId": "i-0123456789abcdef0", "architecture": "x86_64"}}
+            else:
+                resp = {"status": 404, "raw": "Not Found"}
+        elif op == "GetToken" and "raw" in resp:
+            with scn.lock:  # a scripted token is a valid token
+                scn.imds_tokens[resp["raw"]] = now + int(ttl)
+        self.respond(resp)
+
+    def handle_container(self, scn):
+        self.record.update(service="container", operation="GetCredentials")
+        want = scn.container.get("authorization")
+        got = self.headers.get("Authorization")
+        self.record["token_present"] = got is not None
+        if self.command != "GET":
+            return self.send_plain(405, "Method Not Allowed")
+        if want is not None and got != want:
+            self.record["auth"] = "bad_token"
+            return self.send_plain(401, json.dumps({"code": "AccessDeniedException",
+                                                    "message": "Unauthorized"}))
+        self.record["auth"] = "ok" if want is not None else "unsigned"
+        resp, self.record["rule"], self.record["attempt"] = scn.pick("container", "GetCredentials",
+                                                                     {})
+        if resp is None:
+            resp = {"body": with_expiration(scn.container.get("credentials", {}))}
+        self.respond(resp)
+
+    # -- responses
+
+    def respond(self, resp):
+        if resp.get("delay"):
+            time.sleep(float(resp["delay"]))
+        if resp.get("reset"):
+            self.record["status"] = "reset"
+            self.write_record()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return None
+        if "error" in resp:
+            return self.send_error_response(resp)
+        status = resp.get("status", 200)
+        headers = dict(resp.get("headers", {}))
+        svc = self.svc
+        if "raw" in resp:
+            body = resp["raw"].encode() if isinstance(resp["raw"], str) else bytes(resp["raw"])
+            ctype = resp.get("content_type", self.content_type())
+        elif svc is None:  # imds / container
+            data = resp.get("body", "")
+            body = (data if isinstance(data, str) else json.dumps(data, indent=2)).encode()
+            ctype = resp.get("content_type", "text/plain" if isinstance(data, str)
+                             else "application/json")
+        elif svc.protocol == "json":
+            body = json.dumps(expand_credentials(resp.get("body", {}))).encode()
+            ctype = self.content_type()
+        else:
+            body = self.render_query(expand_credentials(resp.get("body", {}))).encode()
+            ctype = self.content_type()
+        return self.send(status, ctype, body, headers)
+
+    def render_query(self, data):
+        svc, op, rid = self.svc, self.op, str(uuid.uuid4())
+        shape = svc.output_shape(op)
+        root = f"{op}Response"
+        if svc.protocol == "ec2":
+            inner = f"<requestId>{rid}</requestId>" + xml_members(shape, data)
+        else:
+            wrapper = shape.serialization.get("resultWrapper", f"{op}Result") \
+                if shape else f"{op}Result"
+            inner = (xml_value(shape, data, wrapper) if shape else f"<{wrapper}/>") + \
+                f"<ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata>"
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{svc.namespace}">' \
+            f"{inner}</{root}>"
+
+    def send_error_response(self, resp):
+        svc, rid = self.svc, str(uuid.uuid4())
+        code, message = resp["error"], resp.get("message", "")
+        status = resp.get("status", 400)
+        self.record["error"] = code
+        headers = dict(resp.get("headers", {}))
+        if "raw" in resp:
+            body = resp["raw"]
+        elif svc is None:
+            body = message or code
+        elif svc.protocol == "json":
+            body = json.dumps({"__type": resp.get("type", code), "message": message})
+        elif svc.protocol == "ec2":
+            body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>' \
+                f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>" \
+                f"</Errors><RequestID>{rid}</RequestID></Response>"
+        else:
+            kind = "Receiver" if status >= 500 else "Sender"
+            body = f'<ErrorResponse xmlns="{svc.namespace}"><Error><Type>{kind}</Type>' \
+                f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>" \
+                f"<RequestId>{rid}</RequestId></ErrorResponse>"
+        headers.setdefault("x-amzn-RequestId", rid)
+        return self.send(status, resp.get("content_type", self.content_type()), body.encode(),
+                         headers)
+
+    def content_type(self):
+        if self.svc is None:
+            return "text/plain"
+        return "application/x-amz-json-1.1" if self.svc.protocol == "json" else "text/xml"
+
+    def send_plain(self, status, text):
+        return self.send(status, "text/plain", text.encode(), {})
+
+    def send(self, status, ctype, body, headers):
+        self.record["status"] = status
+        self.write_record()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if self.svc is not None and "x-amzn-RequestId" not in headers:
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for name, value in headers.items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def redact(params):
+    """Request parameters for the log, without secrets (pagination tokens are kept)."""
+    return {k: "<redacted>" if SECRET_PARAMS.search(k) and k.lower() != "nexttoken" else v
+            for k, v in params.items()}
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port, scenario, log_path):
+        super().__init__(("127.0.0.1", port), Handler)
+        self.scenario = scenario
+        self.log_lock = threading.Lock()
+        self.log = open(log_path, "a", encoding="utf-8") if log_path else None
+
+    def write_log(self, record):
+        if self.log is None:
+            return
+        with self.log_lock:
+            self.log.write(json.dumps(record, sort_keys=True) + "\n")
+            self.log.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--log")
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args()
+    scenario = Scenario(args.scenario, botocore.session.get_session())
+    server = Server(args.port, scenario, args.log)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"LISTENING {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
