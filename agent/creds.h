@@ -49,8 +49,13 @@ struct lc_credprov *lc_credprov_static(struct lc_aws *aws, const struct lc_creds
 int lc_credprov_get(struct lc_credprov *p, lc_creds_cb cb, void *ud, struct lc_error *err);
 /* Where the current credentials came from ("environment", "profile default", "imds", ...). */
 const char *lc_credprov_source(const struct lc_credprov *p);
+/* Forget pending gets made with this cb and ud: their callback will not run. For a waiter that
+ * goes away first (an AWS call freed while it waited for credentials). */
+void lc_credprov_cancel(struct lc_credprov *p, lc_creds_cb cb, void *ud);
 /* Drops cached credentials (e.g. after ExpiredToken) so the next get refreshes. */
 void lc_credprov_invalidate(struct lc_credprov *p);
+/* Gets still pending hear LC_E_CANCELLED (from here). Safe inside a callback of the provider.
+ * Free providers before the AWS client; a source after the roles assumed on top of it. */
 void lc_credprov_free(struct lc_credprov *p);
 
 /* The region from AWS_REGION, AWS_DEFAULT_REGION, or the profile's `region` (profile NULL =

@@ -41,12 +41,25 @@ static bool has_prefix(const char *s, const char *p)
 static bool code_is_retryable(const char *c)
 {
     static const char *const exact[] = {
-        "SlowDown", "RequestTimeout", "RequestLimitExceeded", "ServiceUnavailable",
-        "InternalError", "InternalFailure", "KMSInternalException", "DependencyTimeoutException",
-        "PriorRequestNotComplete", "TooManyRequestsException", "ProvisionedThroughputExceededException",
-        "EC2ThrottledException", "TransactionInProgressException", "IDPCommunicationError",
-        "RequestThrottled", "BandwidthLimitExceeded", "LimitExceededException",
-        "RequestThrottledException", "ThrottledException",
+        "SlowDown",
+        "RequestTimeout",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+        "InternalError",
+        "InternalFailure",
+        "KMSInternalException",
+        "DependencyTimeoutException",
+        "PriorRequestNotComplete",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "EC2ThrottledException",
+        "TransactionInProgressException",
+        "IDPCommunicationError",
+        "RequestThrottled",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottledException",
+        "ThrottledException",
     };
     for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
         if (strcmp(c, exact[i]) == 0)
@@ -57,12 +70,32 @@ static bool code_is_retryable(const char *c)
 static bool code_is_auth(const char *c)
 {
     static const char *const exact[] = {
-        "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
-        "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidClientTokenId", "ExpiredToken",
-        "ExpiredTokenException", "InvalidToken", "AuthFailure", "MissingAuthenticationToken",
-        "IncompleteSignature", "UnrecognizedClientException", "AllAccessDisabled",
-        "InvalidSecurity", "AccountProblem", "RequestTimeTooSkewed", "AuthorizationHeaderMalformed",
-        "KMS.AccessDeniedException", "NotAuthorized", "Forbidden",
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidToken",
+        "AuthFailure",
+        "MissingAuthenticationToken",
+        "IncompleteSignature",
+        "UnrecognizedClientException",
+        "AllAccessDisabled",
+        "InvalidSecurity",
+        "AccountProblem",
+        "RequestTimeTooSkewed",
+        "AuthorizationHeaderMalformed",
+        "KMS.AccessDeniedException",
+        "NotAuthorized",
+        "Forbidden",
+        "InvalidSignatureException",
+        "IncompleteSignatureException",
+        "MissingAuthenticationTokenException",
+        "RequestExpired",
     };
     for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
         if (strcmp(c, exact[i]) == 0)
@@ -77,8 +110,7 @@ static bool is_kms(const struct lc_error *e)
 {
     if (strcmp(e->service, "kms") == 0)
         return true;
-    if (has_prefix(e->code, "KMS.") || has_prefix(e->code, "KMS") ||
-        strstr(e->code, "Kms") != NULL)
+    if (has_prefix(e->code, "KMS.") || has_prefix(e->code, "KMS") || strstr(e->code, "Kms") != NULL)
         return true;
     if (strstr(e->message, "kms:") || strstr(e->message, "kms-keyid") ||
         strstr(e->message, "arn:aws:kms:") || strstr(e->message, "arn:aws-cn:kms:") ||
@@ -117,7 +149,8 @@ void lc_error_classify(struct lc_error *e)
         e->retryable = true;
     /* KMS unavailability errors are transient; disabled/invalid state is not. */
     if (strcmp(e->code, "KMS.KMSInvalidStateException") == 0 ||
-        strcmp(e->code, "KMS.DisabledException") == 0 || strcmp(e->code, "KMS.NotFoundException") == 0)
+        strcmp(e->code, "KMS.DisabledException") == 0 ||
+        strcmp(e->code, "KMS.NotFoundException") == 0)
         e->retryable = false;
 }
 
