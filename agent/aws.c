@@ -360,14 +360,17 @@ static int maybe_retry(struct call *c, struct lc_error *err, const struct lc_kvl
 
     if (c->cancelled)
         return 0;
-    /* A wrong-region bucket: follow once to the region S3 names. */
+    /* A wrong-region bucket: follow once to the region S3 names. A 400 counts when it is
+     * AuthorizationHeaderMalformed, or a HEAD (no body, so no code) naming a region. */
     if (!c->redirected && strcmp(c->service, "s3") == 0 &&
         (err->status == 301 || err->status == 307 || err->status == 400)) {
         const char *r = headers ? lc_kv_get(headers, "x-amz-bucket-region") : NULL;
+        bool head = strcmp(c->method, "HEAD") == 0;
         if ((!r || !*r) && err_region && *err_region)
             r = err_region;
         if (r && *r && strcmp(r, c->region) != 0 &&
-            (err->status != 400 || strcmp(err->code, "AuthorizationHeaderMalformed") == 0)) {
+            (err->status != 400 || head ||
+             strcmp(err->code, "AuthorizationHeaderMalformed") == 0)) {
             LC_INFO("aws", "bucket %s is in %s, not %s: following once", c->bucket ? c->bucket : "",
                     r, c->region);
             char *nr = strdup(r);

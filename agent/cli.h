@@ -20,4 +20,7 @@ struct lc_command {
 extern const struct lc_command lc_commands[];
 int lc_usage(FILE *out);
 
+/* The commands (cmd_<name>.c). */
+int lc_cmd_check(int argc, char **argv);
+
 #endif

@@ -31,7 +31,9 @@
  * LC_E_TOO_LARGE (a Content-Length over the cap aborts before the body is read).
  *
  * TLS is always verified. Proxies come from the environment (http_proxy, https_proxy, no_proxy:
- * curl's default, which nothing here overrides). Requests use HTTP/1.1. */
+ * curl's default, which nothing here overrides). Requests use HTTP/1.1. opts->resolve pins host
+ * names to addresses (CURLOPT_RESOLVE on every easy handle; the list lives as long as the engine,
+ * as curl requires). */
 #include "http.h"
 
 #include <ctype.h>
@@ -107,6 +109,7 @@ struct lc_http {
     size_t max_body;
     char *ca_bundle;
     char *user_agent;
+    struct curl_slist *resolve; /* CURLOPT_RESOLVE entries (opts->resolve), or NULL */
     struct xlist queue, running, done;
     int nrunning;
     size_t npending; /* sent but not yet delivered */
@@ -691,6 +694,12 @@ struct lc_http *lc_http_new(struct event_base *base, const struct lc_http_opts *
     h->user_agent = strdup(opts->user_agent ? opts->user_agent : ua);
     if (!h->user_agent)
         goto nomem;
+    for (const char *const *r = opts->resolve; r && *r; r++) {
+        struct curl_slist *l = curl_slist_append(h->resolve, *r);
+        if (!l)
+            goto nomem;
+        h->resolve = l;
+    }
     h->timer_ev = evtimer_new(base, timer_event_cb, h);
     h->kick_ev = event_new(base, -1, 0, kick_event_cb, h);
     h->multi = curl_multi_init();
@@ -715,6 +724,7 @@ nomem:
             event_free(h->kick_ev);
         free(h->ca_bundle);
         free(h->user_agent);
+        curl_slist_free_all(h->resolve);
         free(h);
     }
     curl_global_cleanup();
@@ -740,6 +750,7 @@ static void destroy(struct lc_http *h)
     event_free(h->kick_ev);
     free(h->ca_bundle);
     free(h->user_agent);
+    curl_slist_free_all(h->resolve);
     free(h);
     curl_global_cleanup();
 }
@@ -869,6 +880,8 @@ static int setup_easy(struct lc_http *h, struct xfer *x, const struct lc_http_re
     c |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_bundle)
         c |= curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_bundle);
+    if (h->resolve)
+        c |= curl_easy_setopt(e, CURLOPT_RESOLVE, h->resolve);
     c |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cto);
     c |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, to);
     c |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -23,6 +23,9 @@ struct lc_http_opts {
     size_t max_body;          /* default cap on a buffered response body (0 = 8 MiB) */
     const char *ca_bundle;    /* custom CA file (NULL = system store); TLS is always verified */
     const char *user_agent;   /* NULL = "logcanary/<version>" */
+    /* Fixed name resolution for every transfer: NULL-terminated curl CURLOPT_RESOLVE entries
+     * "host:port:address[,address...]" (tests, split-horizon DNS); copied. NULL = plain DNS. */
+    const char *const *resolve;
 };
 
 struct lc_http_resp {

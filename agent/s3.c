@@ -101,6 +101,14 @@ static void list_page_done(void *ud, const struct lc_aws_resp *resp)
         list_finish(ls);
         return;
     }
+    /* A redirect found the bucket's region: ask there directly for the next pages. */
+    if (resp->region && (!ls->region || strcmp(resp->region, ls->region) != 0)) {
+        char *r = strdup(resp->region);
+        if (r) {
+            free(ls->region);
+            ls->region = r;
+        }
+    }
     const struct lc_s3_list_page *pg = lc_s3_list_parser_page(ls->parser);
     if (!pg->is_truncated) {
         list_finish(ls);

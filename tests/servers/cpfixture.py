@@ -12,6 +12,7 @@ One port serves every service. A request is routed by what it says, like AWS doe
   * Action=... & Version=2016-11-15 | 2011-06-15 (form body or query) -> EC2 / STS Query
   * PUT|GET /latest/...                        -> EC2 instance metadata (IMDSv2)
   * GET <scenario container.path>              -> ECS / EKS container credentials
+  * anything else: path-style S3, /<bucket>[/<key>] (see "s3" below)
 The region a request targets is taken from, in order: a Host of the AWS form
 "<service>.<region>.amazonaws.com" (e.g. with CURLOPT_RESOLVE), a first path segment that is a
 region name (endpoint "http://127.0.0.1:<port>/eu-west-1"), the scenario's "region".
@@ -24,6 +25,10 @@ JSON services 400 InvalidSignatureException / UnrecognizedClientException / Expi
 MissingAuthenticationTokenException; STS 403 SignatureDoesNotMatch / InvalidClientTokenId,
 400 ExpiredToken; EC2 403 SignatureDoesNotMatch, 401 AuthFailure, 400 RequestExpired.
 Only sts.AssumeRoleWithWebIdentity / AssumeRoleWithSAML may be unsigned.
+S3 requests are verified with botocore's S3SigV4Auth (path as sent, X-Amz-Content-SHA256 required:
+the body's hash or UNSIGNED-PAYLOAD) in whatever region their scope names, and fail as S3 does:
+403 SignatureDoesNotMatch / InvalidAccessKeyId / AccessDenied / RequestTimeTooSkewed,
+400 InvalidToken / ExpiredToken / AuthorizationHeaderMalformed, as S3 XML <Error> documents.
 
 Scenario (JSON):
   {"region": "us-east-1", "account": "111122223333",
@@ -32,7 +37,10 @@ Scenario (JSON):
             "credentials": {"AccessKeyId": "...", "SecretAccessKey": "...", "Token": "...",
                             "expires_in": 3600}},
    "container": {"path": "/v2/credentials/x", "authorization": "tok", "credentials": {...}},
-   "operations": {"<service>.<Operation>": RULE or [RULE, ...]}}
+   "operations": {"<service>.<Operation>": RULE or [RULE, ...]},
+   "s3": {"buckets": {"<bucket>": {"region": "eu-west-1" or ["eu-west-1", "ap-south-1", ...],
+                                   "redirect": "301" | "400", "hint": true,
+                                   "objects": {"<key>": "<content>"}}}}}
 RULE = {"match": {param: value, ...}, "respond": RESPONSE or [RESPONSE, ...]}; a rule without
 "respond" is itself one RESPONSE. The first rule whose "match" equals the request's parameters
 wins; a list of responses is played in order (per rule), its last one repeating.
@@ -48,11 +56,25 @@ Service names: kms, config, cloudtrail, ec2, sts, imds (GetToken, ListRoles, Get
 GetRegion, GetIdentityDocument), container (GetCredentials). With no rule, imds/container and
 sts.GetCallerIdentity answer from the scenario; anything else answers 501 NotImplemented.
 
+S3 (no rules, just the "s3" section): a request signed for a region other than its bucket's gets
+S3's wrong-region answer, per bucket "redirect": "301" = 301 PermanentRedirect with header
+x-amz-bucket-region and an <Error> body naming <Endpoint> and <Bucket>; "400" = 400
+AuthorizationHeaderMalformed with <Region> in the body ("the region 'A' is wrong; expecting 'B'";
+a HEAD gets the bare 400 with x-amz-bucket-region instead). "hint": false leaves out every region
+hint (header, <Region>, regional <Endpoint>). A list "region" is a bucket that keeps moving: each
+request sees the next region, the last one repeating. In the right region: GetObject, HeadObject,
+HeadBucket (with x-amz-bucket-region) and ListObjectsV2 (prefix, start-after, max-keys,
+continuation-token, encoding-type=url; no delimiter) of the scenario's objects; unknown buckets
+and keys are 404 NoSuchBucket / NoSuchKey; other operations 501 NotImplemented. Operations are
+named from the method: GetObject, HeadObject, PutObject, ..., HeadBucket, ListObjectsV2,
+GetBucket, ...; params are Bucket, Key and the query.
+
 --log FILE gets one JSON object per request: time (UTC, ms), client, method, path, service,
-operation, params (secrets redacted), region, access_key, token_present, signed_headers, auth ("ok",
-"unsigned", "none", or the failure: missing, malformed, unknown_key, bad_token, expired_token,
-scope, skew, signature), sig_ok (true/false/null), rule (index), attempt (1-based, per rule),
-status (number or "reset"), error (code). A request is logged before its answer is sent.
+operation, params (secrets redacted), region (S3: the region its signature is scoped to),
+access_key, token_present, signed_headers, auth ("ok", "unsigned", "none", or the failure:
+missing, malformed, unknown_key, bad_token, expired_token, scope, skew, signature), sig_ok
+(true/false/null), rule (index), attempt (1-based, per rule), status (number or "reset"),
+error (code). A request is logged before its answer is sent.
 """
 import argparse
 import base64
@@ -68,12 +90,13 @@ import threading
 import time
 import traceback
 import uuid
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 import botocore.session
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
@@ -112,6 +135,16 @@ AUTH_ERRORS = {
 }
 AUTH_ERRORS["bad_token"] = AUTH_ERRORS["unknown_key"]
 AUTH_ERRORS["scope"] = AUTH_ERRORS["skew"] = AUTH_ERRORS["signature"]
+# S3's own answers to the same failures: kind -> (status, code).
+S3_AUTH_ERRORS = {"missing": (403, "AccessDenied"), "unknown_key": (403, "InvalidAccessKeyId"),
+                  "malformed": (400, "AuthorizationHeaderMalformed"),
+                  "scope": (400, "AuthorizationHeaderMalformed"),
+                  "bad_token": (400, "InvalidToken"), "expired_token": (400, "ExpiredToken"),
+                  "skew": (403, "RequestTimeTooSkewed"),
+                  "signature": (403, "SignatureDoesNotMatch")}
+S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+S3_REDIRECT_MESSAGE = ("The bucket you are attempting to access must be addressed using the"
+                       " specified endpoint. Please send all future requests to this endpoint.")
 
 
 def iso8601(epoch):
@@ -171,6 +204,13 @@ class Scenario:
         self.imds = data.get("imds", {})
         self.container = data.get("container", {})
         self.services = {name: Service(session, name) for name in SERVICES}
+        self.s3 = Service(session, "s3")  # not in services: S3 is routed by elimination
+        self.buckets = data.get("s3", {}).get("buckets", {})
+        for name, spec in self.buckets.items():
+            if str(spec.get("redirect", "301")) not in ("301", "400"):
+                sys.exit(f"cpfixture: bucket '{name}': redirect must be \"301\" or \"400\"")
+        self.bucket_requests = {}  # bucket -> requests seen (for moving buckets)
+        self.started = time.time()  # LastModified of every object
         self.rules = {}
         for key, spec in data.get("operations", {}).items():
             svc, _, op = key.partition(".")
@@ -214,6 +254,15 @@ class Scenario:
                                       {"secret": node["SecretAccessKey"], "token": token})
             for value in node.values():
                 self._register_credentials(value)
+
+    def bucket_region(self, name):
+        """The region a bucket is in for this request (a list: the next, the last repeating)."""
+        regions = self.buckets[name].get("region", self.region)
+        if isinstance(regions, str):
+            return regions
+        with self.lock:
+            n = self.bucket_requests[name] = self.bucket_requests.get(name, 0) + 1
+        return regions[min(n, len(regions)) - 1]
 
     def pick(self, svc, op, params):
         """Returns (response, rule index, attempt); response None = built-in behaviour."""
@@ -307,6 +356,10 @@ class ReceivedSigV4(SigV4Auth):
         return picked
 
 
+class ReceivedS3SigV4(ReceivedSigV4, S3SigV4Auth):
+    """The same for S3: botocore's S3 rules (the path is signed as sent, not normalised)."""
+
+
 def canonical_query(raw_query):
     """The query as AWS canonicalises it: decode each name and value, encode per RFC 3986."""
     pairs = [p.partition("=") for p in raw_query.split("&") if p]
@@ -316,7 +369,8 @@ def canonical_query(raw_query):
 
 def verify_sigv4(scn, method, path, headers, body, svc, region, info):
     """Checks a request's SigV4 signature: returns (auth kind, detail) and puts what the log may
-    show (access_key, token_present, signed_headers) into info."""
+    show (access_key, token_present, signed_headers, region) into info. region None (S3) accepts
+    the scope's region: S3 compares it with the bucket's itself."""
     auth = headers.get("Authorization")
     token = headers.get("X-Amz-Security-Token")
     info["token_present"] = token is not None
@@ -327,7 +381,7 @@ def verify_sigv4(scn, method, path, headers, body, svc, region, info):
         return "malformed", "unparsable Authorization header"
     ak, day, scope_region, scope_service, signed, signature = m.groups()
     signed = signed.split(";")
-    info.update(access_key=ak, signed_headers=signed)
+    info.update(access_key=ak, signed_headers=signed, region=scope_region)
     entry = scn.creds.get(ak)
     amz_date = headers.get("X-Amz-Date", "")
     if entry is None:
@@ -338,14 +392,18 @@ def verify_sigv4(scn, method, path, headers, body, svc, region, info):
         return "expired_token", "credentials marked expired"
     if scope_service != svc.signing_name:
         return "scope", f"Credential should be scoped to correct service: '{svc.signing_name}'."
-    if scope_region != region:
+    if region is not None and scope_region != region:
         return "scope", f"Credential should be scoped to a valid region, not '{scope_region}'."
     if not re.fullmatch(r"\d{8}T\d{6}Z", amz_date) or amz_date[:8] != day:
         return "signature", "X-Amz-Date missing or not matching the credential scope date"
     if "host" not in signed:
         return "signature", "the host header must be signed"
+    s3 = svc.protocol == "rest-xml"
     sha = headers.get("X-Amz-Content-SHA256")
-    if sha is not None and sha != hashlib.sha256(body).hexdigest():
+    if s3 and sha is None:
+        return "signature", "S3 requires the x-amz-content-sha256 header"
+    if sha is not None and not (s3 and sha == "UNSIGNED-PAYLOAD") and \
+            sha != hashlib.sha256(body).hexdigest():
         return "signature", "X-Amz-Content-SHA256 does not match the body"
     if scn.check_clock:
         sent = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
@@ -356,8 +414,8 @@ def verify_sigv4(scn, method, path, headers, body, svc, region, info):
     request = AWSRequest(method=method, headers=headers, data=body,
                          url=f"http://fixture{parts.path}?{canonical_query(parts.query)}")
     request.context["timestamp"] = amz_date
-    signer = ReceivedSigV4(Credentials(ak, entry["secret"], token), scope_service, scope_region,
-                           signed)
+    signer = (ReceivedS3SigV4 if s3 else ReceivedSigV4)(
+        Credentials(ak, entry["secret"], token), scope_service, scope_region, signed)
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if expected != signature:
@@ -435,7 +493,9 @@ class Handler(BaseHTTPRequestHandler):
                 if "x-www-form-urlencoded" in self.headers.get("Content-Type", "") else ""
             params = dict(parse_qsl(parts.query, keep_blank_values=True))
             params.update(parse_qsl(form, keep_blank_values=True))
-            op = params.get("Action", "")
+            if "Action" not in params:
+                return self.handle_s3(scn, parts)
+            op = params["Action"]
             svc = next((s for s in scn.services.values()
                         if s.protocol != "json" and s.api_version == params.get("Version")), None)
         if svc is None:
@@ -487,6 +547,129 @@ class Handler(BaseHTTPRequestHandler):
         if REGION_RE.fullmatch(first):
             return first
         return scn.region
+
+    # -- S3 (path style)
+
+    def handle_s3(self, scn, parts):
+        bucket, _, key = parts.path[1:].partition("/")
+        bucket, key = unquote(bucket), unquote(key)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        verb = self.command.capitalize()
+        if key:
+            op = verb + "Object"
+        elif not bucket:
+            op = "ListBuckets"
+        elif self.command == "GET" and query.get("list-type") == "2":
+            op = "ListObjectsV2"
+        else:
+            op = verb + "Bucket"
+        params = dict({"Bucket": bucket, "Key": key} if key else {"Bucket": bucket}, **query)
+        self.record.update(service="s3", operation=op, params=redact(params))
+        kind, detail = verify_sigv4(scn, self.command, self.path, self.headers, self.body, scn.s3,
+                                    None, self.record)
+        self.record.update(auth=kind, sig_ok=None if kind == "missing" else kind == "ok")
+        if kind != "ok":
+            warn(f"s3.{op}: authentication failed ({kind}): {detail}")
+            status, code = S3_AUTH_ERRORS[kind]
+            message = AUTH_ERRORS[kind][1] if kind not in ("scope", "skew") else detail
+            return self.s3_error(status, code, message)
+        spec = scn.buckets.get(bucket)
+        if spec is None:
+            return self.s3_error(404, "NoSuchBucket", "The specified bucket does not exist",
+                                 BucketName=bucket)
+        where, signed_for = scn.bucket_region(bucket), self.record["region"]
+        if where != signed_for:
+            return self.s3_wrong_region(spec, bucket, where, signed_for)
+        objects = spec.get("objects", {})
+        if op == "HeadBucket":
+            return self.s3_send(200, b"", {"x-amz-bucket-region": where})
+        if op == "ListObjectsV2":
+            return self.s3_list(scn, bucket, objects, query)
+        if op in ("GetObject", "HeadObject"):
+            if key not in objects:
+                return self.s3_error(404, "NoSuchKey", "The specified key does not exist.", Key=key)
+            data = objects[key].encode()
+            return self.s3_send(200, data, {"ETag": f'"{hashlib.md5(data).hexdigest()}"',
+                                            "Last-Modified": formatdate(scn.started, usegmt=True)},
+                                "application/octet-stream")
+        return self.s3_error(501, "NotImplemented",
+                             f"cpfixture serves GetObject, HeadObject, HeadBucket and ListObjectsV2"
+                             f" only, not {op}")
+
+    def s3_wrong_region(self, spec, bucket, where, signed_for):
+        """What S3 answers to a request signed for the wrong region, per the bucket's spec."""
+        hint = spec.get("hint", True)
+        header = {"x-amz-bucket-region": where} if hint else {}
+        if str(spec.get("redirect", "301")) == "400":
+            if self.command == "HEAD":  # no body for <Region>: S3 names it in the header
+                self.record["error"] = "AuthorizationHeaderMalformed"
+                return self.s3_send(400, b"", header)
+            message = "The authorization header is malformed; the region " \
+                f"'{signed_for}' is wrong; expecting '{where}'"
+            extra = {"Region": where} if hint else {}
+            return self.s3_error(400, "AuthorizationHeaderMalformed", message, **extra)
+        endpoint = f"{bucket}.s3.{where}.amazonaws.com" if hint else f"{bucket}.s3.amazonaws.com"
+        return self.s3_error(301, "PermanentRedirect", S3_REDIRECT_MESSAGE, header,
+                             Endpoint=endpoint, Bucket=bucket)
+
+    def s3_list(self, scn, bucket, objects, query):
+        """ListObjectsV2 over the scenario's objects; the continuation token is the last key."""
+        if "delimiter" in query:
+            return self.s3_error(501, "NotImplemented", "cpfixture lists without delimiter only")
+        try:
+            max_keys = int(query.get("max-keys", "1000"))
+            token = query.get("continuation-token")
+            after = base64.urlsafe_b64decode(token).decode() if token is not None \
+                else query.get("start-after", "")
+        except ValueError as e:
+            return self.s3_error(400, "InvalidArgument", f"bad listing parameter: {e}")
+        prefix = query.get("prefix", "")
+        url = query.get("encoding-type") == "url"
+
+        def enc(text):
+            return escape(quote_plus(text, safe="/") if url else text)
+
+        keys = sorted((k for k in objects if k.startswith(prefix) and k > after),
+                      key=lambda k: k.encode())
+        page = keys[:max(0, min(max_keys, 1000))]
+        truncated = 0 < len(page) < len(keys)  # max-keys=0: an empty, complete page
+        out = [f"<Name>{escape(bucket)}</Name><Prefix>{enc(prefix)}</Prefix>"]
+        if token is not None:
+            out.append(f"<ContinuationToken>{escape(token)}</ContinuationToken>")
+        if "start-after" in query:
+            out.append(f"<StartAfter>{enc(query['start-after'])}</StartAfter>")
+        out.append(f"<KeyCount>{len(page)}</KeyCount><MaxKeys>{max_keys}</MaxKeys>")
+        if url:
+            out.append("<EncodingType>url</EncodingType>")
+        out.append(f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
+        if truncated:
+            nxt = base64.urlsafe_b64encode(page[-1].encode()).decode()
+            out.append(f"<NextContinuationToken>{nxt}</NextContinuationToken>")
+        modified = datetime.datetime.fromtimestamp(scn.started, datetime.timezone.utc)
+        stamp = modified.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        for k in page:
+            data = objects[k].encode()
+            out.append(f"<Contents><Key>{enc(k)}</Key><LastModified>{stamp}</LastModified>"
+                       f"<ETag>&quot;{hashlib.md5(data).hexdigest()}&quot;</ETag>"
+                       f"<Size>{len(data)}</Size><StorageClass>STANDARD</StorageClass></Contents>")
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="{S3_NS}">' \
+            + "".join(out) + "</ListBucketResult>"
+        return self.s3_send(200, body.encode(), {}, "application/xml")
+
+    def s3_error(self, status, code, message, headers=None, **extra):
+        """An S3 <Error> document (HEAD: status and headers only, as S3 does)."""
+        self.record["error"] = code
+        rid = uuid.uuid4().hex[:16].upper()
+        fields = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in extra.items())
+        body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(code)}</Code>' \
+            f"<Message>{escape(message)}</Message>{fields}<RequestId>{rid}</RequestId>" \
+            f"<HostId>{base64.b64encode(uuid.uuid4().bytes).decode()}</HostId></Error>"
+        headers = dict(headers or {}, **{"x-amz-request-id": rid})
+        return self.s3_send(status, body.encode(), headers)
+
+    def s3_send(self, status, body, headers, ctype="application/xml"):
+        headers.setdefault("x-amz-request-id", uuid.uuid4().hex[:16].upper())
+        return self.send(status, ctype, body, headers)
 
     def handle_imds(self, scn, path):
         imds = scn.imds
@@ -662,7 +845,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def redact(params):
     """Request parameters for the log, without secrets (pagination tokens are kept)."""
-    return {k: "<redacted>" if SECRET_PARAMS.search(k) and k.lower() != "nexttoken" else v
+    return {k: "<redacted>" if SECRET_PARAMS.search(k) and
+            k.lower() not in ("nexttoken", "continuation-token") else v
             for k, v in params.items()}
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks cpfixture.py with real clients: botocore (kms, ec2, config, cloudtrail, sts), urllib
+"""Checks cpfixture.py with real clients: botocore (kms, ec2, config, cloudtrail, sts, s3), urllib
 for IMDSv2 and container credentials, and /usr/bin/aws.
 Prints "N passed, M failed"; exits 1 on failure."""
 import datetime
@@ -31,13 +31,19 @@ SESSION = botocore.session.get_session()
 
 
 class Fixture:
-    """cpfixture.py running on a scenario file, with its request log."""
+    """cpfixture.py running on a scenario file (or a scenario given as a dict), with its request
+    log."""
 
     def __init__(self, scenario):
-        self.scenario_path = os.path.join(HERE, "scenarios", scenario)
+        self.dir = tempfile.TemporaryDirectory()
+        if isinstance(scenario, dict):
+            self.scenario_path = os.path.join(self.dir.name, "scenario.json")
+            with open(self.scenario_path, "w", encoding="utf-8") as f:
+                json.dump(scenario, f)
+        else:
+            self.scenario_path = os.path.join(HERE, "scenarios", scenario)
         with open(self.scenario_path, encoding="utf-8") as f:
             self.scenario = json.load(f)
-        self.dir = tempfile.TemporaryDirectory()
         self.log_path = os.path.join(self.dir.name, "requests.jsonl")
         self.proc = subprocess.Popen([PYTHON, os.path.join(HERE, "cpfixture.py"), "--scenario",
                                       self.scenario_path, "--log", self.log_path],
@@ -459,6 +465,82 @@ def t_imds_error_then_default(fx):
     check(status == 200 and json.loads(body)["AccessKeyId"] == "ASIALOGCANARYIMDS01", body)
 
 
+# ---- tests on S3_SCENARIO -------------------------------------------------------------------
+
+S3_SCENARIO = {
+    "region": "us-east-1",
+    "credentials": {AK: {"secret": SK}},
+    "s3": {"buckets": {
+        "lc-eu-bucket": {"region": "eu-west-1", "redirect": "301",
+                         "objects": {"logs/a b+c.txt": "hello", "logs/z.txt": "zz"}},
+        "lc-eu-400": {"region": "eu-west-1", "redirect": "400", "objects": {"logs/a.txt": "hi"}},
+        "lc-us-bucket": {"region": "us-east-1", "objects": {"k": "v", "k2": "w"}},
+        "lc-moving": {"region": ["eu-west-1", "ap-south-1"], "objects": {"k": "v"}},
+    }},
+}
+
+
+def s3_trail(fx, bucket):
+    """(signed-for region, status) of every S3 request for a bucket, in order."""
+    return [(r["region"], r["status"]) for r in fx.log("s3") if r["params"]["Bucket"] == bucket]
+
+
+def t_s3_redirects(fx):
+    """botocore follows both wrong-region answers itself and ends up signing for eu-west-1."""
+    s3 = fx.client("s3")
+    for bucket, key, body, status in (("lc-eu-bucket", "logs/a b+c.txt", b"hello", 301),
+                                      ("lc-eu-400", "logs/a.txt", b"hi", 400)):
+        out = s3.get_object(Bucket=bucket, Key=key)
+        check(out["Body"].read() == body, out)
+        check(s3_trail(fx, bucket) == [("us-east-1", status), ("eu-west-1", 200)],
+              s3_trail(fx, bucket))
+        # A fresh client: HEAD (no body, region from the header) and the listing redirect too.
+        s3 = fx.client("s3")
+        check(s3.head_object(Bucket=bucket, Key=key)["ContentLength"] == len(body), "head")
+        check(s3_trail(fx, bucket)[2:] == [("us-east-1", status), ("eu-west-1", 200)],
+              s3_trail(fx, bucket))
+        s3 = fx.client("s3")
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="logs/")["Contents"]]
+        check(keys == sorted(fx.scenario["s3"]["buckets"][bucket]["objects"]), keys)
+        rec = fx.log("s3", "ListObjectsV2")[-1]
+        check(rec["region"] == "eu-west-1" and rec["sig_ok"] and rec["status"] == 200, rec)
+    rec = fx.log("s3", "GetObject")[0]
+    check(rec["error"] == "PermanentRedirect" and rec["auth"] == "ok", rec)
+
+
+def t_s3_moving_bucket(fx):
+    """A bucket that answers a second redirect is not followed again."""
+    code, status, e = error_of(lambda: fx.client("s3").get_object(Bucket="lc-moving", Key="k"))
+    check((code, status) == ("PermanentRedirect", 301), (code, status))
+    check(e.response["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "ap-south-1", e)
+    check(s3_trail(fx, "lc-moving") == [("us-east-1", 301), ("eu-west-1", 301)],
+          s3_trail(fx, "lc-moving"))
+
+
+def t_s3_serving_and_errors(fx):
+    s3 = fx.client("s3")
+    check(s3.get_object(Bucket="lc-us-bucket", Key="k")["Body"].read() == b"v", "same region")
+    check(s3.head_bucket(Bucket="lc-us-bucket")["ResponseMetadata"]["HTTPHeaders"]
+          ["x-amz-bucket-region"] == "us-east-1", "HeadBucket names the region")
+    page = s3.list_objects_v2(Bucket="lc-us-bucket", MaxKeys=1)
+    check([o["Key"] for o in page["Contents"]] == ["k"] and page["IsTruncated"], page)
+    token = page["NextContinuationToken"]
+    page = s3.list_objects_v2(Bucket="lc-us-bucket", ContinuationToken=token)
+    check([o["Key"] for o in page["Contents"]] == ["k2"] and not page["IsTruncated"], page)
+    code, status, _ = error_of(lambda: s3.get_object(Bucket="lc-us-bucket", Key="nope"))
+    check((code, status) == ("NoSuchKey", 404), code)
+    code, status, _ = error_of(lambda: s3.get_object(Bucket="lc-nowhere", Key="k"))
+    check((code, status) == ("NoSuchBucket", 404), code)
+    code, status, _ = error_of(lambda: fx.client("s3", secret="wrong").get_object(
+        Bucket="lc-us-bucket", Key="k"))
+    check((code, status) == ("SignatureDoesNotMatch", 403), code)
+    rec = fx.log("s3")[-1]
+    check(rec["auth"] == "signature" and rec["sig_ok"] is False, rec)
+    code, status, _ = error_of(lambda: fx.client("s3", key="AKIAUNKNOWN").get_object(
+        Bucket="lc-us-bucket", Key="k"))
+    check((code, status) == ("InvalidAccessKeyId", 403), code)
+
+
 def t_sigterm(fx):
     fx.proc.terminate()
     check(fx.proc.wait(timeout=10) is not None, "fixture exits on SIGTERM")
@@ -470,6 +552,8 @@ SUITES = [
                     t_query_get, t_imds, t_container, t_aws_cli, t_log_has_no_secrets]),
     ("faults.json", [t_reset_and_5xx_retried, t_malformed_and_denied, t_throttle_headers, t_delay,
                      t_expired_credentials, t_imds_error_then_default, t_sigterm]),
+    (S3_SCENARIO, [t_s3_redirects, t_s3_moving_bucket, t_s3_serving_and_errors,
+                   t_log_has_no_secrets]),
 ]
 
 
@@ -480,6 +564,7 @@ def main():
     passed = failed = 0
     for scenario, tests in SUITES:
         fx = Fixture(scenario)
+        scenario = scenario if isinstance(scenario, str) else "s3 (inline)"
         try:
             for test in tests:
                 start = time.monotonic()

@@ -1,0 +1,82 @@
+/* The check engine: runs every stream's listings and sample, and every target's canary, at once
+ * on the one event loop, and records what it saw. It judges nothing: findings.c turns these
+ * observations into statuses and findings. */
+#ifndef LC_CHECK_H
+#define LC_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "aws.h"
+#include "config.h"
+#include "error.h"
+#include "plan.h"
+#include "sample.h"
+
+struct lc_stream_obs {
+    const struct lc_stream *stream;
+    time_t window_from;       /* deliveries named at or after this were looked for */
+    time_t lookback_from;     /* when nothing was recent: how far back it looked (0 = no) */
+    int requests;             /* S3 requests spent (listing pages + sample) */
+    uint64_t objects_seen;    /* delivery objects seen in the listings */
+    struct lc_error list_err; /* listing failure (LC_OK when none) */
+    char *newest_key;         /* newest delivery, NULL when none */
+    uint64_t newest_size;
+    time_t newest_modified;  /* its LastModified */
+    time_t newest_name_time; /* the time its file name carries (0 when none) */
+    time_t newest_delivered; /* min(LastModified, name time + latency allowance) */
+    /* the sample of the newest delivery */
+    bool sampled;
+    struct lc_error sample_err; /* GET failure */
+    struct lc_sample_result sample;
+    char *sse; /* x-amz-server-side-encryption of the newest delivery */
+    char *sse_kms_key_id;
+    bool bucket_key;
+};
+
+struct lc_canary_obs {
+    const struct lc_target_cfg *target;
+    bool ran;
+    char *key;
+    struct lc_error err;     /* the first failing step's error */
+    const char *failed_step; /* "put" | "head" | "get" | "delete" | NULL */
+    bool content_match;
+    bool deleted;
+    char *sse; /* from HEAD */
+    char *sse_kms_key_id;
+    bool bucket_key;
+    double latency_s; /* PUT to DELETE */
+};
+
+struct lc_observations {
+    time_t now;
+    struct lc_stream_obs *streams; /* one per plan stream, same order */
+    size_t n_streams;
+    struct lc_canary_obs *canaries; /* one per target that has a canary and a stream */
+    size_t n_canaries;
+    struct lc_error fatal; /* could not run at all (e.g. no credentials) */
+};
+
+struct lc_check_opts {
+    bool canary;        /* run the canaries (false with --no-canary) */
+    time_t now;         /* 0 = lc_aws_now() */
+    const char *run_id; /* marker written into canary objects (NULL = generated) */
+};
+
+struct lc_credprov;
+/* Credentials for a target: per-target AssumeRole on top of the default chain. Owned by the
+ * caller; targets[i] for cfg->targets[i]. */
+struct lc_check_creds {
+    struct lc_credprov **targets;
+    size_t n;
+};
+
+/* Run the plan once: returns when every request is finished. 0, or an error when the checks
+ * could not be started at all (out->fatal then says why). */
+int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                 const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                 struct lc_observations *out);
+void lc_observations_free(struct lc_observations *o);
+
+#endif

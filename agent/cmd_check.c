@@ -1,0 +1,188 @@
+/* logcanary check: config -> plan -> requests -> observations -> findings -> report. */
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aws.h"
+#include "check.h"
+#include "cli.h"
+#include "config.h"
+#include "creds.h"
+#include "findings.h"
+#include "http.h"
+#include "log.h"
+#include "plan.h"
+#include "report.h"
+#include "runtime.h"
+#include "timeutil.h"
+
+static const char check_usage[] =
+    "usage: logcanary check --config FILE [--format text|json] [--output FILE]\n"
+    "                       [--target NAME] [--source TYPE] [--no-canary] [--verbose]\n"
+    "                       [--now TIME]  (evaluate as of TIME, ISO-8601 UTC)\n";
+
+struct check_args {
+    const char *config;
+    const char *format;
+    const char *output;
+    const char *target;
+    const char *source;
+    bool canary;
+    int verbose;
+    time_t now;
+};
+
+static int parse_args(int argc, char **argv, struct check_args *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'}, {"target", required_argument, NULL, 't'},
+        {"source", required_argument, NULL, 's'}, {"no-canary", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"now", required_argument, NULL, 'N'},    {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    a->format = "text";
+    a->canary = true;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "c:f:o:t:s:nvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a->config = optarg;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 't':
+            a->target = optarg;
+            break;
+        case 's':
+            a->source = optarg;
+            break;
+        case 'n':
+            a->canary = false;
+            break;
+        case 'v':
+            a->verbose++;
+            break;
+        case 'N':
+            if (lc_time_parse_iso8601(optarg, &a->now) != 0) {
+                fprintf(stderr,
+                        "logcanary check: --now: expected an ISO-8601 time like "
+                        "2026-11-22T08:00:00Z, not '%s'\n",
+                        optarg);
+                return LC_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(check_usage, stdout);
+            return -1;
+        default:
+            fprintf(stderr, "logcanary check: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            fputs(check_usage, stderr);
+            return LC_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "logcanary check: unexpected argument '%s'\n", argv[optind]);
+        fputs(check_usage, stderr);
+        return LC_EXIT_USAGE;
+    }
+    if (!a->config) {
+        fprintf(stderr, "logcanary check: --config FILE is required\n");
+        fputs(check_usage, stderr);
+        return LC_EXIT_USAGE;
+    }
+    if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0) {
+        fprintf(stderr, "logcanary check: --format must be text or json, not '%s'\n", a->format);
+        return LC_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int lc_cmd_check(int argc, char **argv)
+{
+    struct check_args a;
+    struct lc_config *cfg = NULL;
+    struct lc_plan plan = {0};
+    struct lc_runtime rt;
+    struct lc_observations obs = {0};
+    struct lc_findings fnd = {0};
+    struct lc_error err;
+    FILE *out = stdout;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc)
+        return rc < 0 ? LC_EXIT_OK : rc;
+    lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
+    memset(&rt, 0, sizeof(rt));
+    lc_error_clear(&err);
+    if (lc_config_load_file(a.config, &cfg, &err) != 0) {
+        /* Syntax and I/O errors already start with the file name; content errors with a path. */
+        bool named = strncmp(err.message, a.config, strlen(a.config)) == 0;
+        fprintf(stderr, "logcanary: %s%s%s\n", named ? "" : a.config, named ? "" : ": ",
+                err.message);
+        return LC_EXIT_USAGE;
+    }
+    if (lc_plan_build(cfg, a.target, a.source, &plan, &err) != 0) {
+        fprintf(stderr, "logcanary: %s\n", err.message);
+        rc = LC_EXIT_USAGE;
+        goto out;
+    }
+    if (lc_runtime_init(&rt, cfg, &err) != 0) {
+        fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    struct lc_check_opts co = {.canary = a.canary, .now = a.now};
+    lc_check_run(rt.aws, cfg, &plan, &rt.creds, &co, &obs);
+    if (lc_findings_build(&obs, &fnd) != 0) {
+        fprintf(stderr, "logcanary: out of memory judging the results\n");
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    if (a.output) {
+        out = fopen(a.output, "w");
+        if (!out) {
+            fprintf(stderr, "logcanary: cannot write %s: %m\n", a.output);
+            out = stdout;
+            rc = LC_EXIT_CANNOT_RUN;
+            goto out;
+        }
+    }
+    if (strcmp(a.format, "json") == 0)
+        rc = lc_report_json(out, &obs, &fnd);
+    else
+        rc = lc_report_text(out, &obs, &fnd,
+                            !a.output && isatty(fileno(out)) && !getenv("NO_COLOR"));
+    if (out != stdout && fclose(out) != 0)
+        rc = LC_E_IO;
+    out = stdout;
+    if (rc) {
+        fprintf(stderr, "logcanary: cannot write the report\n");
+        rc = LC_EXIT_CANNOT_RUN;
+    } else if (strcmp(fnd.overall, "error") == 0) {
+        rc = LC_EXIT_CANNOT_RUN;
+    } else {
+        rc = strcmp(fnd.overall, "ok") == 0 ? LC_EXIT_OK : LC_EXIT_PROBLEMS;
+    }
+out:
+    if (out != stdout)
+        fclose(out);
+    lc_findings_free(&fnd);
+    lc_observations_free(&obs);
+    lc_runtime_free(&rt);
+    lc_plan_free(&plan);
+    lc_config_free(cfg);
+    return rc;
+}

@@ -1,0 +1,365 @@
+/* Observations -> statuses and findings. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "findings.h"
+#include "probe.h"
+#include "timeutil.h"
+
+const char *lc_stream_status_name(enum lc_stream_status s)
+{
+    static const char *const n[] = {"ok", "stale", "missing", "invalid", "denied", "error"};
+    return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
+}
+
+const char *lc_canary_status_name(enum lc_canary_status s)
+{
+    static const char *const n[] = {"ok", "failed", "error"};
+    return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
+}
+
+const char *lc_severity_name(enum lc_severity s)
+{
+    static const char *const n[] = {"info", "warning", "critical"};
+    return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
+}
+
+static struct lc_finding *add(struct lc_findings *f, const char *code, enum lc_severity sev,
+                              const struct lc_target_cfg *t, const struct lc_stream *s,
+                              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static struct lc_finding *add(struct lc_findings *f, const char *code, enum lc_severity sev,
+                              const struct lc_target_cfg *t, const struct lc_stream *s,
+                              const char *fmt, ...)
+{
+    struct lc_finding *items = realloc(f->items, (f->n + 1) * sizeof(*items));
+    char summary[1024];
+    va_list ap;
+
+    if (!items)
+        return NULL;
+    f->items = items;
+    struct lc_finding *it = &items[f->n];
+    va_start(ap, fmt);
+    vsnprintf(summary, sizeof(summary), fmt, ap);
+    va_end(ap);
+    it->code = code;
+    it->severity = sev;
+    it->target = t;
+    it->stream = s;
+    it->summary = strdup(summary);
+    it->evidence = cJSON_CreateObject();
+    it->remediation = cJSON_CreateObject();
+    if (!it->summary || !it->evidence || !it->remediation) {
+        free(it->summary);
+        cJSON_Delete(it->evidence);
+        cJSON_Delete(it->remediation);
+        return NULL;
+    }
+    f->n++;
+    return it;
+}
+
+/* The evidence of a failed request: what AWS (or the transport) said. */
+static void add_error_evidence(cJSON *ev, const char *operation, const char *key,
+                               const struct lc_error *e)
+{
+    cJSON_AddStringToObject(ev, "operation", operation);
+    if (key)
+        cJSON_AddStringToObject(ev, "key", key);
+    if (e->status)
+        cJSON_AddNumberToObject(ev, "http_status", (double)e->status);
+    if (e->code[0])
+        cJSON_AddStringToObject(ev, "aws_code", e->code);
+    if (e->message[0])
+        cJSON_AddStringToObject(ev, "message", e->message);
+    if (e->request_id[0])
+        cJSON_AddStringToObject(ev, "request_id", e->request_id);
+    if (e->kind != LC_E_AWS)
+        cJSON_AddStringToObject(ev, "error", lc_err_kind_name(e->kind));
+}
+
+static bool is_probe_error(const struct lc_error *e)
+{
+    /* Not an answer about the logs: transport, throttling after retries, credentials, bugs. */
+    return e->kind != LC_E_AWS || e->retryable ||
+           (e->auth && !e->kms && e->code[0] &&
+            (strcmp(e->code, "SignatureDoesNotMatch") == 0 ||
+             strcmp(e->code, "InvalidAccessKeyId") == 0 || strcmp(e->code, "ExpiredToken") == 0));
+}
+
+static void fmt_age(long s, char *buf, size_t len)
+{
+    lc_duration_format(s < 0 ? 0 : s, buf, len);
+}
+
+/* Key ids compare by their last path segment: S3 echoes the full ARN, some stores the id. */
+static bool same_key(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    if (strcmp(a, b) == 0)
+        return true;
+    const char *ia = strrchr(a, '/'), *ib = strrchr(b, '/');
+    ia = ia ? ia + 1 : a;
+    ib = ib ? ib + 1 : b;
+    return strcmp(ia, ib) == 0 && (ia == a || ib == b);
+}
+
+static int access_finding(struct lc_findings *f, const struct lc_stream *s, const char *operation,
+                          const char *key, const struct lc_error *e, enum lc_stream_status *st)
+{
+    struct lc_finding *it;
+    const struct lc_target_cfg *t = s->target;
+
+    if (is_probe_error(e)) {
+        char buf[700];
+        it = add(f, "PROBE_ERROR", LC_SEV_WARNING, t, s, "could not check %s: %s", s->id,
+                 lc_error_format(e, buf, sizeof(buf)));
+        *st = LC_ST_ERROR;
+    } else if (e->kms) {
+        it = add(f, "READ_DENIED_KMS", LC_SEV_CRITICAL, t, s,
+                 "%s of s3://%s/%s denied by KMS: logcanary cannot decrypt the deliveries",
+                 operation, t->bucket, key ? key : s->base);
+        if (it)
+            cJSON_AddStringToObject(it->remediation, "hint",
+                                    "allow kms:Decrypt on the bucket's key to the principal "
+                                    "logcanary runs as (key policy, and its IAM policy when the "
+                                    "key is in another account)");
+        *st = LC_ST_DENIED;
+    } else if (e->auth) {
+        it = add(f, "READ_DENIED_S3", LC_SEV_CRITICAL, t, s, "%s of s3://%s/%s denied by S3",
+                 operation, t->bucket, key ? key : s->base);
+        if (it)
+            cJSON_AddStringToObject(it->remediation, "hint",
+                                    "allow s3:ListBucket and s3:GetObject on the log prefixes to "
+                                    "the principal logcanary runs as (bucket policy and IAM)");
+        *st = LC_ST_DENIED;
+    } else {
+        char buf[700];
+        it = add(f, "PROBE_ERROR", LC_SEV_WARNING, t, s, "could not check %s: %s", s->id,
+                 lc_error_format(e, buf, sizeof(buf)));
+        *st = LC_ST_ERROR;
+    }
+    if (!it)
+        return LC_E_NOMEM;
+    add_error_evidence(it->evidence, operation, key, e);
+    return 0;
+}
+
+static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
+                        const struct lc_stream_obs *so, enum lc_stream_status *st)
+{
+    const struct lc_stream *s = so->stream;
+    const struct lc_target_cfg *t = s->target;
+    struct lc_finding *it;
+    char age[32], max[32];
+
+    *st = LC_ST_OK;
+    if (so->list_err.kind != LC_OK)
+        return access_finding(f, s, "ListObjectsV2", NULL, &so->list_err, st);
+
+    fmt_age(s->source->max_age_s, max, sizeof(max));
+    long newest_age = so->newest_key ? (long)(o->now - so->newest_delivered) : -1;
+    if (!so->newest_key || newest_age > s->source->max_age_s) {
+        if (so->newest_key) {
+            fmt_age(newest_age, age, sizeof(age));
+            it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
+                     "%s: no delivery newer than %s; the newest is %s old", s->id, max, age);
+            *st = LC_ST_STALE;
+        } else {
+            char look[32];
+            fmt_age((long)(o->now - (so->lookback_from ? so->lookback_from : so->window_from)),
+                    look, sizeof(look));
+            it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
+                     "%s: no delivery at all in the last %s under s3://%s/%s", s->id, look,
+                     t->bucket, s->base);
+            *st = LC_ST_MISSING;
+        }
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "prefix", s->base);
+        cJSON_AddNumberToObject(it->evidence, "max_age_s", (double)s->source->max_age_s);
+        cJSON_AddNumberToObject(it->evidence, "objects_seen", (double)so->objects_seen);
+        if (so->newest_key) {
+            cJSON_AddStringToObject(it->evidence, "newest_key", so->newest_key);
+            cJSON_AddNumberToObject(it->evidence, "newest_age_s", (double)newest_age);
+        }
+        cJSON_AddStringToObject(it->remediation, "hint",
+                                "check the service's own delivery status and the bucket's KMS "
+                                "key policy for a grant to the delivering service");
+    }
+    if (so->sample_err.kind != LC_OK) {
+        enum lc_stream_status st2;
+        int rc = access_finding(f, s, "GetObject", so->newest_key, &so->sample_err, &st2);
+        if (rc)
+            return rc;
+        if (*st == LC_ST_OK || st2 == LC_ST_DENIED)
+            *st = st2;
+    } else if (so->sampled && !so->sample.valid) {
+        it = add(f, "SAMPLE_INVALID", LC_SEV_CRITICAL, t, s, "%s: newest delivery %s: %s", s->id,
+                 so->newest_key, so->sample.reason);
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "key", so->newest_key);
+        cJSON_AddStringToObject(it->evidence, "reason", so->sample.reason);
+        cJSON_AddNumberToObject(it->evidence, "bytes_read", (double)so->sample.bytes_in);
+        cJSON_AddNumberToObject(it->evidence, "object_size", (double)so->newest_size);
+        if (*st == LC_ST_OK)
+            *st = LC_ST_INVALID;
+    } else if (so->sampled && so->sample.newest_record && s->source->type != LC_SRC_CONFIG &&
+               so->sample.newest_record + s->source->max_age_s + s->probe->latency_allowance_s <
+                   so->newest_delivered) {
+        /* A fresh file full of old records is a replay or a copy, not a delivery. */
+        fmt_age((long)(so->newest_delivered - so->sample.newest_record), age, sizeof(age));
+        it = add(f, "SAMPLE_INVALID", LC_SEV_WARNING, t, s,
+                 "%s: newest delivery %s holds records %s older than the file", s->id,
+                 so->newest_key, age);
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "key", so->newest_key);
+        cJSON_AddNumberToObject(it->evidence, "newest_record_age_s",
+                                (double)(o->now - so->sample.newest_record));
+        if (*st == LC_ST_OK)
+            *st = LC_ST_INVALID;
+    }
+    /* The key the newest delivery was really encrypted with. */
+    if (so->newest_key && so->sample_err.kind == LC_OK && so->sse && t->kms_key_arn &&
+        (strcasecmp(so->sse, "aws:kms") != 0 || !same_key(so->sse_kms_key_id, t->kms_key_arn))) {
+        it = add(f, "ENCRYPTION_MISMATCH", LC_SEV_WARNING, t, s,
+                 "%s: newest delivery is encrypted with %s %s, expected aws:kms %s", s->id, so->sse,
+                 so->sse_kms_key_id ? so->sse_kms_key_id : "(no key id)", t->kms_key_arn);
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "key", so->newest_key);
+        cJSON_AddStringToObject(it->evidence, "sse", so->sse);
+        if (so->sse_kms_key_id)
+            cJSON_AddStringToObject(it->evidence, "kms_key_id", so->sse_kms_key_id);
+        cJSON_AddStringToObject(it->evidence, "expected_kms_key_arn", t->kms_key_arn);
+    }
+    return 0;
+}
+
+static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
+                        enum lc_canary_status *st)
+{
+    const struct lc_target_cfg *t = c->target;
+    struct lc_finding *it = NULL;
+
+    *st = LC_CANARY_OK;
+    if (c->failed_step) {
+        const struct lc_error *e = &c->err;
+        char buf[700];
+        if (strcmp(c->failed_step, "put") == 0 && e->kms && !is_probe_error(e)) {
+            it = add(f, "CANARY_WRITE_DENIED_KMS", LC_SEV_CRITICAL, t, NULL,
+                     "canary PUT to s3://%s/%s failed on KMS: SSE-KMS writes to this bucket "
+                     "fail (%s)",
+                     t->bucket, c->key, lc_error_format(e, buf, sizeof(buf)));
+            if (it)
+                cJSON_AddStringToObject(it->remediation, "hint",
+                                        "the key must exist, be enabled, and its policy must "
+                                        "allow kms:GenerateDataKey to the writer");
+            *st = LC_CANARY_FAILED;
+        } else if (is_probe_error(e)) {
+            it = add(f, "PROBE_ERROR", LC_SEV_WARNING, t, NULL, "canary %s on s3://%s failed: %s",
+                     c->failed_step, t->bucket, lc_error_format(e, buf, sizeof(buf)));
+            *st = LC_CANARY_ERROR;
+        } else {
+            it = add(f, "CANARY_FAILED", LC_SEV_CRITICAL, t, NULL,
+                     "canary %s on s3://%s/%s failed: %s", c->failed_step, t->bucket, c->key,
+                     lc_error_format(e, buf, sizeof(buf)));
+            *st = LC_CANARY_FAILED;
+        }
+        if (!it)
+            return LC_E_NOMEM;
+        static const char *const ops[][2] = {{"put", "PutObject"},
+                                             {"head", "HeadObject"},
+                                             {"get", "GetObject"},
+                                             {"delete", "DeleteObject"}};
+        const char *op = c->failed_step;
+        for (size_t i = 0; i < 4; i++)
+            if (strcmp(op, ops[i][0]) == 0)
+                op = ops[i][1];
+        add_error_evidence(it->evidence, op, c->key, e);
+        if (strcmp(c->failed_step, "head") == 0)
+            cJSON_AddStringToObject(it->evidence, "left_behind", c->key);
+        return 0;
+    }
+    if (!c->content_match) {
+        it = add(f, "CANARY_FAILED", LC_SEV_CRITICAL, t, NULL,
+                 "canary read back from s3://%s/%s differs from what was written", t->bucket,
+                 c->key);
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "key", c->key);
+        *st = LC_CANARY_FAILED;
+    }
+    bool not_kms = !c->sse || strcasecmp(c->sse, "aws:kms") != 0;
+    bool wrong_key = t->kms_key_arn && !same_key(c->sse_kms_key_id, t->kms_key_arn);
+    if (not_kms || wrong_key) {
+        it = add(f, "ENCRYPTION_MISMATCH", LC_SEV_WARNING, t, NULL,
+                 "canary in s3://%s was encrypted with %s %s, expected aws:kms%s%s", t->bucket,
+                 c->sse ? c->sse : "(none)", c->sse_kms_key_id ? c->sse_kms_key_id : "",
+                 t->kms_key_arn ? " " : "", t->kms_key_arn ? t->kms_key_arn : "");
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "key", c->key);
+        cJSON_AddStringToObject(it->evidence, "sse", c->sse ? c->sse : "");
+        if (c->sse_kms_key_id)
+            cJSON_AddStringToObject(it->evidence, "kms_key_id", c->sse_kms_key_id);
+        if (t->kms_key_arn)
+            cJSON_AddStringToObject(it->evidence, "expected_kms_key_arn", t->kms_key_arn);
+        if (*st == LC_CANARY_OK)
+            *st = LC_CANARY_FAILED;
+    }
+    if (!c->deleted && c->key && !c->failed_step) {
+        it = add(f, "CANARY_FAILED", LC_SEV_WARNING, t, NULL,
+                 "canary object s3://%s/%s was not deleted", t->bucket, c->key);
+        if (!it)
+            return LC_E_NOMEM;
+    }
+    return 0;
+}
+
+int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out)
+{
+    size_t checked = 0, errored = 0;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->stream_status = calloc(obs->n_streams + 1, sizeof(*out->stream_status));
+    out->canary_status = calloc(obs->n_canaries + 1, sizeof(*out->canary_status));
+    if (!out->stream_status || !out->canary_status)
+        return LC_E_NOMEM;
+    for (size_t i = 0; i < obs->n_streams && !rc; i++) {
+        rc = judge_stream(out, obs, &obs->streams[i], &out->stream_status[i]);
+        checked++;
+        errored += out->stream_status[i] == LC_ST_ERROR;
+    }
+    for (size_t i = 0; i < obs->n_canaries && !rc; i++) {
+        rc = judge_canary(out, &obs->canaries[i], &out->canary_status[i]);
+        checked++;
+        errored += out->canary_status[i] == LC_CANARY_ERROR;
+    }
+    if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked))
+        out->overall = "error";
+    else
+        out->overall = out->n ? "problems" : "ok";
+    return rc;
+}
+
+void lc_findings_free(struct lc_findings *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->items[i].summary);
+        cJSON_Delete(f->items[i].evidence);
+        cJSON_Delete(f->items[i].remediation);
+    }
+    free(f->items);
+    free(f->stream_status);
+    free(f->canary_status);
+    memset(f, 0, sizeof(*f));
+}

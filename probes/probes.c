@@ -1,0 +1,153 @@
+/* The probe registry and what probes share: listing lists, folders, file-name times. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "plan.h"
+#include "probe.h"
+#include "probe_util.h"
+
+extern const struct lc_probe lc_probe_vpcflowlogs;
+extern const struct lc_probe lc_probe_config;
+extern const struct lc_probe lc_probe_cloudtrail;
+
+const struct lc_probe *const lc_probes[] = {
+    &lc_probe_vpcflowlogs,
+    &lc_probe_config,
+    &lc_probe_cloudtrail,
+    NULL,
+};
+
+const struct lc_probe *lc_probe_find(enum lc_source_type type)
+{
+    for (size_t i = 0; lc_probes[i]; i++)
+        if (lc_probes[i]->type == type)
+            return lc_probes[i];
+    return NULL;
+}
+
+int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start_after,
+                    bool discover, const char *suffix)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct lc_listing *items = realloc(l->items, cap * sizeof(*items));
+        if (!items)
+            return LC_E_NOMEM;
+        l->items = items;
+        l->cap = cap;
+    }
+    struct lc_listing *it = &l->items[l->n];
+    memset(it, 0, sizeof(*it));
+    it->prefix = strdup(prefix);
+    it->start_after = start_after ? strdup(start_after) : NULL;
+    it->discover = discover;
+    it->start_after_suffix = suffix ? strdup(suffix) : NULL;
+    if (!it->prefix || (start_after && !it->start_after) || (suffix && !it->start_after_suffix)) {
+        free(it->prefix);
+        free(it->start_after);
+        free(it->start_after_suffix);
+        return LC_E_NOMEM;
+    }
+    l->n++;
+    return 0;
+}
+
+void lc_listings_free(struct lc_listings *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].prefix);
+        free(l->items[i].start_after);
+        free(l->items[i].start_after_suffix);
+    }
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+const char *lc_stream_folder(const struct lc_stream *s)
+{
+    const char *f = s->source->prefix ? s->source->prefix : s->target->prefix;
+    return f ? f : "";
+}
+
+int lc_probe_append_folder(const struct lc_stream *s, struct lc_buf *out)
+{
+    const char *f = lc_stream_folder(s);
+    if (!*f)
+        return 0;
+    return lc_buf_appendf(out, "%s/", f);
+}
+
+/* Day (or hour) partitions from `from` to `now`, oldest first: calls fn for each UTC day/hour. */
+int lc_probe_each_period(time_t from, time_t now, bool hourly,
+                         int (*fn)(void *ud, const struct tm *tm), void *ud)
+{
+    long step = hourly ? 3600 : 86400;
+    time_t t = from - (from % step);
+    int rc = 0;
+
+    for (; !rc && t <= now; t += step) {
+        struct tm tm;
+        if (!gmtime_r(&t, &tm))
+            return LC_E_INVALID;
+        rc = fn(ud, &tm);
+    }
+    return rc;
+}
+
+void lc_probe_fmt_minute(time_t t, char out[16])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y%m%dT%H%MZ", &tm);
+}
+
+void lc_probe_fmt_second(time_t t, char out[18])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 18, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+/* "YYYYMMDDTHHmmZ" or "YYYYMMDDTHHmmssZ" at s; returns the characters used, 0 if neither. */
+size_t lc_probe_parse_stamp(const char *s, time_t *out)
+{
+    int f[6] = {0};
+    static const int width[6] = {4, 2, 2, 2, 2, 2};
+    size_t i = 0;
+
+    for (int k = 0; k < 6; k++) {
+        if (k == 3) {
+            if (s[i] != 'T')
+                return 0;
+            i++;
+        }
+        if (k == 5 && s[i] == 'Z')
+            break; /* minute precision */
+        for (int d = 0; d < width[k]; d++, i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return 0;
+            f[k] = f[k] * 10 + (s[i] - '0');
+        }
+    }
+    if (s[i] != 'Z')
+        return 0;
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+        return 0;
+    struct tm tm = {.tm_year = f[0] - 1900,
+                    .tm_mon = f[1] - 1,
+                    .tm_mday = f[2],
+                    .tm_hour = f[3],
+                    .tm_min = f[4],
+                    .tm_sec = f[5]};
+    *out = timegm(&tm);
+    return i + 1;
+}
+
+/* The file name part of a key. */
+const char *lc_probe_basename(const char *key)
+{
+    const char *slash = strrchr(key, '/');
+    return slash ? slash + 1 : key;
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""`logcanary check` end to end against a real S3 server (radosgw), seeded with realistic
+deliveries by tests/seed/seed_deliveries.py. Every scenario has its own bucket and config; each
+asserts the JSON report's exact statuses, finding codes and the requests spent per stream.
+
+The check runs with --now pinned to yesterday 12:00 UTC (and the seeder writes file names
+relative to the same instant), so windows never straddle midnight by accident and request
+counts are exact. LastModified is the real upload time, later than --now: the agent then dates
+a delivery by its file name plus the service's latency allowance, as it does for replays.
+
+    check_scenarios.py            (needs LC_RADOSGW_ENV, LC_BINARY, LC_SOURCE_DIR)
+"""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import botocore.session
+
+ENV = dict(line.strip().split("=", 1) for line in open(os.environ["LC_RADOSGW_ENV"])
+           if "=" in line)
+BINARY = os.environ["LC_BINARY"]
+SOURCE = os.environ["LC_SOURCE_DIR"]
+SEEDER = os.path.join(SOURCE, "tests", "seed", "seed_deliveries.py")
+RUN = os.getpid()
+ACCT = "111111111111"
+REGION = "ap-northeast-1"
+NOW = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).replace(
+    hour=12, minute=0, second=0, microsecond=0)
+NOW_ISO = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+passed = failed = 0
+
+
+def check(what, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok   {what}")
+    else:
+        failed += 1
+        print(f"FAIL {what} {detail}")
+
+
+def s3(user="owner"):
+    ak, sk = (ENV["LC_S3_ACCESS_KEY"], ENV["LC_S3_SECRET_KEY"]) if user == "owner" else \
+        (ENV["LC_S3_OTHER_ACCESS_KEY"], ENV["LC_S3_OTHER_SECRET_KEY"])
+    return botocore.session.get_session().create_client(
+        "s3", endpoint_url=ENV["LC_S3_ENDPOINT"], region_name=ENV["LC_S3_REGION"],
+        aws_access_key_id=ak, aws_secret_access_key=sk)
+
+
+def seed(bucket, *args):
+    cmd = ["/usr/bin/python3", SEEDER, "--endpoint", ENV["LC_S3_ENDPOINT"],
+           "--access-key", ENV["LC_S3_ACCESS_KEY"], "--secret-key", ENV["LC_S3_SECRET_KEY"],
+           "--region", ENV["LC_S3_REGION"], "--bucket", bucket, "--accounts", ACCT,
+           "--regions", REGION, "--now", NOW_ISO, "--seed", "7", *args]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def run_check(bucket, sources, kms_key=None, prefix=None, user="owner", extra=()):
+    target = {"name": bucket, "bucket": bucket, "sources": sources}
+    if kms_key:
+        target["kms_key_arn"] = kms_key
+    if prefix:
+        target["prefix"] = prefix
+    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
+                   "path_style": True}, "targets": [target]}
+    ak, sk = (ENV["LC_S3_ACCESS_KEY"], ENV["LC_S3_SECRET_KEY"]) if user == "owner" else \
+        (ENV["LC_S3_OTHER_ACCESS_KEY"], ENV["LC_S3_OTHER_SECRET_KEY"])
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cfg, f)
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_ACCESS_KEY_ID": ak, "AWS_SECRET_ACCESS_KEY": sk,
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
+           "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "")}
+    p = subprocess.run([BINARY, "check", "--config", f.name, "--format", "json", "--now", NOW_ISO,
+                        *extra], capture_output=True, text=True, env=env)
+    os.unlink(f.name)
+    check(f"{bucket}: no secret in stdout/stderr", sk not in p.stdout and sk not in p.stderr)
+    try:
+        report = json.loads(p.stdout)
+    except ValueError:
+        print(p.stdout, p.stderr, file=sys.stderr)
+        raise
+    return p.returncode, report, p.stderr
+
+
+def src(kind, **kw):
+    d = {"type": kind, "accounts": [ACCT], "regions": [REGION]}
+    d.update(kw)
+    return d
+
+
+def stream(report, source, account=ACCT):
+    return next(s for s in report["streams"] if s["source"] == source and s["account"] == account)
+
+
+def codes(report, source=None):
+    return sorted(f["code"] for f in report["findings"]
+                  if source is None or f["source"] == source)
+
+
+def bucket_name(tag):
+    return f"lc-chk-{tag}-{RUN}"
+
+
+def scenario_healthy(key1):
+    b = bucket_name("healthy")
+    seed(b, "--sources", "vpcflowlogs,config,cloudtrail", "--hours", "10", "--kms-key-id", key1)
+    rc, r, err = run_check(b, [src("vpcflowlogs"), src("config", max_age="7h"),
+                               src("cloudtrail")], kms_key=key1)
+    check("healthy: exit 0", rc == 0, f"rc={rc} {err}")
+    check("healthy: status ok", r["status"] == "ok", r["status"])
+    check("healthy: no findings", r["findings"] == [], codes(r))
+    for s in r["streams"]:
+        check(f"healthy: {s['source']} ok and sampled",
+              s["status"] == "ok" and s["sample"] and s["sample"]["valid"], json.dumps(s))
+    # Cost per stream: flow logs = discovery + one flow log + sample; CloudTrail = one listing +
+    # sample; Config = history folder + snapshot listing + sample.
+    check("healthy: requests vpcflowlogs = 3", stream(r, "vpcflowlogs")["requests"] == 3,
+          stream(r, "vpcflowlogs")["requests"])
+    check("healthy: requests cloudtrail = 2", stream(r, "cloudtrail")["requests"] == 2,
+          stream(r, "cloudtrail")["requests"])
+    check("healthy: requests config = 3", stream(r, "config")["requests"] == 3,
+          stream(r, "config")["requests"])
+    check("healthy: flow-log records counted", stream(r, "vpcflowlogs")["sample"]["records"] > 0)
+    c = r["canaries"][0]
+    check("healthy: canary ok with the expected key",
+          c["status"] == "ok" and c["kms_key_arn"] == key1, json.dumps(c))
+    left = s3().list_objects_v2(Bucket=b, Prefix="logcanary-canary/").get("KeyCount", 0)
+    check("healthy: canary deleted its object", left == 0, left)
+
+
+def scenario_stale_and_empty():
+    b = bucket_name("stale")
+    seed(b, "--sources", "cloudtrail", "--hours", "6", "--stop-before", "2h")
+    rc, r, err = run_check(b, [src("cloudtrail", max_age="20m"),
+                               src("cloudtrail", accounts=["222222222222"], max_age="20m")],
+                           extra=["--no-canary"])
+    check("stale: exit 1", rc == 1, f"rc={rc} {err}")
+    st = stream(r, "cloudtrail")
+    check("stale: status stale", st["status"] == "stale", st["status"])
+    check("stale: newest about 2h old", 2 * 3600 - 1800 <= (st["newest_age_s"] or 0) <= 2 * 3600 + 1800,
+          st["newest_age_s"])
+    # window listing (empty) + lookback over two day partitions + sample of the newest
+    check("stale: requests = 4", st["requests"] == 4, st["requests"])
+    em = stream(r, "cloudtrail", "222222222222")
+    check("empty: status missing", em["status"] == "missing", em["status"])
+    check("empty: no newest key", em["newest_key"] is None)
+    check("empty: requests = 3 (window + two lookback days)", em["requests"] == 3,
+          em["requests"])
+    check("stale+empty: two DELIVERY_MISSING", codes(r) == ["DELIVERY_MISSING"] * 2, codes(r))
+
+
+def scenario_damaged():
+    for tag, flag, source, sources in (
+            ("corrupt", "--corrupt", "cloudtrail", [src("cloudtrail")]),
+            ("truncated", "--truncate", "vpcflowlogs", [src("vpcflowlogs")]),
+            ("emptyobj", "--empty", "cloudtrail", [src("cloudtrail")])):
+        b = bucket_name(tag)
+        seed(b, "--sources", source, "--hours", "2", flag, "newest")
+        rc, r, err = run_check(b, sources, extra=["--no-canary"])
+        st = stream(r, source)
+        check(f"{tag}: exit 1", rc == 1, f"rc={rc} {err}")
+        check(f"{tag}: status invalid", st["status"] == "invalid", json.dumps(st))
+        check(f"{tag}: SAMPLE_INVALID", codes(r) == ["SAMPLE_INVALID"], codes(r))
+        reason = r["findings"][0]["evidence"].get("reason", "") if r["findings"] else ""
+        print(f"     {tag}: {reason}")
+
+
+def scenario_parquet_and_org_trail():
+    b = bucket_name("ct")
+    org = "o-abc123def4"
+    seed(b, "--sources", "vpcflowlogs,config,cloudtrail", "--prefix", org, "--org-id", org,
+         "--parquet", "--hours", "8")
+    rc, r, err = run_check(b, [src("vpcflowlogs", file_format="parquet"),
+                               src("config", max_age="7h"), src("cloudtrail", org_id=org)],
+                           prefix=org, extra=["--no-canary"])
+    check("control tower: exit 0", rc == 0, f"rc={rc} {err} {codes(r)}")
+    ct = stream(r, "cloudtrail")
+    check("control tower: organization trail prefix",
+          ct["prefix"] == f"{org}/AWSLogs/{org}/{ACCT}/CloudTrail/{REGION}/", ct["prefix"])
+    check("control tower: cloudtrail ok", ct["status"] == "ok", json.dumps(ct))
+    fl = stream(r, "vpcflowlogs")
+    check("parquet: flow logs ok", fl["status"] == "ok" and fl["newest_key"].endswith(".parquet"),
+          json.dumps(fl))
+    check("parquet: sample format", fl["sample"]["format"] == "parquet", fl["sample"])
+    check("control tower: config ok", stream(r, "config")["status"] == "ok")
+
+
+def scenario_denied_reads():
+    b = bucket_name("denied")
+    seed(b, "--sources", "cloudtrail", "--hours", "2")
+    other = ENV["LC_S3_OTHER_UID"]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ListForAgent", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam:::user/{other}"}, "Action": "s3:ListBucket",
+         "Resource": f"arn:aws:s3:::{b}"},
+        {"Sid": "NoReads", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam:::user/{other}"},
+         "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{b}/*"}]}
+    s3().put_bucket_policy(Bucket=b, Policy=json.dumps(policy))
+    rc, r, err = run_check(b, [src("cloudtrail")], user="other", extra=["--no-canary"])
+    st = stream(r, "cloudtrail")
+    check("denied: exit 1", rc == 1, f"rc={rc} {err}")
+    check("denied: status denied", st["status"] == "denied", json.dumps(st))
+    check("denied: READ_DENIED_S3", codes(r) == ["READ_DENIED_S3"], codes(r))
+    ev = r["findings"][0]["evidence"] if r["findings"] else {}
+    check("denied: evidence names GetObject, 403 and AccessDenied",
+          ev.get("operation") == "GetObject" and ev.get("http_status") == 403 and
+          ev.get("aws_code") == "AccessDenied", ev)
+
+
+def scenario_keys(key1, key2):
+    b = bucket_name("keys")
+    seed(b, "--sources", "cloudtrail", "--hours", "2", "--kms-key-id", key2)
+    # Deliveries under key 2 while key 1 is expected; the canary writes with key 1.
+    rc, r, err = run_check(b, [src("cloudtrail")], kms_key=key1)
+    check("other key: exit 1", rc == 1, f"rc={rc} {err}")
+    check("other key: ENCRYPTION_MISMATCH on the stream",
+          codes(r, "cloudtrail") == ["ENCRYPTION_MISMATCH"], codes(r))
+    check("other key: canary ok", r["canaries"][0]["status"] == "ok", r["canaries"])
+    # A key the server does not know: the canary PUT fails on KMS.
+    unknown = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"
+    rc, r, err = run_check(b, [src("cloudtrail")], kms_key=unknown)
+    check("unknown key: CANARY_WRITE_DENIED_KMS", "CANARY_WRITE_DENIED_KMS" in codes(r), codes(r))
+    check("unknown key: canary failed", r["canaries"][0]["status"] == "failed", r["canaries"])
+    canary = [f for f in r["findings"] if f["code"] == "CANARY_WRITE_DENIED_KMS"]
+    ev = canary[0]["evidence"] if canary else {}
+    check("unknown key: evidence carries status and code",
+          ev.get("http_status") == 403 and ev.get("operation") == "PutObject", ev)
+
+
+def scenario_cheap_listing():
+    b = bucket_name("bulk")
+    summary = seed(b, "--sources", "cloudtrail,vpcflowlogs", "--hours", "3", "--bulk", "2500")
+    rc, r, err = run_check(b, [src("cloudtrail"), src("vpcflowlogs")], extra=["--no-canary"])
+    day = NOW.strftime("%Y/%m/%d")
+    total = s3().list_objects_v2(Bucket=b, Prefix=f"AWSLogs/{ACCT}/CloudTrail/{REGION}/{day}/",
+                                 MaxKeys=1000)
+    check("bulk: the day partition holds > 2,000 objects", total.get("IsTruncated") is True)
+    ct = stream(r, "cloudtrail")
+    check("bulk: cloudtrail ok", ct["status"] == "ok", json.dumps(ct))
+    check("bulk: cloudtrail still costs 2 requests", ct["requests"] == 2, ct["requests"])
+    fl = stream(r, "vpcflowlogs")
+    check("bulk: flow logs still cost 3 requests", fl["requests"] == 3, fl["requests"])
+    print(f"     bulk: {json.dumps(summary.get('bulk'))}; cloudtrail requests {ct['requests']}, "
+          f"objects seen {ct['objects_seen']}")
+
+
+def main():
+    key1, key2 = ENV["LC_KMS_KEY_1"], ENV["LC_KMS_KEY_2"]
+    scenario_healthy(key1)
+    scenario_stale_and_empty()
+    scenario_damaged()
+    scenario_parquet_and_org_trail()
+    scenario_denied_reads()
+    scenario_keys(key1, key2)
+    scenario_cheap_listing()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

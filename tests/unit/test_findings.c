@@ -1,0 +1,277 @@
+/* Findings: each observation pattern gives the expected status and finding code, and a failure
+ * to check is never reported as a missing delivery. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "findings.h"
+#include "probe.h"
+#include "report.h"
+
+#define NOW 1800000000
+
+static char *accounts[] = {"111111111111"};
+static char *regions[] = {"ap-northeast-1"};
+static struct lc_target_cfg target = {.name = "logs",
+                                      .bucket = "lc-logs",
+                                      .kms_key_arn = "arn:aws:kms:ap-northeast-1:111111111111:"
+                                                     "key/1234abcd-12ab-34cd-56ef-1234567890ab"};
+static struct lc_source_cfg src = {.type = LC_SRC_CLOUDTRAIL,
+                                   .accounts = accounts,
+                                   .n_accounts = 1,
+                                   .regions = regions,
+                                   .n_regions = 1,
+                                   .max_age_s = 1200,
+                                   .sample = true};
+static struct lc_stream stream = {.target = &target,
+                                  .source = &src,
+                                  .account = "111111111111",
+                                  .region = "ap-northeast-1",
+                                  .id = "logs/cloudtrail/1111/apne1",
+                                  .base = "AWSLogs/111111111111/CloudTrail/ap-northeast-1/"};
+
+static struct lc_stream_obs healthy(void)
+{
+    struct lc_stream_obs so = {.stream = &stream,
+                               .window_from = NOW - 3600,
+                               .requests = 2,
+                               .objects_seen = 3,
+                               .newest_key = "k",
+                               .newest_size = 100,
+                               .newest_modified = NOW - 120,
+                               .newest_delivered = NOW - 120,
+                               .sampled = true,
+                               .sse = "aws:kms",
+                               .sse_kms_key_id = target.kms_key_arn};
+    so.sample.valid = true;
+    so.sample.records = 5;
+    so.sample.newest_record = NOW - 300;
+    return so;
+}
+
+static void aws_err(struct lc_error *e, long status, const char *code, const char *msg)
+{
+    lc_error_clear(e);
+    e->kind = LC_E_AWS;
+    e->status = status;
+    lc_strlcpy(e->service, "s3", sizeof(e->service));
+    lc_strlcpy(e->code, code, sizeof(e->code));
+    lc_strlcpy(e->message, msg, sizeof(e->message));
+    lc_error_classify(e);
+}
+
+/* Judge one stream; return its status and the single finding code ("" when none). */
+static enum lc_stream_status judge(struct lc_stream_obs *so, const char **codes, size_t *n)
+{
+    struct lc_observations o = {.now = NOW, .streams = so, .n_streams = 1};
+    struct lc_findings f;
+    assert_int_equal(lc_findings_build(&o, &f), 0);
+    enum lc_stream_status st = f.stream_status[0];
+    *n = f.n;
+    for (size_t i = 0; i < f.n && i < 4; i++)
+        codes[i] = f.items[i].code; /* static strings */
+    /* Every finding renders into valid JSON with the contract's fields. */
+    cJSON *doc = lc_report_json_doc(&o, &f);
+    assert_non_null(cJSON_GetObjectItem(doc, "streams"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "findings")), (int)f.n);
+    cJSON_Delete(doc);
+    lc_findings_free(&f);
+    return st;
+}
+
+static void setup_probe(void)
+{
+    stream.probe = lc_probe_find(LC_SRC_CLOUDTRAIL);
+}
+
+static void test_healthy(void **state)
+{
+    const char *codes[4];
+    size_t n;
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    assert_int_equal(judge(&so, codes, &n), LC_ST_OK);
+    assert_int_equal(n, 0);
+}
+
+static void test_stale_and_missing(void **state)
+{
+    const char *codes[4];
+    size_t n;
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    so.newest_delivered = NOW - 5 * 3600;
+    assert_int_equal(judge(&so, codes, &n), LC_ST_STALE);
+    assert_int_equal(n, 1);
+    assert_string_equal(codes[0], "DELIVERY_MISSING");
+
+    so = healthy();
+    so.newest_key = NULL;
+    so.sampled = false;
+    so.objects_seen = 0;
+    so.lookback_from = NOW - 86400;
+    assert_int_equal(judge(&so, codes, &n), LC_ST_MISSING);
+    assert_string_equal(codes[0], "DELIVERY_MISSING");
+}
+
+static void test_denied_reads(void **state)
+{
+    const char *codes[4];
+    size_t n;
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    aws_err(&so.list_err, 403, "AccessDenied", "Access Denied");
+    assert_int_equal(judge(&so, codes, &n), LC_ST_DENIED);
+    assert_int_equal(n, 1);
+    assert_string_equal(codes[0], "READ_DENIED_S3");
+
+    so = healthy();
+    so.sampled = false;
+    aws_err(&so.sample_err, 403, "AccessDenied",
+            "User: arn:aws:sts::111111111111:assumed-role/lc/x is not authorized to perform: "
+            "kms:Decrypt on resource: arn:aws:kms:ap-northeast-1:111111111111:key/abc");
+    assert_int_equal(judge(&so, codes, &n), LC_ST_DENIED);
+    assert_string_equal(codes[0], "READ_DENIED_KMS");
+}
+
+static void test_probe_errors_are_not_missing_deliveries(void **state)
+{
+    const char *codes[4];
+    size_t n;
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    lc_error_clear(&so.list_err);
+    lc_error_set(&so.list_err, LC_E_NETWORK, "connection refused");
+    assert_int_equal(judge(&so, codes, &n), LC_ST_ERROR);
+    assert_int_equal(n, 1);
+    assert_string_equal(codes[0], "PROBE_ERROR");
+
+    so = healthy();
+    aws_err(&so.list_err, 503, "SlowDown", "Please reduce your request rate.");
+    assert_int_equal(judge(&so, codes, &n), LC_ST_ERROR);
+    assert_string_equal(codes[0], "PROBE_ERROR");
+
+    so = healthy();
+    lc_error_clear(&so.list_err);
+    lc_error_set(&so.list_err, LC_E_CREDENTIALS, "no credentials");
+    assert_int_equal(judge(&so, codes, &n), LC_ST_ERROR);
+    assert_string_equal(codes[0], "PROBE_ERROR");
+}
+
+static void test_invalid_sample(void **state)
+{
+    const char *codes[4];
+    size_t n;
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    so.sample.valid = false;
+    lc_strlcpy(so.sample.reason, "gzip stream truncated", sizeof(so.sample.reason));
+    assert_int_equal(judge(&so, codes, &n), LC_ST_INVALID);
+    assert_string_equal(codes[0], "SAMPLE_INVALID");
+    /* Old records in a fresh file: a replay, not a delivery. */
+    so = healthy();
+    so.sample.newest_record = NOW - 3 * 86400;
+    assert_int_equal(judge(&so, codes, &n), LC_ST_INVALID);
+    assert_string_equal(codes[0], "SAMPLE_INVALID");
+}
+
+static void test_encryption_mismatch(void **state)
+{
+    const char *codes[4];
+    size_t n;
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    so.sse_kms_key_id = "arn:aws:kms:ap-northeast-1:111111111111:key/99999999-0000-0000-0000-0";
+    judge(&so, codes, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(codes[0], "ENCRYPTION_MISMATCH");
+    so = healthy();
+    so.sse = "AES256";
+    so.sse_kms_key_id = NULL;
+    judge(&so, codes, &n);
+    assert_string_equal(codes[0], "ENCRYPTION_MISMATCH");
+    /* The bare key id of the expected key is the same key. */
+    so = healthy();
+    so.sse_kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    judge(&so, codes, &n);
+    assert_int_equal(n, 0);
+}
+
+static enum lc_canary_status judge_canary(struct lc_canary_obs *c, const char **code, size_t *n)
+{
+    struct lc_observations o = {.now = NOW, .canaries = c, .n_canaries = 1};
+    struct lc_findings f;
+    assert_int_equal(lc_findings_build(&o, &f), 0);
+    enum lc_canary_status st = f.canary_status[0];
+    *n = f.n;
+    *code = f.n ? f.items[0].code : "";
+    lc_findings_free(&f);
+    return st;
+}
+
+static void test_canary(void **state)
+{
+    const char *code;
+    size_t n;
+    (void)state;
+    struct lc_canary_obs c = {.target = &target,
+                              .ran = true,
+                              .key = "logcanary-canary/x.txt",
+                              .content_match = true,
+                              .deleted = true,
+                              .sse = "aws:kms",
+                              .sse_kms_key_id = target.kms_key_arn};
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_OK);
+    assert_int_equal(n, 0);
+
+    c.failed_step = "put";
+    aws_err(&c.err, 403, "AccessDenied",
+            "User: arn:aws:iam::111111111111:user/lc is not authorized to perform: "
+            "kms:GenerateDataKey on resource: arn:aws:kms:ap-northeast-1:111111111111:key/x");
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
+    assert_string_equal(code, "CANARY_WRITE_DENIED_KMS");
+    /* radosgw's words for an unknown key. */
+    aws_err(&c.err, 403, "InvalidAccessKeyId", "Failed to retrieve the actual key, kms-keyid: x");
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
+    assert_string_equal(code, "CANARY_WRITE_DENIED_KMS");
+    aws_err(&c.err, 403, "AccessDenied", "Access Denied");
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
+    assert_string_equal(code, "CANARY_FAILED");
+    lc_error_clear(&c.err);
+    lc_error_set(&c.err, LC_E_TIMEOUT, "timed out");
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_ERROR);
+    assert_string_equal(code, "PROBE_ERROR");
+
+    c.failed_step = NULL;
+    c.sse_kms_key_id = "arn:aws:kms:ap-northeast-1:111111111111:key/other";
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
+    assert_string_equal(code, "ENCRYPTION_MISMATCH");
+    c.sse_kms_key_id = target.kms_key_arn;
+    c.content_match = false;
+    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
+    assert_string_equal(code, "CANARY_FAILED");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_healthy),
+        cmocka_unit_test(test_stale_and_missing),
+        cmocka_unit_test(test_denied_reads),
+        cmocka_unit_test(test_probe_errors_are_not_missing_deliveries),
+        cmocka_unit_test(test_invalid_sample),
+        cmocka_unit_test(test_encryption_mismatch),
+        cmocka_unit_test(test_canary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,255 @@
+/* Probes: exact key layouts, the listings planned for a time window (partitions across midnight,
+ * start-after keys), and file-name classification. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "plan.h"
+#include "probe.h"
+#include "timeutil.h"
+
+static char *accounts[] = {"111111111111"};
+static char *regions[] = {"ap-northeast-1"};
+
+static struct lc_source_cfg source(enum lc_source_type type)
+{
+    struct lc_source_cfg s = {.type = type,
+                              .accounts = accounts,
+                              .n_accounts = 1,
+                              .regions = regions,
+                              .n_regions = 1,
+                              .max_age_s = 1800,
+                              .sample_bytes = 65536,
+                              .sample = true};
+    return s;
+}
+
+static struct lc_stream stream_for(struct lc_target_cfg *t, struct lc_source_cfg *src)
+{
+    struct lc_stream s = {.target = t,
+                          .source = src,
+                          .probe = lc_probe_find(src->type),
+                          .account = "111111111111",
+                          .region = "ap-northeast-1"};
+    struct lc_buf b = {0};
+    assert_non_null(s.probe);
+    assert_int_equal(s.probe->base_prefix(&s, &b), 0);
+    s.base = lc_buf_steal(&b);
+    return s;
+}
+
+static time_t at(const char *iso)
+{
+    time_t t;
+    assert_int_equal(lc_time_parse_iso8601(iso, &t), 0);
+    return t;
+}
+
+static void test_base_prefixes(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "b"};
+    struct lc_source_cfg fl = source(LC_SRC_VPCFLOWLOGS), cf = source(LC_SRC_CONFIG),
+                         ct = source(LC_SRC_CLOUDTRAIL);
+    (void)state;
+    struct lc_stream s = stream_for(&t, &fl);
+    assert_string_equal(s.base, "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/");
+    free(s.base);
+    fl.hive = true;
+    s = stream_for(&t, &fl);
+    assert_string_equal(s.base, "AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/"
+                                "aws-region=ap-northeast-1/");
+    free(s.base);
+    /* Control Tower: the o-id folder before AWSLogs, and the organization trail layout. */
+    t.prefix = "o-abc123def4";
+    s = stream_for(&t, &cf);
+    assert_string_equal(s.base, "o-abc123def4/AWSLogs/111111111111/Config/ap-northeast-1/");
+    free(s.base);
+    ct.org_id = "o-abc123def4";
+    s = stream_for(&t, &ct);
+    assert_string_equal(
+        s.base, "o-abc123def4/AWSLogs/o-abc123def4/111111111111/CloudTrail/ap-northeast-1/");
+    free(s.base);
+    /* A source's own prefix wins over the target's. */
+    ct.org_id = NULL;
+    ct.prefix = "trails";
+    s = stream_for(&t, &ct);
+    assert_string_equal(s.base, "trails/AWSLogs/111111111111/CloudTrail/ap-northeast-1/");
+    free(s.base);
+}
+
+static void test_cloudtrail_listings_across_midnight(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "b"};
+    struct lc_source_cfg ct = source(LC_SRC_CLOUDTRAIL);
+    struct lc_listings l = {0};
+    (void)state;
+    struct lc_stream s = stream_for(&t, &ct);
+    assert_int_equal(
+        s.probe->listings(&s, at("2026-11-21T23:40:00Z"), at("2026-11-22T00:10:00Z"), &l), 0);
+    assert_int_equal(l.n, 2); /* both days, nothing else */
+    assert_string_equal(l.items[0].prefix, "AWSLogs/111111111111/CloudTrail/ap-northeast-1/"
+                                           "2026/11/21/111111111111_CloudTrail_ap-northeast-1_");
+    assert_string_equal(l.items[0].start_after,
+                        "AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/21/"
+                        "111111111111_CloudTrail_ap-northeast-1_20261121T2340Z");
+    assert_false(l.items[0].discover);
+    assert_string_equal(l.items[1].prefix, "AWSLogs/111111111111/CloudTrail/ap-northeast-1/"
+                                           "2026/11/22/111111111111_CloudTrail_ap-northeast-1_");
+    /* A key at the window start sorts after start-after; one a minute earlier does not. */
+    assert_true(strcmp("AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/21/"
+                       "111111111111_CloudTrail_ap-northeast-1_20261121T2340Z_Mu0KsOhtH1ar15ZZ."
+                       "json.gz",
+                       l.items[0].start_after) > 0);
+    assert_true(strcmp("AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/21/"
+                       "111111111111_CloudTrail_ap-northeast-1_20261121T2339Z_Mu0KsOhtH1ar15ZZ."
+                       "json.gz",
+                       l.items[0].start_after) < 0);
+    lc_listings_free(&l);
+    free(s.base);
+}
+
+static void test_flowlog_listings(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "b"};
+    struct lc_source_cfg fl = source(LC_SRC_VPCFLOWLOGS);
+    struct lc_listings l = {0};
+    (void)state;
+    struct lc_stream s = stream_for(&t, &fl);
+    assert_int_equal(
+        s.probe->listings(&s, at("2026-11-22T08:00:00Z"), at("2026-11-22T08:50:00Z"), &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].prefix, "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/"
+                                           "2026/11/22/111111111111_vpcflowlogs_ap-northeast-1_");
+    assert_true(l.items[0].discover);
+    assert_string_equal(l.items[0].start_after_suffix, "20261122T0800Z");
+    lc_listings_free(&l);
+    free(s.base);
+    /* Per-hour Hive partitions: one listing per hour in the window. */
+    fl.hive = true;
+    fl.per_hour = true;
+    s = stream_for(&t, &fl);
+    assert_int_equal(
+        s.probe->listings(&s, at("2026-11-22T06:30:00Z"), at("2026-11-22T08:10:00Z"), &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.items[2].prefix,
+                        "AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/"
+                        "aws-region=ap-northeast-1/year=2026/month=11/day=22/hour=08/"
+                        "111111111111_vpcflowlogs_ap-northeast-1_");
+    lc_listings_free(&l);
+    free(s.base);
+}
+
+static void test_config_listings(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "b"};
+    struct lc_source_cfg cf = source(LC_SRC_CONFIG);
+    struct lc_listings l = {0};
+    (void)state;
+    struct lc_stream s = stream_for(&t, &cf);
+    assert_int_equal(
+        s.probe->listings(&s, at("2026-01-05T01:00:00Z"), at("2026-01-05T08:00:00Z"), &l), 0);
+    assert_int_equal(l.n, 2);
+    /* Month and day are not zero-padded in Config's layout. */
+    assert_string_equal(l.items[0].prefix,
+                        "AWSLogs/111111111111/Config/ap-northeast-1/2026/1/5/ConfigHistory/");
+    assert_null(l.items[0].start_after);
+    assert_string_equal(l.items[1].start_after,
+                        "AWSLogs/111111111111/Config/ap-northeast-1/2026/1/5/ConfigSnapshot/"
+                        "111111111111_Config_ap-northeast-1_ConfigSnapshot_20260105T010000Z");
+    lc_listings_free(&l);
+    free(s.base);
+}
+
+static void test_classify(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "b"};
+    struct lc_source_cfg fl = source(LC_SRC_VPCFLOWLOGS), cf = source(LC_SRC_CONFIG),
+                         ct = source(LC_SRC_CLOUDTRAIL);
+    time_t when;
+    (void)state;
+
+    struct lc_stream s = stream_for(&t, &fl);
+    assert_int_equal(s.probe->classify(&s,
+                                       "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/2026/11/22/"
+                                       "111111111111_vpcflowlogs_ap-northeast-1_fl-1234abcd_"
+                                       "20261122T0805Z_fe123456.log.gz",
+                                       &when),
+                     LC_KEY_DELIVERY);
+    assert_int_equal(when, at("2026-11-22T08:05:00Z"));
+    assert_int_equal(s.probe->sample_kind(&s, "x_20261122T0805Z_fe123456.log.parquet"),
+                     LC_SAMPLE_FLOWLOG_PARQUET);
+    assert_int_equal(s.probe->classify(&s,
+                                       "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/"
+                                       "2026/11/22/notes.txt",
+                                       &when),
+                     LC_KEY_OTHER);
+    free(s.base);
+
+    s = stream_for(&t, &cf);
+    assert_int_equal(
+        s.probe->classify(&s,
+                          "AWSLogs/111111111111/Config/ap-northeast-1/2026/1/5/ConfigHistory/"
+                          "111111111111_Config_ap-northeast-1_ConfigHistory_AWS::EC2::Instance_"
+                          "20260105T010203Z_20260105T070809Z_1.json.gz",
+                          &when),
+        LC_KEY_DELIVERY);
+    assert_int_equal(when, at("2026-01-05T07:08:09Z")); /* the end of the history window */
+    assert_int_equal(
+        s.probe->classify(&s,
+                          "AWSLogs/111111111111/Config/ap-northeast-1/2026/1/5/ConfigSnapshot/"
+                          "111111111111_Config_ap-northeast-1_ConfigSnapshot_20260105T183939Z_"
+                          "16da64e4-cb65-4846-b061-e6c3ba43cb96.json.gz",
+                          &when),
+        LC_KEY_DELIVERY);
+    assert_int_equal(when, at("2026-01-05T18:39:39Z"));
+    assert_int_equal(
+        s.probe->classify(&s, "AWSLogs/111111111111/Config/ConfigWritabilityCheckFile", &when),
+        LC_KEY_AUXILIARY);
+    free(s.base);
+
+    s = stream_for(&t, &ct);
+    assert_int_equal(s.probe->classify(&s,
+                                       "AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/22/"
+                                       "111111111111_CloudTrail_ap-northeast-1_20261122T0810Z_"
+                                       "Mu0KsOhtH1ar15ZZ.json.gz",
+                                       &when),
+                     LC_KEY_DELIVERY);
+    assert_int_equal(when, at("2026-11-22T08:10:00Z"));
+    /* Another account's or region's file under the same prefix is not this stream's. */
+    assert_int_equal(s.probe->classify(&s,
+                                       "AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/22/"
+                                       "222222222222_CloudTrail_ap-northeast-1_20261122T0810Z_"
+                                       "Mu0KsOhtH1ar15ZZ.json.gz",
+                                       &when),
+                     LC_KEY_OTHER);
+    assert_int_equal(s.probe->classify(&s,
+                                       "AWSLogs/111111111111/CloudTrail-Digest/ap-northeast-1/2026/"
+                                       "11/22/111111111111_CloudTrail-Digest_ap-northeast-1_trail_"
+                                       "us-east-1_20261122T081000Z.json.gz",
+                                       &when),
+                     LC_KEY_AUXILIARY);
+    /* Malformed stamps are not deliveries. */
+    assert_int_equal(s.probe->classify(&s,
+                                       "AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/22/"
+                                       "111111111111_CloudTrail_ap-northeast-1_20261322T0810Z_"
+                                       "x.json.gz",
+                                       &when),
+                     LC_KEY_OTHER);
+    free(s.base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base_prefixes),
+        cmocka_unit_test(test_cloudtrail_listings_across_midnight),
+        cmocka_unit_test(test_flowlog_listings),
+        cmocka_unit_test(test_config_listings),
+        cmocka_unit_test(test_classify),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
