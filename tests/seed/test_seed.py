@@ -1,0 +1,419 @@
+#!/usr/bin/python3
+"""Self-test of seed_deliveries.py against the radosgw fixture (ctest integration.seed_layouts).
+
+Seeds buckets through the seeder's command line and checks with botocore: every key against the
+layout regexes of aws-delivery-facts.md section 1, partitions against the names' timestamps,
+gzip content and record times against each file's window, SSE-KMS on HEAD, digest metadata,
+--hive/--per-hour/--parquet/--org-id/--prefix/--stop-before, the damage options, --bulk, and
+--seed determinism. Prints "N passed, M failed"; exits 1 on any failure.
+"""
+
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import zlib
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEEDER = os.path.join(HERE, "seed_deliveries.py")
+PY = "/usr/bin/python3"
+
+V2_HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
+             "bytes start end action log-status")
+
+ACCT = r"(?P<acct>\d{12})"
+REG = r"(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)"
+FLOW_NAME = (r"(?P=acct)_vpcflowlogs_(?P=region)_(?P<fl>fl-[0-9a-f]{8,17})_(?P<ts>\d{8}T\d{4}Z)_"
+             r"[0-9a-f]{8}\.log\.(?P<ext>gz|parquet)")
+LAYOUTS = {
+    "flow": re.compile(rf"^(?P<p>(?:.+/)?)AWSLogs/{ACCT}/vpcflowlogs/{REG}/(?P<y>\d{{4}})/"
+                       rf"(?P<m>\d{{2}})/(?P<d>\d{{2}})/(?:(?P<h>\d{{2}})/)?{FLOW_NAME}$"),
+    "flow_hive": re.compile(rf"^(?P<p>(?:.+/)?)AWSLogs/aws-account-id={ACCT}/aws-service=vpcflowlogs/"
+                            rf"aws-region={REG}/year=(?P<y>\d{{4}})/month=(?P<m>\d{{2}})/"
+                            rf"day=(?P<d>\d{{2}})/(?:hour=(?P<h>\d{{2}})/)?{FLOW_NAME}$"),
+    "config_history": re.compile(
+        rf"^(?P<p>(?:.+/)?)AWSLogs/{ACCT}/Config/{REG}/(?P<y>\d{{4}})/(?P<m>[1-9]\d?)/"
+        rf"(?P<d>[1-9]\d?)/ConfigHistory/(?P=acct)_Config_(?P=region)_ConfigHistory_"
+        rf"(?P<type>AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)_(?P<start>\d{{8}}T\d{{6}}Z)_"
+        rf"(?P<end>\d{{8}}T\d{{6}}Z)_(?P<n>\d+)\.json\.gz$"),
+    "config_snapshot": re.compile(
+        rf"^(?P<p>(?:.+/)?)AWSLogs/{ACCT}/Config/{REG}/(?P<y>\d{{4}})/(?P<m>[1-9]\d?)/"
+        rf"(?P<d>[1-9]\d?)/ConfigSnapshot/(?P=acct)_Config_(?P=region)_ConfigSnapshot_"
+        rf"(?P<ts>\d{{8}}T\d{{6}}Z)_(?P<sid>[0-9a-f]{{8}}-[0-9a-f]{{4}}-4[0-9a-f]{{3}}-"
+        rf"[89ab][0-9a-f]{{3}}-[0-9a-f]{{12}})\.json\.gz$"),
+    "config_check": re.compile(rf"^(?P<p>(?:.+/)?)AWSLogs/{ACCT}/Config/ConfigWritabilityCheckFile$"),
+    "cloudtrail": re.compile(
+        rf"^(?P<p>(?:.+/)?)AWSLogs/(?:(?P<org>o-[a-z0-9]{{10,32}})/)?{ACCT}/CloudTrail/{REG}/"
+        rf"(?P<y>\d{{4}})/(?P<m>\d{{2}})/(?P<d>\d{{2}})/(?P=acct)_CloudTrail_(?P=region)_"
+        rf"(?P<ts>\d{{8}}T\d{{4}}Z)_[A-Za-z0-9]{{16}}\.json\.gz$"),
+    "cloudtrail_digest": re.compile(
+        rf"^(?P<p>(?:.+/)?)AWSLogs/(?:(?P<org>o-[a-z0-9]{{10,32}})/)?{ACCT}/CloudTrail-Digest/{REG}/"
+        rf"(?P<y>\d{{4}})/(?P<m>\d{{2}})/(?P<d>\d{{2}})/(?P=acct)_CloudTrail-Digest_(?P=region)_"
+        rf"(?P<trail>[A-Za-z0-9_.-]+)_(?P<home>[a-z]{{2}}-[a-z]+-\d)_(?P<ts>\d{{8}}T\d{{6}}Z)"
+        rf"\.json\.gz$"),
+}
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
+    return cond
+
+
+def ts(s):
+    fmt = {14: "%Y%m%dT%H%MZ", 16: "%Y%m%dT%H%M%SZ"}[len(s)]
+    return int(datetime.strptime(s, fmt).replace(tzinfo=timezone.utc).timestamp())
+
+
+def iso_ts(s):
+    return int(datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp())
+
+
+def classify(key):
+    hits = [(n, m) for n, r in LAYOUTS.items() for m in [r.match(key)] if m]
+    return hits[0] if len(hits) == 1 else (None, None)
+
+
+def load_env():
+    path = os.environ.get("LC_RADOSGW_ENV")
+    if not path or not os.path.exists(path):
+        print(f"LC_RADOSGW_ENV not set or missing ({path}); run with the radosgw fixture")
+        sys.exit(1)
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if "=" in line and not line.startswith("#"):
+                k, v = line.split("=", 1)
+                env[k] = v
+    return env
+
+
+ENV = load_env()
+
+
+def client():
+    import botocore.config
+    import botocore.session
+    return botocore.session.get_session().create_client(
+        "s3", region_name=ENV.get("LC_S3_REGION", "us-east-1"), endpoint_url=ENV["LC_S3_ENDPOINT"],
+        aws_access_key_id=ENV["LC_S3_ACCESS_KEY"], aws_secret_access_key=ENV["LC_S3_SECRET_KEY"],
+        config=botocore.config.Config(s3={"addressing_style": "path"}))
+
+
+S3 = client()
+
+
+def seed(*args, expect_ok=True):
+    env = dict(os.environ, LC_S3_ENDPOINT=ENV["LC_S3_ENDPOINT"],
+               LC_S3_ACCESS_KEY=ENV["LC_S3_ACCESS_KEY"], LC_S3_SECRET_KEY=ENV["LC_S3_SECRET_KEY"],
+               LC_S3_REGION=ENV.get("LC_S3_REGION", "us-east-1"))
+    p = subprocess.run([PY, SEEDER, *args], capture_output=True, text=True, env=env, timeout=240)
+    if expect_ok and p.returncode != 0:
+        print(p.stderr[-3000:])
+    if not expect_ok:
+        return p
+    check(f"seeder exit 0 {' '.join(args)[:80]}", p.returncode == 0, p.stderr[-500:])
+    return json.loads(p.stdout) if p.returncode == 0 else None
+
+
+def list_keys(bucket, prefix=""):
+    out = {}
+    for page in S3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for o in page.get("Contents", []):
+            out[o["Key"]] = o["Size"]
+    return out
+
+
+def get(bucket, key):
+    return S3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+BUCKET = f"seedtest-{os.getpid()}"
+KMS = ENV.get("LC_KMS_KEY_1", "")
+
+
+def test_layouts():
+    """Default layouts, 2 accounts, 2 regions, 30 h across two day boundaries, SSE-KMS."""
+    now = "2026-03-02T01:10:00Z"
+    nowt = iso_ts(now)
+    s = seed("--bucket", BUCKET, "--prefix", "std", "--now", now, "--hours", "30",
+             "--accounts", "111122223333,444455556666", "--regions", "us-east-1,eu-west-1",
+             "--records", "6", "--kms-key-id", KMS, "--seed", "11", "--workers", "16")
+    if not s:
+        return
+    keys = list_keys(BUCKET, "std/")
+    check("listing == summary count", len(keys) == s["objects"], f"{len(keys)} != {s['objects']}")
+    print(f"seeded {s['objects']} objects in {s['seconds']} s: {s['objects_per_second']} objects/s",
+          flush=True)
+    counts, days, bad = {}, set(), []
+    heads = {}
+    for key, size in keys.items():
+        name, m = classify(key)
+        if not name:
+            bad.append(key)
+            continue
+        counts[name] = counts.get(name, 0) + 1
+        heads.setdefault(name, key)
+        check("prefix std/", m.group("p") == "std/", key)
+        if name in ("flow", "cloudtrail"):
+            t = datetime.fromtimestamp(ts(m.group("ts")), timezone.utc)
+            check("partition == name date", (m.group("y"), m.group("m"), m.group("d")) ==
+                  (f"{t:%Y}", f"{t:%m}", f"{t:%d}"), key)
+            check("name time in window", nowt - 30 * 3600 <= ts(m.group("ts")) <= nowt, key)
+            days.add((name, m.group("d")))
+        if name == "flow":
+            check("flow ts on 5 min", ts(m.group("ts")) % 300 == 0, key)
+            check("flow window closed by now", ts(m.group("ts")) + 300 <= nowt, key)
+        if name == "config_history":
+            check("history start <= end", m.group("start") <= m.group("end"), key)
+            part = datetime(int(m.group("y")), int(m.group("m")), int(m.group("d")),
+                            tzinfo=timezone.utc)
+            check("history ends before its delivery day",
+                  ts(m.group("end")) < part.timestamp() + 86400, key)
+        if name == "config_check":
+            check("ConfigWritabilityCheckFile is 0 bytes", size == 0, key)
+        if name == "cloudtrail":
+            check("no org segment by default", m.group("org") is None, key)
+    check("every key matches exactly one layout", not bad, str(bad[:5]))
+    for name in ("flow", "config_history", "config_snapshot", "config_check", "cloudtrail",
+                 "cloudtrail_digest"):
+        check(f"layout {name} present", counts.get(name, 0) > 0, str(counts))
+    check("flow files: 4 streams x 12/h x 30 h", counts.get("flow") == 4 * 12 * 30, str(counts))
+    check("CloudTrail digests hourly", 4 * 28 <= counts.get("cloudtrail_digest", 0) <= 4 * 30,
+          str(counts))
+    check("ConfigWritabilityCheckFile per account", counts.get("config_check") == 2, str(counts))
+    check("flow day partitions 02/28, 03/01, 03/02",
+          {d for n, d in days if n == "flow"} == {"28", "01", "02"}, str(days))
+    check("Config month/day not padded", any("/Config/us-east-1/2026/3/1/" in k for k in keys))
+    check("Config 2026/03 absent", not any("/Config/us-east-1/2026/03/" in k for k in keys))
+
+    # SSE-KMS on HEAD, digest signature metadata
+    for name, key in heads.items():
+        h = S3.head_object(Bucket=BUCKET, Key=key)
+        check(f"SSE aws:kms on {name}", h.get("ServerSideEncryption") == "aws:kms", str(h.get(
+            "ServerSideEncryption")))
+        check(f"SSE key id on {name}", KMS and KMS in (h.get("SSEKMSKeyId") or ""),
+              str(h.get("SSEKMSKeyId")))
+        if name == "cloudtrail_digest":
+            md = h.get("Metadata", {})
+            check("digest x-amz-meta-signature", re.fullmatch(r"[0-9a-f]{256}",
+                                                              md.get("signature", "")), str(md))
+            check("digest signature-algorithm", md.get("signature-algorithm") == "SHA256withRSA")
+
+    # content of each stream's newest object
+    for stream, info in s["streams"].items():
+        key = info["newest"]
+        check(f"newest of {stream} listed", key in keys, key)
+        if key not in keys:
+            continue
+        name, m = classify(key)
+        body = get(BUCKET, key)
+        if name == "config_check":
+            continue
+        data = gzip.decompress(body)
+        if name == "flow":
+            t0 = ts(m.group("ts"))
+            lines = data.decode().splitlines()
+            check("flow header v2", lines[0] == V2_HEADER, lines[0])
+            check("flow records", len(lines) == 7, str(len(lines)))
+            for ln in lines[1:]:
+                f = ln.split(" ")
+                ok = (len(f) == 14 and f[0] == "2" and f[1] == m.group("acct") and
+                      t0 <= int(f[10]) <= int(f[11]) < t0 + 300 and
+                      f[13] in ("OK", "NODATA") and
+                      (f[12] in ("ACCEPT", "REJECT") and f[7] in ("6", "17", "1") or
+                       f[12] == "-" and f[13] == "NODATA"))
+                check("flow record plausible, start/end in the file window", ok, ln)
+        elif name == "cloudtrail" or name == "cloudtrail_digest":
+            doc = json.loads(data)
+            if name == "cloudtrail":
+                t0 = ts(m.group("ts"))
+                check("CloudTrail Records", len(doc.get("Records", [])) == 6)
+                for r in doc["Records"]:
+                    check("event fields", all(k in r for k in (
+                        "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName",
+                        "awsRegion", "sourceIPAddress", "requestID", "eventID", "eventType")), r)
+                    et = iso_ts(r["eventTime"])
+                    check("eventTime before the delivery", t0 - 300 <= et <= t0 + 59, r["eventTime"])
+                    check("awsRegion", r["awsRegion"] == m.group("region"))
+            else:
+                check("digest logFiles", isinstance(doc.get("logFiles"), list) and
+                      doc.get("digestS3Object") == key, str(doc)[:200])
+        else:
+            doc = json.loads(data)
+            check("Config fileVersion", doc.get("fileVersion") == "1.0")
+            items = doc.get("configurationItems")
+            check("Config items", isinstance(items, list) and items, str(doc)[:200])
+            if name == "config_history":
+                check("history has requestId", "requestId" in doc)
+                lo, hi = ts(m.group("start")), ts(m.group("end"))
+                for it in items:
+                    ct = iso_ts(it["configurationItemCaptureTime"])
+                    check("capture time within the name's range", lo <= ct <= hi + 1,
+                          it["configurationItemCaptureTime"])
+                    check("resourceType matches the name", it["resourceType"] == m.group("type"))
+            else:
+                check("snapshot id matches the name", doc.get("configSnapshotId") == m.group("sid"))
+
+
+def test_variants():
+    """--prefix o-id --org-id (Control Tower), --hive --per-hour --parquet, --stop-before."""
+    now = "2026-11-22T08:02:00Z"
+    nowt = iso_ts(now)
+    org = "o-abcdefghij"
+    s = seed("--bucket", BUCKET, "--prefix", org, "--org-id", org, "--hive", "--per-hour",
+             "--parquet", "--now", now, "--hours", "3", "--stop-before", "1h", "--records", "3",
+             "--seed", "12", "--kms-key-id", KMS)
+    if not s:
+        return
+    keys = list_keys(BUCKET, org + "/")
+    check("variants: listing == summary", len(keys) == s["objects"])
+    counts, newest_flow, newest_ct = {}, 0, 0
+    for key in keys:
+        name, m = classify(key)
+        check("variant key matches one layout", name is not None, key)
+        if not name:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+        check("variant prefix", m.group("p") == org + "/", key)
+        if name == "flow_hive":
+            t = datetime.fromtimestamp(ts(m.group("ts")), timezone.utc)
+            check("hive hour= partition", m.group("h") == f"{t:%H}" and m.group("d") == f"{t:%d}",
+                  key)
+            check("parquet extension", m.group("ext") == "parquet", key)
+            newest_flow = max(newest_flow, ts(m.group("ts")))
+        if name in ("cloudtrail", "cloudtrail_digest"):
+            check("org layout AWSLogs/<o-id>/<acct>/", m.group("org") == org, key)
+        if name == "cloudtrail":
+            newest_ct = max(newest_ct, ts(m.group("ts")))
+    # files T with now-3h <= T and T+5min <= now-1h: 05:05 ... 06:55
+    want = len([t for t in range(nowt - 3 * 3600, nowt) if t % 300 == 0 and t + 300 <= nowt - 3600])
+    check("hive flow files: one per 5 minutes", counts.get("flow_hive", 0) == want == 23,
+          f"{counts} want {want}")
+    check("no default-layout flow files", "flow" not in counts)
+    check("Control Tower Config under <o-id>/AWSLogs/<acct>/Config/",
+          counts.get("config_check") == 1 and
+          any(k.startswith(f"{org}/AWSLogs/111122223333/Config/") for k in keys))
+    cutoff = nowt - 3600
+    check("--stop-before: newest flow window closed before now-1h",
+          newest_flow + 300 <= cutoff and newest_flow + 600 > cutoff, str(newest_flow))
+    check("--stop-before: no CloudTrail file after now-1h", 0 < newest_ct <= cutoff)
+    key = next(k for k in keys if k.endswith(".log.parquet"))
+    body = get(BUCKET, key)
+    check("parquet PAR1 head and tail", body[:4] == b"PAR1" and body[-4:] == b"PAR1")
+
+
+def newest_and_previous(keys, stream_re):
+    ks = sorted(k for k in keys if re.search(stream_re, k))
+    return ks[-1], ks[-2]
+
+
+def test_damage():
+    now = "2026-11-22T08:02:00Z"
+    for how in ("corrupt", "truncate", "empty"):
+        s = seed("--bucket", BUCKET, "--prefix", how, "--sources", "vpcflowlogs,cloudtrail",
+                 "--now", now, "--hours", "1", "--records", "5", "--seed", "13",
+                 f"--{how}", "newest", "--kms-key-id", KMS)
+        if not s:
+            continue
+        keys = list_keys(BUCKET, how + "/")
+        damaged = {d["key"] for d in s["damaged"]}
+        check(f"{how}: two streams damaged", len(damaged) == 2, str(s["damaged"]))
+        for stream_re in (r"_vpcflowlogs_", r"_CloudTrail_"):
+            newest, prev = newest_and_previous(keys, stream_re)
+            check(f"{how}: the newest object is the damaged one", newest in damaged, newest)
+            check(f"{how}: the one before is intact", gzip.decompress(get(BUCKET, prev)) != b"")
+            body = get(BUCKET, newest)
+            h = S3.head_object(Bucket=BUCKET, Key=newest)
+            check(f"{how}: still SSE-KMS", h.get("ServerSideEncryption") == "aws:kms")
+            if how == "empty":
+                check("empty: 0 bytes", h["ContentLength"] == 0 and body == b"")
+                continue
+            check(f"{how}: gzip magic kept", body[:2] == b"\x1f\x8b")
+            try:
+                gzip.decompress(body)
+                err = None
+            except (EOFError, zlib.error, OSError) as e:
+                err = e
+            if how == "corrupt":
+                check("corrupt: inflate fails", isinstance(err, zlib.error) or
+                      (isinstance(err, OSError) and not isinstance(err, EOFError)), repr(err))
+            else:
+                check("truncate: stream ends early", isinstance(err, EOFError), repr(err))
+                check("truncate: shorter", len(body) < len(get(BUCKET, prev)) * 0.9 or
+                      len(body) < 2000)
+    # one source only
+    s = seed("--bucket", BUCKET, "--prefix", "only", "--sources", "vpcflowlogs,cloudtrail",
+             "--now", now, "--hours", "1", "--seed", "14", "--corrupt", "newest:cloudtrail")
+    if s:
+        check("newest:cloudtrail damages only CloudTrail",
+              len(s["damaged"]) == 1 and "_CloudTrail_" in s["damaged"][0]["key"], str(s["damaged"]))
+
+
+def test_bulk():
+    now = "2026-11-22T12:00:00Z"
+    s = seed("--bucket", BUCKET, "--prefix", "bulk", "--sources", "vpcflowlogs", "--now", now,
+             "--hours", "2", "--bulk", "2200", "--seed", "15", "--workers", "32",
+             "--kms-key-id", KMS)
+    if not s:
+        return
+    print(f"bulk: {s['objects']} objects in {s['seconds']} s: {s['objects_per_second']} objects/s",
+          flush=True)
+    part = s["bulk"]["partition"]
+    keys = list_keys(BUCKET, part)
+    check("bulk partition holds 2200 + the regular files", len(keys) == 2200 + 24,
+          f"{len(keys)} in {part}")
+    stream = s["bulk"]["stream"]
+    newest = s["streams"][stream]["newest"]
+    check("bulk objects sort before the newest", max(keys) == newest, f"{max(keys)} vs {newest}")
+    check("bulk partition is a day partition", re.search(r"/2026/11/22/$", part), part)
+    sample = sorted(keys)[:3]
+    for k in sample:
+        lines = gzip.decompress(get(BUCKET, k)).decode().splitlines()
+        check("bulk object is a real flow log", lines[0] == V2_HEADER and len(lines) == 3, k)
+
+
+def test_determinism_and_errors():
+    args = ["--bucket", "dry", "--dry-run", "--now", "2026-11-22T08:00:00Z", "--hours", "2"]
+    a = seed(*args, "--seed", "5")
+    b = seed(*args, "--seed", "5")
+    c = seed(*args, "--seed", "6")
+    if a and b and c:
+        for d in (a, b, c):
+            d.pop("seconds")
+        check("same --seed, same deliveries", a == b)
+        check("other --seed, other names", a["streams"] != c["streams"])
+    p = seed("--bucket", BUCKET, "--prefix", "badkms", "--sources", "cloudtrail", "--hours", "0.1",
+             "--kms-key-id", "arn:aws:kms:us-east-1:111122223333:key/not-a-known-key",
+             expect_ok=False)
+    check("unknown KMS key: the seeder fails", p.returncode != 0 and "InvalidAccessKeyId" in
+          p.stderr, p.stderr[-300:])
+    p = seed("--bucket", BUCKET, "--corrupt", "oldest", "--dry-run", expect_ok=False)
+    check("bad --corrupt value rejected", p.returncode == 2)
+    p = seed("--bucket", BUCKET, "--stop-before", "5x", "--dry-run", expect_ok=False)
+    check("bad duration rejected", p.returncode == 2)
+
+
+def main():
+    check("LC_KMS_KEY_1 in the fixture env", bool(KMS))
+    for t in (test_layouts, test_variants, test_damage, test_bulk, test_determinism_and_errors):
+        try:
+            t()
+        except Exception as e:  # a crash is one failure, the other tests still run
+            check(f"{t.__name__} raised", False, repr(e))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
