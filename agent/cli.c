@@ -2,5 +2,6 @@
 
 const struct lc_command lc_commands[] = {
     {"check", lc_cmd_check},
+    {"config", lc_cmd_config},
     {NULL, NULL},
 };

@@ -12,6 +12,8 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  check    --config FILE   check every configured log stream once and report\n"
+    "  config validate --config FILE\n"
+    "                           validate a configuration and list its streams\n"
     "  version                  print the version\n"
     "\n"
     "exit codes: 0 healthy, 1 problems found, 2 usage or config error, 3 could not run\n";

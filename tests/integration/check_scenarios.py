@@ -157,10 +157,11 @@ def scenario_stale_and_empty():
 
 
 def scenario_damaged():
-    for tag, flag, source, sources in (
-            ("corrupt", "--corrupt", "cloudtrail", [src("cloudtrail")]),
-            ("truncated", "--truncate", "vpcflowlogs", [src("vpcflowlogs")]),
-            ("emptyobj", "--empty", "cloudtrail", [src("cloudtrail")])):
+    # An empty object costs no GET: the listing says its size is 0.
+    for tag, flag, source, sources, cost in (
+            ("corrupt", "--corrupt", "cloudtrail", [src("cloudtrail")], 2),
+            ("truncated", "--truncate", "vpcflowlogs", [src("vpcflowlogs")], 3),
+            ("emptyobj", "--empty", "cloudtrail", [src("cloudtrail")], 1)):
         b = bucket_name(tag)
         seed(b, "--sources", source, "--hours", "2", flag, "newest")
         rc, r, err = run_check(b, sources, extra=["--no-canary"])
@@ -168,6 +169,7 @@ def scenario_damaged():
         check(f"{tag}: exit 1", rc == 1, f"rc={rc} {err}")
         check(f"{tag}: status invalid", st["status"] == "invalid", json.dumps(st))
         check(f"{tag}: SAMPLE_INVALID", codes(r) == ["SAMPLE_INVALID"], codes(r))
+        check(f"{tag}: requests = {cost}", st["requests"] == cost, st["requests"])
         reason = r["findings"][0]["evidence"].get("reason", "") if r["findings"] else ""
         print(f"     {tag}: {reason}")
 
@@ -190,6 +192,9 @@ def scenario_parquet_and_org_trail():
           json.dumps(fl))
     check("parquet: sample format", fl["sample"]["format"] == "parquet", fl["sample"])
     check("control tower: config ok", stream(r, "config")["status"] == "ok")
+    check("control tower: requests 3/3/2",
+          [stream(r, x)["requests"] for x in ("vpcflowlogs", "config", "cloudtrail")] == [3, 3, 2],
+          [stream(r, x)["requests"] for x in ("vpcflowlogs", "config", "cloudtrail")])
 
 
 def scenario_denied_reads():
@@ -208,6 +213,8 @@ def scenario_denied_reads():
     check("denied: exit 1", rc == 1, f"rc={rc} {err}")
     check("denied: status denied", st["status"] == "denied", json.dumps(st))
     check("denied: READ_DENIED_S3", codes(r) == ["READ_DENIED_S3"], codes(r))
+    check("denied: requests = 2 (listing allowed, sample denied)", st["requests"] == 2,
+          st["requests"])
     ev = r["findings"][0]["evidence"] if r["findings"] else {}
     check("denied: evidence names GetObject, 403 and AccessDenied",
           ev.get("operation") == "GetObject" and ev.get("http_status") == 403 and
@@ -223,6 +230,8 @@ def scenario_keys(key1, key2):
     check("other key: ENCRYPTION_MISMATCH on the stream",
           codes(r, "cloudtrail") == ["ENCRYPTION_MISMATCH"], codes(r))
     check("other key: canary ok", r["canaries"][0]["status"] == "ok", r["canaries"])
+    check("other key: requests = 2", stream(r, "cloudtrail")["requests"] == 2,
+          stream(r, "cloudtrail")["requests"])
     # A key the server does not know: the canary PUT fails on KMS.
     unknown = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"
     rc, r, err = run_check(b, [src("cloudtrail")], kms_key=unknown)
@@ -251,6 +260,26 @@ def scenario_cheap_listing():
           f"objects seen {ct['objects_seen']}")
 
 
+def scenario_no_credentials():
+    """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
+    b = bucket_name("healthy")
+    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
+                   "path_style": True},
+           "targets": [{"name": "t", "bucket": b, "sources": [src("cloudtrail")]}]}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cfg, f)
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+    p = subprocess.run([BINARY, "check", "--config", f.name, "--format", "json"],
+                       capture_output=True, text=True, env=env)
+    os.unlink(f.name)
+    r = json.loads(p.stdout)
+    check("no credentials: exit 3", p.returncode == 3, p.returncode)
+    check("no credentials: status error", r["status"] == "error", r["status"])
+    check("no credentials: PROBE_ERROR only (not DELIVERY_MISSING)",
+          set(codes(r)) == {"PROBE_ERROR"}, codes(r))
+
+
 def main():
     key1, key2 = ENV["LC_KMS_KEY_1"], ENV["LC_KMS_KEY_2"]
     scenario_healthy(key1)
@@ -260,6 +289,7 @@ def main():
     scenario_denied_reads()
     scenario_keys(key1, key2)
     scenario_cheap_listing()
+    scenario_no_credentials()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The local demo: a real S3 server (a throwaway Ceph radosgw on loopback) holding a realistic
+# Control Tower log archive encrypted with SSE-KMS, one healthy stream and one broken one, and
+# logcanary's real report on it.
+#
+#   tests/demo.sh            (as root on a fresh Debian 12 machine: installs what it needs)
+#   tests/demo.sh --json     the JSON report instead of the text one
+#
+# The broken stream is the classic silent failure: VPC flow logs of a member account stopped
+# arriving three hours ago (in AWS: the key policy lacks delivery.logs.amazonaws.com) while
+# CloudTrail and Config keep delivering.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${LC_DEMO_BUILD:-$top/build-demo}
+format=text
+[[ ${1:-} == --json ]] && format=json
+
+"$top/packaging/install-deps.sh" --test >&2
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLC_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+
+work=$(mktemp -d /tmp/logcanary-demo.XXXXXX)
+stop() {
+    "$top/tests/servers/radosgw.sh" stop "$work/rgw" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap stop EXIT
+
+echo "starting a throwaway S3 server (Ceph radosgw on 127.0.0.1) ..." >&2
+"$top/tests/servers/radosgw.sh" start "$work/rgw" >/dev/null
+# shellcheck disable=SC1091
+source "$work/rgw/env"
+
+org=o-demo12345ab
+archive=aws-controltower-logs-210987654321-ap-northeast-1
+seed() {
+    /usr/bin/python3 "$top/tests/seed/seed_deliveries.py" --endpoint "$LC_S3_ENDPOINT" \
+        --access-key "$LC_S3_ACCESS_KEY" --secret-key "$LC_S3_SECRET_KEY" \
+        --region "$LC_S3_REGION" --bucket "$archive" --prefix "$org" \
+        --kms-key-id "$LC_KMS_KEY_1" --regions ap-northeast-1 --workers 8 "$@" >/dev/null
+}
+echo "seeding the log archive s3://$archive (SSE-KMS) ..." >&2
+# Healthy: the organization trail and Config of account 111111111111, 26 hours of history.
+seed --accounts 111111111111 --sources cloudtrail,config --org-id "$org" --hours 26
+# Broken: flow logs of account 222222222222 stopped three hours ago.
+seed --accounts 222222222222 --sources vpcflowlogs --hours 26 --stop-before 3h
+
+cat >"$work/logcanary.json" <<EOF
+{
+  "aws": { "region": "$LC_S3_REGION", "endpoint": "$LC_S3_ENDPOINT", "path_style": true },
+  "targets": [{
+    "name": "log-archive",
+    "bucket": "$archive",
+    "prefix": "$org",
+    "kms_key_arn": "$LC_KMS_KEY_1",
+    "sources": [
+      { "type": "cloudtrail", "accounts": ["111111111111"], "regions": ["ap-northeast-1"],
+        "org_id": "$org", "max_age": "20m" },
+      { "type": "config", "accounts": ["111111111111"], "regions": ["ap-northeast-1"],
+        "max_age": "7h" },
+      { "type": "vpcflowlogs", "accounts": ["222222222222"], "regions": ["ap-northeast-1"],
+        "max_age": "30m" }
+    ]
+  }]
+}
+EOF
+echo "running: logcanary check --config logcanary.json" >&2
+echo >&2
+rc=0
+AWS_ACCESS_KEY_ID=$LC_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LC_S3_SECRET_KEY \
+    AWS_EC2_METADATA_DISABLED=true \
+    "$build/logcanary" check --config "$work/logcanary.json" --format "$format" || rc=$?
+echo >&2
+if [[ $rc == 1 ]]; then
+    echo "logcanary exited 1 (problems found): the broken flow-log stream was caught." >&2
+    exit 0
+fi
+echo "unexpected: logcanary exited $rc (expected 1: one broken stream)" >&2
+exit 1
