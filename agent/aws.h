@@ -28,14 +28,14 @@ struct lc_aws;
 struct lc_credprov;
 
 struct lc_aws_config {
-    const char *region;             /* default region (NULL = us-east-1) */
-    const char *endpoint;           /* aws.endpoint: base URL for every service (tests, S3-compatible) */
+    const char *region;   /* default region (NULL = us-east-1) */
+    const char *endpoint; /* aws.endpoint: base URL for every service (tests, S3-compatible) */
     const struct lc_kvlist *endpoints; /* aws.endpoints.<service>: per-service base URLs */
-    bool path_style;                /* S3 path-style addressing */
-    int max_attempts;               /* 0 = 5 */
-    long base_delay_ms;             /* 0 = 100 */
-    long max_delay_ms;              /* 0 = 20000 */
-    int retry_budget;               /* tokens; 0 = 500 */
+    bool path_style;                   /* S3 path-style addressing */
+    int max_attempts;                  /* 0 = 5 */
+    long base_delay_ms;                /* 0 = 100 */
+    long max_delay_ms;                 /* 0 = 20000 */
+    int retry_budget;                  /* tokens; 0 = 500 */
 };
 
 struct lc_aws_resp {
@@ -50,9 +50,9 @@ struct lc_aws_resp {
 typedef void (*lc_aws_done_cb)(void *ud, const struct lc_aws_resp *resp);
 
 struct lc_aws_req {
-    const char *service;             /* signing name and endpoint prefix: s3 kms ec2 sts config
-                                      * cloudtrail */
-    const char *region;              /* NULL = client default */
+    const char *service; /* signing name and endpoint prefix: s3 kms ec2 sts config
+                          * cloudtrail */
+    const char *region;  /* NULL = client default */
     const char *method;
     const char *bucket;              /* S3: bucket (NULL for service-level calls) */
     const char *key;                 /* S3: raw object key (NULL for bucket-level calls) */
@@ -60,14 +60,14 @@ struct lc_aws_req {
     const struct lc_kvlist *headers; /* extra headers: x-amz-*, Range, Content-Type, X-Amz-Target */
     const void *body;
     size_t body_len;
-    size_t max_body;                 /* 0 = engine default */
-    long timeout_ms;                 /* 0 = engine default */
-    struct lc_credprov *creds;       /* credentials; NULL = send unsigned */
-    lc_http_body_cb on_body;         /* stream 2xx bodies (S3 GET, listings) */
-    void (*on_restart)(void *ud);    /* called before a retry of a streaming request re-sends
-                                      * (the consumer resets its parser); without it, a streaming
-                                      * request that already delivered bytes is not retried */
-    lc_aws_done_cb on_done;          /* exactly once, from the loop */
+    size_t max_body;              /* 0 = engine default */
+    long timeout_ms;              /* 0 = engine default */
+    struct lc_credprov *creds;    /* credentials; NULL = send unsigned */
+    lc_http_body_cb on_body;      /* stream 2xx bodies (S3 GET, listings) */
+    void (*on_restart)(void *ud); /* called before a retry of a streaming request re-sends
+                                   * (the consumer resets its parser); without it, a streaming
+                                   * request that already delivered bytes is not retried */
+    lc_aws_done_cb on_done;       /* exactly once, from the loop */
     void *ud;
 };
 
@@ -98,8 +98,8 @@ void lc_aws_set_clock(struct lc_aws *aws, time_t (*now)(void));
 void lc_aws_set_rand(struct lc_aws *aws, uint32_t (*rnd)(void));
 
 /* Endpoints and partitions (endpoint.c). */
-const char *lc_partition_for_region(const char *region);      /* aws | aws-cn | aws-us-gov */
-const char *lc_dns_suffix_for_region(const char *region);     /* amazonaws.com | amazonaws.com.cn */
+const char *lc_partition_for_region(const char *region);  /* aws | aws-cn | aws-us-gov */
+const char *lc_dns_suffix_for_region(const char *region); /* amazonaws.com | amazonaws.com.cn */
 /* Base URL (no trailing slash) and host for a service call; for S3 with a bucket, the bucket
  * lands in the host (virtual-hosted) or in *path_prefix ("/bucket") per path_style and bucket
  * name rules. Caller frees *url and *path_prefix. */

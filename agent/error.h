@@ -26,14 +26,14 @@ enum lc_err_kind {
 
 struct lc_error {
     enum lc_err_kind kind;
-    long status;           /* HTTP status, 0 when there was no response */
-    char code[64];         /* AWS error code (AccessDenied, KMS.DisabledException, ...) */
-    char message[512];     /* human-readable detail, never contains secrets */
-    char request_id[128];  /* x-amz-request-id / RequestId / x-amzn-RequestId */
-    char service[16];      /* s3, kms, ec2, config, cloudtrail, sts, imds, ... */
-    bool retryable;        /* safe to retry (throttling, 5xx, transient transport) */
-    bool auth;             /* authorization / permission / signature problem */
-    bool kms;              /* the failure came from (or names) KMS */
+    long status;          /* HTTP status, 0 when there was no response */
+    char code[64];        /* AWS error code (AccessDenied, KMS.DisabledException, ...) */
+    char message[512];    /* human-readable detail, never contains secrets */
+    char request_id[128]; /* x-amz-request-id / RequestId / x-amzn-RequestId */
+    char service[16];     /* s3, kms, ec2, config, cloudtrail, sts, imds, ... */
+    bool retryable;       /* safe to retry (throttling, 5xx, transient transport) */
+    bool auth;            /* authorization / permission / signature problem */
+    bool kms;             /* the failure came from (or names) KMS */
 };
 
 void lc_error_clear(struct lc_error *e);

@@ -21,22 +21,22 @@ struct lc_s3_object {
 typedef int (*lc_s3_object_cb)(void *ud, const struct lc_s3_object *obj);
 
 struct lc_s3_list_result {
-    struct lc_error err;   /* LC_OK on success */
-    int requests;          /* ListObjectsV2 pages requested (retries not counted) */
-    uint64_t objects;      /* objects seen */
-    bool stopped;          /* the callback stopped the listing */
-    bool truncated;        /* more pages existed but max_pages was reached */
+    struct lc_error err; /* LC_OK on success */
+    int requests;        /* ListObjectsV2 pages requested (retries not counted) */
+    uint64_t objects;    /* objects seen */
+    bool stopped;        /* the callback stopped the listing */
+    bool truncated;      /* more pages existed but max_pages was reached */
 };
 
 struct lc_s3_list_req {
     struct lc_credprov *creds;
     const char *bucket;
-    const char *region;      /* NULL = client default */
+    const char *region; /* NULL = client default */
     const char *prefix;
     const char *start_after; /* keys greater than this only */
     const char *delimiter;
-    int max_keys;            /* per page, 0 = 1000 */
-    int max_pages;           /* 0 = no limit */
+    int max_keys;  /* per page, 0 = 1000 */
+    int max_pages; /* 0 = no limit */
     lc_s3_object_cb on_object;
     lc_s3_object_cb on_prefix; /* CommonPrefixes (only .key is set) */
     void (*on_done)(void *ud, const struct lc_s3_list_result *res);

@@ -36,11 +36,11 @@ struct lc_sigv4_req {
                                     * and Authorization. */
     const void *body;
     size_t body_len;
-    const char *payload_hash;      /* NULL = hex SHA-256 of body; or "UNSIGNED-PAYLOAD" */
+    const char *payload_hash; /* NULL = hex SHA-256 of body; or "UNSIGNED-PAYLOAD" */
     const char *region;
-    const char *service;           /* signing name: s3, kms, ec2, sts, config, cloudtrail */
+    const char *service; /* signing name: s3, kms, ec2, sts, config, cloudtrail */
     enum lc_sigv4_flavor flavor;
-    time_t when;                   /* signing time (UTC epoch seconds) */
+    time_t when; /* signing time (UTC epoch seconds) */
 };
 
 /* What the signer computed, for tests and debugging. Free with lc_sigv4_trace_free. */
