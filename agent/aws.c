@@ -476,6 +476,26 @@ static void on_http_done(void *ud, struct lc_http_resp *hr)
     call_finish(c, hr->status, &hr->headers, &hr->body, &err);
 }
 
+/* The query string as sent: "?encryption", not "?encryption=" (S3 subresources; some servers
+ * only know the bare form). The signature canonicalises both the same way. */
+static int wire_query(const struct lc_kvlist *q, struct lc_buf *out)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < q->n; i++) {
+        const struct lc_kv *kv = &q->items[i];
+        if (i)
+            rc = lc_buf_putc(out, '&');
+        if (!rc)
+            rc = lc_uri_encode(out, kv->name, strlen(kv->name), false);
+        if (!rc && kv->value[0]) {
+            rc = lc_buf_putc(out, '=');
+            if (!rc)
+                rc = lc_uri_encode(out, kv->value, strlen(kv->value), false);
+        }
+    }
+    return rc;
+}
+
 /* Build the URL and headers for this attempt, sign them, and hand them to the HTTP engine. */
 static int send_signed(struct call *c, const struct lc_creds *creds)
 {
@@ -498,7 +518,7 @@ static int send_signed(struct call *c, const struct lc_creds *creds)
     if (!rc && c->key)
         rc = lc_uri_encode(&path, c->key, strlen(c->key), true);
     if (!rc)
-        rc = lc_sigv4_query_string(&c->query, &query);
+        rc = wire_query(&c->query, &query);
     if (!rc)
         rc = lc_buf_appendf(&url, "%s%s%s%s", base, path.data, query.len ? "?" : "",
                             query.len ? query.data : "");

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "awscall.h"
+#include "awsjson.h"
 #include "check.h"
 #include "log.h"
 #include "probe.h"
@@ -503,7 +505,209 @@ fail:
     return LC_E_NOMEM;
 }
 
+/* ---- discovery: the bucket's encryption, the key, the key policy, the bucket policy -------- */
+
+struct target_run {
+    struct check *ck;
+    struct lc_target_obs *obs;
+    struct lc_credprov *creds;
+    int pending;
+};
+
+static void target_step_done(struct target_run *tr)
+{
+    if (--tr->pending > 0)
+        return;
+    check_done_one(tr->ck);
+    free(tr);
+}
+
+/* "arn:aws:kms:<region>:..." -> region into out; else the fallback. */
+static void key_region(const char *key, const char *fallback, char *out, size_t len)
+{
+    const char *p = key && strncmp(key, "arn:", 4) == 0 ? key + 4 : NULL;
+    for (int field = 1; p && field < 3; field++) {
+        p = strchr(p, ':');
+        p = p ? p + 1 : NULL;
+    }
+    size_t n = p ? strcspn(p, ":") : 0;
+    if (n == 0 || n >= len) {
+        lc_strlcpy(out, fallback, len);
+        return;
+    }
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static void on_key_policy(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+    const char *policy = NULL;
+
+    o->requests += resp->attempts;
+    if (!result) {
+        o->key_policy_err = resp->err;
+    } else if (lc_json_string(result, "Policy", LC_JSON_REQUIRED, &policy, &o->key_policy_err) ==
+               0) {
+        o->key_policy_read = true;
+        o->key_policy = strdup(policy);
+    }
+    target_step_done(tr);
+}
+
+static void on_key_described(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+    const char *arn = NULL, *state = NULL, *manager = NULL;
+    bool multi = false;
+    struct lc_error err;
+
+    o->requests += resp->attempts;
+    if (!result) {
+        o->key_err = resp->err;
+        target_step_done(tr);
+        return;
+    }
+    if (lc_json_string(result, "KeyMetadata.Arn", LC_JSON_REQUIRED, &arn, &o->key_err) ||
+        lc_json_string(result, "KeyMetadata.KeyState", LC_JSON_OPTIONAL, &state, &o->key_err) ||
+        lc_json_string(result, "KeyMetadata.KeyManager", LC_JSON_OPTIONAL, &manager, &o->key_err) ||
+        lc_json_bool(result, "KeyMetadata.MultiRegion", LC_JSON_OPTIONAL, &multi, &o->key_err)) {
+        target_step_done(tr);
+        return;
+    }
+    o->key_described = true;
+    o->key_arn = strdup(arn);
+    o->key_state = dup_or_null(state);
+    o->key_manager = dup_or_null(manager);
+    o->key_multi_region = multi;
+    /* The key policy: only the key's own account may read it; a failure is reported. */
+    char region[64];
+    cJSON *in = cJSON_CreateObject();
+    key_region(arn, target_region(o->target, tr->ck->aws), region, sizeof(region));
+    cJSON_AddStringToObject(in, "KeyId", arn);
+    cJSON_AddStringToObject(in, "PolicyName", "default");
+    lc_error_clear(&err);
+    if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "GetKeyPolicy", in, on_key_policy,
+                         tr, &err) != 0) {
+        o->key_policy_err = err;
+        target_step_done(tr);
+    }
+    cJSON_Delete(in);
+}
+
+static void describe_key(struct target_run *tr)
+{
+    struct lc_target_obs *o = tr->obs;
+    struct lc_error err;
+    char region[64];
+
+    if (!o->key_asked) {
+        target_step_done(tr);
+        return;
+    }
+    cJSON *in = cJSON_CreateObject();
+    key_region(o->key_asked, target_region(o->target, tr->ck->aws), region, sizeof(region));
+    cJSON_AddStringToObject(in, "KeyId", o->key_asked);
+    lc_error_clear(&err);
+    if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "DescribeKey", in, on_key_described,
+                         tr, &err) != 0) {
+        o->key_err = err;
+        target_step_done(tr);
+    }
+    cJSON_Delete(in);
+}
+
+static void on_encryption(void *ud, const struct lc_s3_encryption *enc,
+                          const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+
+    o->requests += resp->attempts;
+    if (resp->err.kind != LC_OK) {
+        o->enc_err = resp->err;
+    } else {
+        o->enc_read = true;
+        o->enc_configured = enc->configured;
+        o->enc_algorithm = dup_or_null(enc->algorithm);
+        o->enc_kms_key_id = dup_or_null(enc->kms_key_id);
+        o->enc_bucket_key = enc->bucket_key_enabled;
+    }
+    /* The key deliveries use: the one configured, else the bucket default's. */
+    if (o->target->kms_key_arn)
+        o->key_asked = strdup(o->target->kms_key_arn);
+    else if (o->enc_kms_key_id)
+        o->key_asked = strdup(o->enc_kms_key_id);
+    describe_key(tr);
+}
+
+static void on_bucket_policy(void *ud, const char *policy, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+
+    o->requests += resp->attempts;
+    if (resp->err.kind != LC_OK) {
+        o->bucket_policy_err = resp->err;
+    } else {
+        o->bucket_policy_read = true;
+        o->bucket_policy = dup_or_null(policy);
+    }
+    target_step_done(tr);
+}
+
+static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_credprov *creds)
+{
+    const struct lc_target_cfg *t = o->target;
+    struct lc_error err;
+    struct target_run *tr = calloc(1, sizeof(*tr));
+
+    if (!tr)
+        return LC_E_NOMEM;
+    tr->ck = ck;
+    tr->obs = o;
+    tr->creds = creds;
+    tr->pending = 2; /* encryption -> key -> key policy; bucket policy */
+    ck->outstanding++;
+    lc_error_clear(&err);
+    if (lc_s3_get_bucket_encryption(ck->aws, creds, t->bucket, target_region(t, ck->aws),
+                                    on_encryption, tr, &err) != 0) {
+        o->enc_err = err;
+        target_step_done(tr);
+    }
+    lc_error_clear(&err);
+    if (lc_s3_get_bucket_policy(ck->aws, creds, t->bucket, target_region(t, ck->aws),
+                                on_bucket_policy, tr, &err) != 0) {
+        o->bucket_policy_err = err;
+        target_step_done(tr);
+    }
+    return 0;
+}
+
 /* ---- the run -------------------------------------------------------------------------------- */
+
+/* A stream or canary of this target failed in a way the bucket or key could explain. */
+static bool needs_diagnosis(const struct lc_observations *o, const struct lc_target_cfg *t)
+{
+    for (size_t i = 0; i < o->n_streams; i++) {
+        const struct lc_stream_obs *so = &o->streams[i];
+        if (so->stream->target != t)
+            continue;
+        if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
+            return true;
+        if (so->list_err.kind == LC_OK &&
+            (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s))
+            return true;
+    }
+    for (size_t i = 0; i < o->n_canaries; i++) {
+        const struct lc_canary_obs *c = &o->canaries[i];
+        if (c->target == t && c->failed_step && (c->err.kms || c->err.auth))
+            return true;
+    }
+    return false;
+}
 
 static void make_run_id(char *out, size_t len, time_t now)
 {
@@ -543,7 +747,8 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
         make_run_id(run_id, sizeof(run_id), out->now);
     out->streams = calloc(plan->n_streams ? plan->n_streams : 1, sizeof(*out->streams));
     out->canaries = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->canaries));
-    if (!out->streams || !out->canaries) {
+    out->targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->targets));
+    if (!out->streams || !out->canaries || !out->targets) {
         lc_error_set(&out->fatal, LC_E_NOMEM, "out of memory");
         return LC_E_NOMEM;
     }
@@ -577,6 +782,18 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
                      ck.outstanding);
         rc = LC_E_INTERNAL;
     }
+    /* Phase two, only for targets with a problem: what the bucket and its key say. */
+    for (size_t ti = 0; ti < cfg->n_targets && !rc && opts->discover; ti++) {
+        const struct lc_target_cfg *t = &cfg->targets[ti];
+        if (!needs_diagnosis(out, t))
+            continue;
+        struct lc_target_obs *to = &out->targets[out->n_targets++];
+        to->target = t;
+        rc = target_start(&ck, to, creds->targets[ti]);
+    }
+    while (ck.outstanding > 0)
+        if (event_base_loop(base, EVLOOP_ONCE) != 0)
+            break;
     return rc;
 }
 
@@ -592,7 +809,19 @@ void lc_observations_free(struct lc_observations *o)
         free(o->canaries[i].sse);
         free(o->canaries[i].sse_kms_key_id);
     }
+    for (size_t i = 0; i < o->n_targets; i++) {
+        struct lc_target_obs *t = &o->targets[i];
+        free(t->enc_algorithm);
+        free(t->enc_kms_key_id);
+        free(t->key_asked);
+        free(t->key_arn);
+        free(t->key_state);
+        free(t->key_manager);
+        free(t->key_policy);
+        free(t->bucket_policy);
+    }
     free(o->streams);
     free(o->canaries);
+    free(o->targets);
     memset(o, 0, sizeof(*o));
 }

@@ -49,12 +49,44 @@ struct lc_canary_obs {
     double latency_s; /* PUT to DELETE */
 };
 
+/* What logcanary learned about a target's bucket and key, for the diagnosis. A read that failed
+ * leaves its error (authorization errors name the permission logcanary lacks). */
+struct lc_target_obs {
+    const struct lc_target_cfg *target;
+    int requests;
+    /* GET ?encryption */
+    bool enc_read;
+    struct lc_error enc_err;
+    bool enc_configured;
+    char *enc_algorithm;  /* AES256 | aws:kms | aws:kms:dsse */
+    char *enc_kms_key_id; /* as configured: id, ARN or alias; NULL = aws/s3 */
+    bool enc_bucket_key;
+    /* KMS DescribeKey of the key deliveries should use (kms_key_arn, else the bucket default) */
+    char *key_asked; /* what was asked for; NULL when there is no KMS key to look at */
+    bool key_described;
+    struct lc_error key_err;
+    char *key_arn;
+    char *key_state;   /* Enabled | Disabled | PendingDeletion | ... */
+    char *key_manager; /* CUSTOMER | AWS */
+    bool key_multi_region;
+    /* KMS GetKeyPolicy */
+    bool key_policy_read;
+    struct lc_error key_policy_err;
+    char *key_policy; /* the policy document (JSON text) */
+    /* GET ?policy */
+    bool bucket_policy_read;
+    struct lc_error bucket_policy_err;
+    char *bucket_policy; /* NULL when the bucket has none */
+};
+
 struct lc_observations {
     time_t now;
     struct lc_stream_obs *streams; /* one per plan stream, same order */
     size_t n_streams;
     struct lc_canary_obs *canaries; /* one per target that has a canary and a stream */
     size_t n_canaries;
+    struct lc_target_obs *targets; /* one per target in the plan (diagnosis) */
+    size_t n_targets;
     struct lc_error fatal; /* could not run at all (e.g. no credentials) */
 };
 
@@ -62,6 +94,7 @@ struct lc_check_opts {
     bool canary;        /* run the canaries (false with --no-canary) */
     time_t now;         /* 0 = lc_aws_now() */
     const char *run_id; /* marker written into canary objects (NULL = generated) */
+    bool discover;      /* read bucket encryption, key, key policy and bucket policy */
 };
 
 struct lc_credprov;

@@ -144,7 +144,7 @@ int lc_cmd_check(int argc, char **argv)
         rc = LC_EXIT_CANNOT_RUN;
         goto out;
     }
-    struct lc_check_opts co = {.canary = a.canary, .now = a.now};
+    struct lc_check_opts co = {.canary = a.canary, .now = a.now, .discover = true};
     lc_check_run(rt.aws, cfg, &plan, &rt.creds, &co, &obs);
     if (lc_findings_build(&obs, &fnd) != 0) {
         fprintf(stderr, "logcanary: out of memory judging the results\n");

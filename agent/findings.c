@@ -1,5 +1,6 @@
 /* Observations -> statuses and findings. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ static struct lc_finding *add(struct lc_findings *f, const char *code, enum lc_s
     it->severity = sev;
     it->target = t;
     it->stream = s;
+    it->likely_cause = NULL;
     it->summary = strdup(summary);
     it->evidence = cJSON_CreateObject();
     it->remediation = cJSON_CreateObject();
@@ -324,6 +326,167 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
     return 0;
 }
 
+/* ---- diagnosis ------------------------------------------------------------------------------ */
+
+static bool target_has_source(const struct lc_target_cfg *t, enum lc_source_type type)
+{
+    for (size_t i = 0; i < t->n_sources; i++)
+        if (t->sources[i].type == type)
+            return true;
+    return false;
+}
+
+/* The region field of an ARN ("arn:aws:kms:<region>:...") into out; "" when none. */
+static void arn_region(const char *arn, char *out, size_t len)
+{
+    const char *p = arn && strncmp(arn, "arn:", 4) == 0 ? arn + 4 : NULL;
+    for (int field = 1; p && field < 3; field++) {
+        p = strchr(p, ':');
+        p = p ? p + 1 : NULL;
+    }
+    size_t n = p ? strcspn(p, ":") : 0;
+    if (n >= len)
+        n = 0;
+    if (n)
+        memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static int unusable(struct lc_findings *f, const struct lc_target_obs *to, const char *why,
+                    const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int unusable(struct lc_findings *f, const struct lc_target_obs *to, const char *why,
+                    const char *fix, const char *fmt, ...)
+{
+    char summary[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(summary, sizeof(summary), fmt, ap);
+    va_end(ap);
+    struct lc_finding *it =
+        add(f, "KEY_UNUSABLE", LC_SEV_CRITICAL, to->target, NULL, "%s", summary);
+    if (!it)
+        return LC_E_NOMEM;
+    cJSON_AddStringToObject(it->evidence, "reason", why);
+    if (to->key_arn)
+        cJSON_AddStringToObject(it->evidence, "kms_key_arn", to->key_arn);
+    if (to->key_state)
+        cJSON_AddStringToObject(it->evidence, "key_state", to->key_state);
+    if (to->key_manager)
+        cJSON_AddStringToObject(it->evidence, "key_manager", to->key_manager);
+    if (to->enc_kms_key_id)
+        cJSON_AddStringToObject(it->evidence, "bucket_default_key", to->enc_kms_key_id);
+    cJSON_AddStringToObject(it->remediation, "hint", fix);
+    return 0;
+}
+
+static int judge_key(struct lc_findings *f, const struct lc_target_obs *to)
+{
+    const struct lc_target_cfg *t = to->target;
+    char kr[64];
+    int rc = 0;
+
+    /* Bucket default encryption naming the key by its bare id: vended-log delivery needs the
+     * ARN ("LogDestination <bucket> is undeliverable"). */
+    if (to->enc_kms_key_id && strncmp(to->enc_kms_key_id, "arn:", 4) != 0 &&
+        strncmp(to->enc_kms_key_id, "alias/", 6) != 0 && target_has_source(t, LC_SRC_VPCFLOWLOGS))
+        rc = unusable(f, to, "key given by id where an ARN is required",
+                      "set the bucket's default encryption to the key's full ARN",
+                      "bucket %s names its default KMS key by id (%s): VPC flow logs need the "
+                      "key ARN",
+                      t->bucket, to->enc_kms_key_id);
+    if (rc || !to->key_described)
+        return rc;
+    if (to->key_state && strcmp(to->key_state, "Enabled") != 0)
+        rc = unusable(f, to, "key not enabled",
+                      strcmp(to->key_state, "PendingDeletion") == 0
+                          ? "cancel the key deletion (kms:CancelKeyDeletion) and enable the key"
+                          : "enable the key (kms:EnableKey)",
+                      "KMS key %s is %s: nothing can be encrypted with it", to->key_arn,
+                      to->key_state);
+    if (!rc && to->key_manager && strcmp(to->key_manager, "AWS") == 0)
+        rc = unusable(f, to, "AWS managed key where a customer managed key is required",
+                      "use a customer managed key whose policy grants the delivering services",
+                      "KMS key %s is AWS managed (aws/s3): log delivery services cannot use it "
+                      "and its policy cannot be changed",
+                      to->key_arn);
+    arn_region(to->key_arn, kr, sizeof(kr));
+    const char *br = t->region;
+    if (!rc && kr[0] && br && strcmp(kr, br) != 0 && !to->key_multi_region)
+        rc = unusable(f, to, "key in another region than the bucket",
+                      "use a key in the bucket's region (or a multi-Region replica there)",
+                      "KMS key %s is in %s but bucket %s is in %s", to->key_arn, kr, t->bucket, br);
+    return rc;
+}
+
+static int judge_target(struct lc_findings *f, const struct lc_target_obs *to)
+{
+    static const struct {
+        size_t err_off;
+        const char *permission;
+        const char *what;
+    } reads[] = {
+        {offsetof(struct lc_target_obs, enc_err), "s3:GetEncryptionConfiguration",
+         "the bucket's default encryption"},
+        {offsetof(struct lc_target_obs, key_err), "kms:DescribeKey", "the KMS key"},
+        {offsetof(struct lc_target_obs, key_policy_err), "kms:GetKeyPolicy", "the KMS key policy"},
+        {offsetof(struct lc_target_obs, bucket_policy_err), "s3:GetBucketPolicy",
+         "the bucket policy"},
+    };
+    const struct lc_target_cfg *t = to->target;
+    struct lc_finding *it = NULL;
+    cJSON *perms = NULL;
+
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+        const struct lc_error *e = (const struct lc_error *)((const char *)to + reads[i].err_off);
+        if (e->kind == LC_OK)
+            continue;
+        if (!it) {
+            it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_WARNING, t, NULL,
+                     "diagnosis of s3://%s is incomplete: logcanary could not read everything "
+                     "it needs",
+                     t->bucket);
+            if (!it)
+                return LC_E_NOMEM;
+            perms = cJSON_AddArrayToObject(it->remediation, "add_permissions");
+        }
+        char buf[700];
+        cJSON *r = cJSON_AddObjectToObject(it->evidence, reads[i].permission);
+        cJSON_AddStringToObject(r, "reading", reads[i].what);
+        cJSON_AddStringToObject(r, "error", lc_error_format(e, buf, sizeof(buf)));
+        if (e->auth)
+            cJSON_AddItemToArray(perms, cJSON_CreateString(reads[i].permission));
+    }
+    if (it && cJSON_GetArraySize(perms) > 0)
+        cJSON_AddStringToObject(it->remediation, "hint",
+                                "grant these to the principal logcanary runs as; kms:GetKeyPolicy "
+                                "works only from the key's own account");
+    return judge_key(f, to);
+}
+
+/* A missing delivery or a KMS read denial whose target has an unusable key: that is the likely
+ * cause. (The policy evaluator adds KEY_POLICY_GAP links the same way.) */
+static void link_causes(struct lc_findings *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        struct lc_finding *it = &f->items[i];
+        if (strcmp(it->code, "DELIVERY_MISSING") != 0 && strcmp(it->code, "READ_DENIED_KMS") != 0 &&
+            strcmp(it->code, "CANARY_WRITE_DENIED_KMS") != 0)
+            continue;
+        for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
+            const struct lc_finding *c = &f->items[j];
+            if (c->target != it->target || strcmp(c->code, "KEY_UNUSABLE") != 0)
+                continue;
+            it->likely_cause = cJSON_CreateObject();
+            if (!it->likely_cause)
+                return;
+            cJSON_AddStringToObject(it->likely_cause, "code", c->code);
+            cJSON_AddStringToObject(it->likely_cause, "summary", c->summary);
+            cJSON_AddStringToObject(it->likely_cause, "confidence", "high");
+        }
+    }
+}
+
 int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out)
 {
     size_t checked = 0, errored = 0;
@@ -344,6 +507,9 @@ int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out
         checked++;
         errored += out->canary_status[i] == LC_CANARY_ERROR;
     }
+    for (size_t i = 0; i < obs->n_targets && !rc; i++)
+        rc = judge_target(out, &obs->targets[i]);
+    link_causes(out);
     if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked))
         out->overall = "error";
     else
@@ -357,6 +523,7 @@ void lc_findings_free(struct lc_findings *f)
         free(f->items[i].summary);
         cJSON_Delete(f->items[i].evidence);
         cJSON_Delete(f->items[i].remediation);
+        cJSON_Delete(f->items[i].likely_cause);
     }
     free(f->items);
     free(f->stream_status);

@@ -1,7 +1,8 @@
 /* Observations -> statuses and findings. Pure: no I/O, so every rule is unit-tested.
  *
  * Finding codes: DELIVERY_MISSING, SAMPLE_INVALID, READ_DENIED_KMS, READ_DENIED_S3,
- * CANARY_WRITE_DENIED_KMS, CANARY_FAILED, ENCRYPTION_MISMATCH, PROBE_ERROR. A failure to check
+ * CANARY_WRITE_DENIED_KMS, CANARY_FAILED, ENCRYPTION_MISMATCH, PROBE_ERROR; from the diagnosis
+ * KEY_UNUSABLE and DIAGNOSIS_INCOMPLETE. A failure to check
  * (network, credentials, throttling after retries) is PROBE_ERROR and never DELIVERY_MISSING. */
 #ifndef LC_FINDINGS_H
 #define LC_FINDINGS_H
@@ -30,8 +31,9 @@ struct lc_finding {
     const struct lc_target_cfg *target;
     const struct lc_stream *stream; /* NULL for canary findings */
     char *summary;
-    cJSON *evidence;    /* object */
-    cJSON *remediation; /* object */
+    cJSON *evidence;     /* object */
+    cJSON *remediation;  /* object */
+    cJSON *likely_cause; /* object or NULL: {"code","summary","confidence"} */
 };
 
 struct lc_findings {

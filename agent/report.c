@@ -95,6 +95,8 @@ cJSON *lc_report_json_doc(const struct lc_observations *o, const struct lc_findi
         cJSON_AddStringToObject(j, "summary", it->summary);
         cJSON_AddItemToObject(j, "evidence", cJSON_Duplicate(it->evidence, 1));
         cJSON_AddItemToObject(j, "remediation", cJSON_Duplicate(it->remediation, 1));
+        if (it->likely_cause)
+            cJSON_AddItemToObject(j, "likely_cause", cJSON_Duplicate(it->likely_cause, 1));
     }
     if (o->fatal.kind != LC_OK) {
         char buf[700];
@@ -130,6 +132,25 @@ static const char *human_age(long s, char *buf, size_t len)
     else
         snprintf(buf, len, "%ldd%02ldh", s / 86400, (s % 86400) / 3600);
     return buf;
+}
+
+/* "name: value" for one evidence or remediation member; nested values as compact JSON. */
+static void print_value(FILE *out, const char *indent, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        fprintf(out, "%s%s: %s\n", indent, v->string, v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        fprintf(out, "%s%s: %.0f\n", indent, v->string, v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        fprintf(out, "%s%s: %s\n", indent, v->string, cJSON_IsTrue(v) ? "true" : "false");
+    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0) {
+        return;
+    } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        char *txt = cJSON_PrintUnformatted(v);
+        if (txt)
+            fprintf(out, "%s%s: %s\n", indent, v->string, txt);
+        cJSON_free(txt);
+    }
 }
 
 struct col {
@@ -208,20 +229,29 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
         const struct lc_finding *it = &f->items[i];
         fprintf(out, "\n%s%-8s%s %s\n  %s\n", paint(color, "problem"),
                 lc_severity_name(it->severity), reset, it->code, it->summary);
-        for (cJSON *e = it->evidence ? it->evidence->child : NULL; e; e = e->next) {
-            if (cJSON_IsString(e))
-                fprintf(out, "    %s: %s\n", e->string, e->valuestring);
-            else if (cJSON_IsNumber(e))
-                fprintf(out, "    %s: %.0f\n", e->string, e->valuedouble);
+        for (cJSON *e = it->evidence ? it->evidence->child : NULL; e; e = e->next)
+            print_value(out, "    ", e);
+        if (it->likely_cause) {
+            cJSON *code = cJSON_GetObjectItem(it->likely_cause, "code");
+            cJSON *conf = cJSON_GetObjectItem(it->likely_cause, "confidence");
+            cJSON *sum = cJSON_GetObjectItem(it->likely_cause, "summary");
+            fprintf(out, "  likely cause (%s confidence): %s: %s\n",
+                    cJSON_IsString(conf) ? conf->valuestring : "?",
+                    cJSON_IsString(code) ? code->valuestring : "?",
+                    cJSON_IsString(sum) ? sum->valuestring : "");
         }
         for (cJSON *r = it->remediation ? it->remediation->child : NULL; r; r = r->next) {
-            if (cJSON_IsString(r)) {
+            if (cJSON_IsString(r) && strcmp(r->string, "hint") == 0) {
                 fprintf(out, "  fix: %s\n", r->valuestring);
-            } else {
+            } else if (cJSON_IsObject(r)) {
+                /* A statement to paste: pretty-printed, indented. */
                 char *txt = cJSON_Print(r);
-                if (txt)
-                    fprintf(out, "  %s:\n%s\n", r->string, txt);
+                fprintf(out, "  %s:\n", r->string);
+                for (char *line = txt ? strtok(txt, "\n") : NULL; line; line = strtok(NULL, "\n"))
+                    fprintf(out, "    %s\n", line);
                 cJSON_free(txt);
+            } else {
+                print_value(out, "  ", r);
             }
         }
     }

@@ -379,7 +379,13 @@ static void cfg_done(void *ud, const struct lc_aws_resp *resp)
         struct lc_s3_sse_config sse;
         struct lc_s3_encryption enc = {0};
         memset(&sse, 0, sizeof(sse));
-        if (r.err.kind == LC_OK) {
+        if (r.err.kind == LC_OK && r.body->data &&
+            memmem(r.body->data, r.body->len < 256 ? r.body->len : 256, "<ListBucketResult", 17)) {
+            /* Servers without GetBucketEncryption ignore "?encryption" and list the bucket. */
+            lc_error_set(&r.err, LC_E_PARSE,
+                         "this S3 server does not support GetBucketEncryption (it answered "
+                         "?encryption with a bucket listing)");
+        } else if (r.err.kind == LC_OK) {
             if (lc_s3_sse_config_parse(r.body->data, r.body->len, &sse, &r.err) == 0) {
                 enc.configured = sse.rules > 0;
                 enc.algorithm = sse.algorithm[0] ? sse.algorithm : NULL;

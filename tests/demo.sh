@@ -21,7 +21,9 @@ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLC_BUILD_TESTS=OFF >/de
 cmake --build "$build" -j"$(nproc)" >/dev/null
 
 work=$(mktemp -d /tmp/logcanary-demo.XXXXXX)
+fixture_pid=
 stop() {
+    [[ -n $fixture_pid ]] && kill "$fixture_pid" 2>/dev/null && wait "$fixture_pid" 2>/dev/null
     "$top/tests/servers/radosgw.sh" stop "$work/rgw" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -46,9 +48,46 @@ seed --accounts 111111111111 --sources cloudtrail,config --org-id "$org" --hours
 # Broken: flow logs of account 222222222222 stopped three hours ago.
 seed --accounts 222222222222 --sources vpcflowlogs --hours 26 --stop-before 3h
 
+# KMS is not part of radosgw: a signature-verifying stand-in answers DescribeKey and GetKeyPolicy
+# with the key policy a Control Tower landing zone typically has: grants for Config and
+# CloudTrail, and none for delivery.logs.amazonaws.com, so flow logs cannot be delivered.
+/usr/bin/python3 - "$work/kms.json" "$LC_S3_ACCESS_KEY" "$LC_S3_SECRET_KEY" "$LC_KMS_KEY_1" <<'PY'
+import json, sys
+path, ak, sk, arn = sys.argv[1:]
+acct = "111122223333"
+policy = {"Version": "2012-10-17", "Id": "key-consolepolicy-3", "Statement": [
+    {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+     "Principal": {"AWS": f"arn:aws:iam::{acct}:root"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "Allow Config to use KMS for encryption", "Effect": "Allow",
+     "Principal": {"Service": "config.amazonaws.com"},
+     "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": arn},
+    {"Sid": "Allow CloudTrail to use KMS for encryption", "Effect": "Allow",
+     "Principal": {"Service": "cloudtrail.amazonaws.com"},
+     "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": arn,
+     "Condition": {"StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:ap-northeast-1:{acct}:"
+                                                      "trail/aws-controltower-BaselineCloudTrail"},
+                   "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
+                                  f"arn:aws:cloudtrail:*:{acct}:trail/*"}}}]}
+json.dump({"region": "us-east-1", "account": acct, "credentials": {ak: {"secret": sk}},
+           "operations": {
+               "kms.DescribeKey": {"body": {"KeyMetadata": {
+                   "AWSAccountId": acct, "KeyId": arn.rsplit("/", 1)[1], "Arn": arn,
+                   "Enabled": True, "KeyState": "Enabled", "KeyManager": "CUSTOMER",
+                   "KeySpec": "SYMMETRIC_DEFAULT", "MultiRegion": False}}},
+               "kms.GetKeyPolicy": {"body": {"PolicyName": "default",
+                                             "Policy": json.dumps(policy)}}}},
+          open(path, "w"))
+PY
+mkfifo "$work/fixture.out"
+/usr/bin/python3 "$top/tests/servers/cpfixture.py" --scenario "$work/kms.json" \
+    --log "$work/kms-requests.jsonl" >"$work/fixture.out" 2>"$work/fixture.err" &
+fixture_pid=$!
+read -r _ kms_port <"$work/fixture.out" # "LISTENING <port>", once it accepts connections
+
 cat >"$work/logcanary.json" <<EOF
 {
-  "aws": { "region": "$LC_S3_REGION", "endpoint": "$LC_S3_ENDPOINT", "path_style": true },
+  "aws": { "region": "$LC_S3_REGION", "endpoint": "$LC_S3_ENDPOINT", "path_style": true,
+           "endpoints": { "kms": "http://127.0.0.1:$kms_port" } },
   "targets": [{
     "name": "log-archive",
     "bucket": "$archive",

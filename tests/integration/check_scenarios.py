@@ -61,7 +61,7 @@ def seed(bucket, *args):
     return json.loads(out)
 
 
-def run_check(bucket, sources, kms_key=None, prefix=None, user="owner", extra=()):
+def run_check(bucket, sources, kms_key=None, prefix=None, user="owner", extra=(), endpoints=None):
     target = {"name": bucket, "bucket": bucket, "sources": sources}
     if kms_key:
         target["kms_key_arn"] = kms_key
@@ -69,6 +69,8 @@ def run_check(bucket, sources, kms_key=None, prefix=None, user="owner", extra=()
         target["prefix"] = prefix
     cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
                    "path_style": True}, "targets": [target]}
+    if endpoints:
+        cfg["aws"]["endpoints"] = endpoints
     ak, sk = (ENV["LC_S3_ACCESS_KEY"], ENV["LC_S3_SECRET_KEY"]) if user == "owner" else \
         (ENV["LC_S3_OTHER_ACCESS_KEY"], ENV["LC_S3_OTHER_SECRET_KEY"])
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -153,7 +155,13 @@ def scenario_stale_and_empty():
     check("empty: no newest key", em["newest_key"] is None)
     check("empty: requests = 3 (window + two lookback days)", em["requests"] == 3,
           em["requests"])
-    check("stale+empty: two DELIVERY_MISSING", codes(r) == ["DELIVERY_MISSING"] * 2, codes(r))
+    # The diagnosis runs for the broken target; radosgw has no GetBucketEncryption: said once.
+    check("stale+empty: two DELIVERY_MISSING, diagnosis incomplete",
+          codes(r) == ["DELIVERY_MISSING"] * 2 + ["DIAGNOSIS_INCOMPLETE"], codes(r))
+    inc = [f for f in r["findings"] if f["code"] == "DIAGNOSIS_INCOMPLETE"]
+    why = inc[0]["evidence"].get("s3:GetEncryptionConfiguration", {}).get("error", "") if inc else ""
+    check("stale+empty: the unsupported GetBucketEncryption is named",
+          "does not support GetBucketEncryption" in why, why)
 
 
 def scenario_damaged():
@@ -212,10 +220,16 @@ def scenario_denied_reads():
     st = stream(r, "cloudtrail")
     check("denied: exit 1", rc == 1, f"rc={rc} {err}")
     check("denied: status denied", st["status"] == "denied", json.dumps(st))
-    check("denied: READ_DENIED_S3", codes(r) == ["READ_DENIED_S3"], codes(r))
+    # The agent's user may not read the bucket's configuration either: said once, by name.
+    check("denied: READ_DENIED_S3 and DIAGNOSIS_INCOMPLETE",
+          codes(r) == ["DIAGNOSIS_INCOMPLETE", "READ_DENIED_S3"], codes(r))
+    inc = [f for f in r["findings"] if f["code"] == "DIAGNOSIS_INCOMPLETE"]
+    perms = sorted(inc[0]["remediation"].get("add_permissions", [])) if inc else None
+    check("denied: the missing permission is named", perms == ["s3:GetBucketPolicy"], perms)
     check("denied: requests = 2 (listing allowed, sample denied)", st["requests"] == 2,
           st["requests"])
-    ev = r["findings"][0]["evidence"] if r["findings"] else {}
+    den = [f for f in r["findings"] if f["code"] == "READ_DENIED_S3"]
+    ev = den[0]["evidence"] if den else {}
     check("denied: evidence names GetObject, 403 and AccessDenied",
           ev.get("operation") == "GetObject" and ev.get("http_status") == 403 and
           ev.get("aws_code") == "AccessDenied", ev)
@@ -260,6 +274,59 @@ def scenario_cheap_listing():
           f"objects seen {ct['objects_seen']}")
 
 
+def start_fixture(scenario):
+    """The signature-verifying control-plane fixture, for the APIs radosgw does not have."""
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, "scenario.json")
+    with open(path, "w") as f:
+        json.dump(scenario, f)
+    log = os.path.join(tmp, "requests.jsonl")
+    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(SOURCE, "tests", "servers",
+                                                              "cpfixture.py"),
+                             "--scenario", path, "--log", log], stdout=subprocess.PIPE, text=True)
+    port = int(proc.stdout.readline().split()[1])
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def scenario_disabled_key(key1):
+    b = bucket_name("diag")
+    seed(b, "--sources", "cloudtrail", "--hours", "6", "--stop-before", "2h", "--kms-key-id", key1)
+    proc, url, log = start_fixture({
+        "region": "us-east-1",
+        "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
+        "operations": {
+            "kms.DescribeKey": {"body": {"KeyMetadata": {
+                "AWSAccountId": "111122223333", "KeyId": key1.rsplit("/", 1)[1], "Arn": key1,
+                "Enabled": False, "KeyState": "Disabled", "KeyManager": "CUSTOMER",
+                "MultiRegion": False}}},
+            "kms.GetKeyPolicy": {"error": "AccessDeniedException", "message":
+                                 "User: arn:aws:iam::111122223333:user/lc-owner is not authorized "
+                                 "to perform: kms:GetKeyPolicy on resource: " + key1}}})
+    try:
+        rc, r, err = run_check(b, [src("cloudtrail")], kms_key=key1, extra=["--no-canary"],
+                               endpoints={"kms": url})
+    finally:
+        proc.terminate()
+        proc.wait()
+    check("disabled key: exit 1", rc == 1, f"rc={rc} {err}")
+    check("disabled key: findings", codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE",
+                                                 "KEY_UNUSABLE"], codes(r))
+    miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+    cause = miss[0].get("likely_cause") if miss else None
+    check("disabled key: the missing delivery is linked to the unusable key",
+          cause and cause["code"] == "KEY_UNUSABLE" and cause["confidence"] == "high", cause)
+    inc = [f for f in r["findings"] if f["code"] == "DIAGNOSIS_INCOMPLETE"]
+    perms = inc[0]["remediation"].get("add_permissions") if inc else None
+    check("disabled key: DIAGNOSIS_INCOMPLETE names kms:GetKeyPolicy", perms == ["kms:GetKeyPolicy"],
+          perms)
+    lines = [json.loads(x) for x in open(log)]
+    check("disabled key: every KMS call was signed correctly",
+          lines and all(x["sig_ok"] for x in lines), [x.get("auth") for x in lines])
+    check("disabled key: DescribeKey then GetKeyPolicy, once each",
+          [x["operation"] for x in lines] == ["DescribeKey", "GetKeyPolicy"],
+          [x["operation"] for x in lines])
+
+
 def scenario_no_credentials():
     """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
     b = bucket_name("healthy")
@@ -290,6 +357,7 @@ def main():
     scenario_keys(key1, key2)
     scenario_cheap_listing()
     scenario_no_credentials()
+    scenario_disabled_key(key1)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
