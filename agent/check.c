@@ -291,7 +291,12 @@ static int stream_start(struct check *ck, struct lc_stream_obs *obs, struct lc_c
     sr->ck = ck;
     sr->obs = obs;
     sr->creds = creds;
-    obs->window_from = ck->obs->now - s->source->max_age_s - s->probe->latency_allowance_s;
+    /* Deliveries named from (now - max_age), or from --since when that is earlier, minus the
+     * service's latency: a file named 10:00 may land at 10:15. */
+    time_t from = ck->obs->now - s->source->max_age_s;
+    if (ck->obs->since && ck->obs->since < from)
+        from = ck->obs->since;
+    obs->window_from = from - s->probe->latency_allowance_s;
     if (s->probe->listings(s, obs->window_from, ck->obs->now, &sr->todo)) {
         lc_listings_free(&sr->todo);
         free(sr);
@@ -698,7 +703,8 @@ static bool needs_diagnosis(const struct lc_observations *o, const struct lc_tar
         if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
             return true;
         if (so->list_err.kind == LC_OK &&
-            (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s))
+            (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
+             (o->since && so->newest_delivered < o->since)))
             return true;
     }
     for (size_t i = 0; i < o->n_canaries; i++) {
@@ -741,6 +747,7 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
 
     memset(out, 0, sizeof(*out));
     out->now = opts->now ? opts->now : lc_aws_now(aws);
+    out->since = opts->since;
     if (opts->run_id)
         lc_strlcpy(run_id, opts->run_id, sizeof(run_id));
     else

@@ -81,6 +81,7 @@ struct lc_target_obs {
 
 struct lc_observations {
     time_t now;
+    time_t since; /* deliveries must be newer than this (0 = only max_age counts) */
     struct lc_stream_obs *streams; /* one per plan stream, same order */
     size_t n_streams;
     struct lc_canary_obs *canaries; /* one per target that has a canary and a stream */
@@ -95,6 +96,7 @@ struct lc_check_opts {
     time_t now;         /* 0 = lc_aws_now() */
     const char *run_id; /* marker written into canary objects (NULL = generated) */
     bool discover;      /* read bucket encryption, key, key policy and bucket policy */
+    time_t since;       /* demand deliveries newer than this (0 = none): check --since/--wait */
 };
 
 struct lc_credprov;

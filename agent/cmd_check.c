@@ -1,5 +1,7 @@
 /* logcanary check: config -> plan -> requests -> observations -> findings -> report. */
 #include <event2/event.h>
+#include <stdint.h>
+#include <time.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,11 @@
 static const char check_usage[] =
     "usage: logcanary check --config FILE [--format text|json] [--output FILE]\n"
     "                       [--target NAME] [--source TYPE] [--no-canary] [--verbose]\n"
-    "                       [--now TIME]  (evaluate as of TIME, ISO-8601 UTC)\n";
+    "                       [--since TIME|DURATION] [--wait DURATION [--wait-interval D]]\n"
+    "                       [--now TIME]  (evaluate as of TIME, ISO-8601 UTC)\n"
+    "  --since      every stream needs a delivery newer than TIME (or than DURATION ago)\n"
+    "  --wait       re-check until every stream has such a delivery (default: newer than the\n"
+    "               start of the command), or fail when DURATION has passed\n";
 
 struct check_args {
     const char *config;
@@ -33,22 +39,34 @@ struct check_args {
     bool canary;
     int verbose;
     time_t now;
+    time_t since;
+    int64_t wait_s;
+    int64_t wait_interval_s;
 };
 
 static int parse_args(int argc, char **argv, struct check_args *a)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'}, {"target", required_argument, NULL, 't'},
-        {"source", required_argument, NULL, 's'}, {"no-canary", no_argument, NULL, 'n'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"now", required_argument, NULL, 'N'},    {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"target", required_argument, NULL, 't'},
+        {"source", required_argument, NULL, 's'},
+        {"no-canary", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"now", required_argument, NULL, 'N'},
+        {"since", required_argument, NULL, 'S'},
+        {"wait", required_argument, NULL, 'W'},
+        {"wait-interval", required_argument, NULL, 'I'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
     memset(a, 0, sizeof(*a));
     a->format = "text";
     a->canary = true;
+    a->wait_interval_s = 30;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "c:f:o:t:s:nvh", opts, NULL)) != -1) {
@@ -83,6 +101,32 @@ static int parse_args(int argc, char **argv, struct check_args *a)
                 return LC_EXIT_USAGE;
             }
             break;
+        case 'S': {
+            int64_t d;
+            if (lc_time_parse_iso8601(optarg, &a->since) == 0)
+                break;
+            if (lc_duration_parse(optarg, &d) == 0 && d > 0) {
+                a->since = time(NULL) - (time_t)d;
+                break;
+            }
+            fprintf(stderr,
+                    "logcanary check: --since: expected an ISO-8601 time or a duration "
+                    "like \"2h\", not '%s'\n",
+                    optarg);
+            return LC_EXIT_USAGE;
+        }
+        case 'W':
+        case 'I': {
+            int64_t *dst = c == 'W' ? &a->wait_s : &a->wait_interval_s;
+            if (lc_duration_parse(optarg, dst) != 0 || *dst <= 0) {
+                fprintf(stderr,
+                        "logcanary check: --%s: expected a duration like \"15m\", not "
+                        "'%s'\n",
+                        c == 'W' ? "wait" : "wait-interval", optarg);
+                return LC_EXIT_USAGE;
+            }
+            break;
+        }
         case 'h':
             fputs(check_usage, stdout);
             return -1;
@@ -144,12 +188,36 @@ int lc_cmd_check(int argc, char **argv)
         rc = LC_EXIT_CANNOT_RUN;
         goto out;
     }
-    struct lc_check_opts co = {.canary = a.canary, .now = a.now, .discover = true};
-    lc_check_run(rt.aws, cfg, &plan, &rt.creds, &co, &obs);
-    if (lc_findings_build(&obs, &fnd) != 0) {
-        fprintf(stderr, "logcanary: out of memory judging the results\n");
-        rc = LC_EXIT_CANNOT_RUN;
-        goto out;
+    /* --wait: the change being smoke-tested happened when the command started, unless --since
+     * says otherwise; re-check on a timer of the one loop until satisfied or out of time. */
+    time_t started = time(NULL);
+    time_t deadline = started + (time_t)a.wait_s;
+    struct lc_check_opts co = {.canary = a.canary,
+                               .now = a.now,
+                               .discover = true,
+                               .since = a.since    ? a.since
+                                        : a.wait_s ? started
+                                                   : 0};
+    for (int round = 1;; round++) {
+        lc_check_run(rt.aws, cfg, &plan, &rt.creds, &co, &obs);
+        if (lc_findings_build(&obs, &fnd) != 0) {
+            fprintf(stderr, "logcanary: out of memory judging the results\n");
+            rc = LC_EXIT_CANNOT_RUN;
+            goto out;
+        }
+        if (!a.wait_s || strcmp(fnd.overall, "ok") == 0 ||
+            time(NULL) + a.wait_interval_s > deadline)
+            break;
+        size_t waiting = 0;
+        for (size_t i = 0; i < obs.n_streams; i++)
+            waiting += fnd.stream_status[i] != LC_ST_OK;
+        LC_WARN("wait",
+                "round %d: %zu of %zu streams not yet satisfied, %zu finding(s); "
+                "checking again in %llds",
+                round, waiting, obs.n_streams, fnd.n, (long long)a.wait_interval_s);
+        lc_findings_free(&fnd);
+        lc_observations_free(&obs);
+        lc_runtime_pause(&rt, a.wait_interval_s);
     }
     if (a.output) {
         out = fopen(a.output, "w");

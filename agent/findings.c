@@ -166,8 +166,16 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
 
     fmt_age(s->source->max_age_s, max, sizeof(max));
     long newest_age = so->newest_key ? (long)(o->now - so->newest_delivered) : -1;
-    if (!so->newest_key || newest_age > s->source->max_age_s) {
-        if (so->newest_key) {
+    bool before_since = so->newest_key && o->since && so->newest_delivered < o->since;
+    if (!so->newest_key || newest_age > s->source->max_age_s || before_since) {
+        if (before_since && newest_age <= s->source->max_age_s) {
+            char since[LC_TIME_ISO8601_LEN];
+            fmt_age(newest_age, age, sizeof(age));
+            it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
+                     "%s: no delivery since %s; the newest is %s old", s->id,
+                     lc_time_format_iso8601(o->since, since), age);
+            *st = LC_ST_STALE;
+        } else if (so->newest_key) {
             fmt_age(newest_age, age, sizeof(age));
             it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
                      "%s: no delivery newer than %s; the newest is %s old", s->id, max, age);
@@ -185,6 +193,10 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
             return LC_E_NOMEM;
         cJSON_AddStringToObject(it->evidence, "prefix", s->base);
         cJSON_AddNumberToObject(it->evidence, "max_age_s", (double)s->source->max_age_s);
+        if (o->since) {
+            char since[LC_TIME_ISO8601_LEN];
+            cJSON_AddStringToObject(it->evidence, "since", lc_time_format_iso8601(o->since, since));
+        }
         cJSON_AddNumberToObject(it->evidence, "objects_seen", (double)so->objects_seen);
         if (so->newest_key) {
             cJSON_AddStringToObject(it->evidence, "newest_key", so->newest_key);

@@ -1,4 +1,5 @@
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +75,24 @@ void lc_runtime_free(struct lc_runtime *rt)
         event_base_free(rt->base);
     free(rt->region);
     memset(rt, 0, sizeof(*rt));
+}
+
+static void on_pause_over(evutil_socket_t fd, short what, void *arg)
+{
+    bool *over = arg;
+    (void)fd;
+    (void)what;
+    *over = true;
+}
+
+void lc_runtime_pause(struct lc_runtime *rt, int64_t seconds)
+{
+    struct timeval tv = {.tv_sec = (time_t)seconds, .tv_usec = 0};
+    bool over = false;
+
+    if (event_base_once(rt->base, -1, EV_TIMEOUT, on_pause_over, &over, &tv) != 0)
+        return;
+    while (!over)
+        if (event_base_loop(rt->base, EVLOOP_ONCE) != 0)
+            break;
 }

@@ -3,6 +3,8 @@
 #ifndef LC_RUNTIME_H
 #define LC_RUNTIME_H
 
+#include <stdint.h>
+
 #include "aws.h"
 #include "check.h"
 #include "config.h"
@@ -19,5 +21,7 @@ struct lc_runtime {
 
 int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct lc_error *err);
 void lc_runtime_free(struct lc_runtime *rt);
+/* Let the loop run (timers, in-flight work) for seconds: the pause between --wait rounds. */
+void lc_runtime_pause(struct lc_runtime *rt, int64_t seconds);
 
 #endif

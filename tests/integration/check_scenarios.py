@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import botocore.session
 
@@ -327,6 +328,73 @@ def scenario_disabled_key(key1):
           [x["operation"] for x in lines])
 
 
+def put_cloudtrail_delivery(bucket):
+    """One fresh CloudTrail delivery, as the service would write it now."""
+    import gzip
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = now.strftime("%Y%m%dT%H%MZ")
+    key = (f"AWSLogs/{ACCT}/CloudTrail/{REGION}/{now:%Y/%m/%d}/"
+           f"{ACCT}_CloudTrail_{REGION}_{stamp}_LogcanaryWaitTst.json.gz")
+    body = {"Records": [{"eventVersion": "1.08", "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "eventSource": "s3.amazonaws.com", "eventName": "PutObject",
+                         "awsRegion": REGION, "sourceIPAddress": "203.0.113.7",
+                         "eventID": "7f7a3c1e-0000-4000-8000-000000000001"}]}
+    s3().put_object(Bucket=bucket, Key=key, Body=gzip.compress(json.dumps(body).encode()))
+    return key
+
+
+def wait_process(bucket, wait, since, interval="1s"):
+    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
+                   "path_style": True},
+           "targets": [{"name": bucket, "bucket": bucket, "sources": [src("cloudtrail")]}]}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cfg, f)
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_ACCESS_KEY_ID": ENV["LC_S3_ACCESS_KEY"],
+           "AWS_SECRET_ACCESS_KEY": ENV["LC_S3_SECRET_KEY"],
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
+    return subprocess.Popen([BINARY, "check", "--config", f.name, "--format", "json",
+                             "--no-canary", "--wait", wait, "--wait-interval", interval,
+                             "--since", since],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def scenario_wait():
+    b = bucket_name("wait")
+    seed(b, "--sources", "cloudtrail", "--hours", "2", "--now",
+         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    # S3 times have one-second granularity: the change being tested happens one second after the
+    # newest seeded object landed, and the new delivery lands after that second has passed.
+    def newest_lm():
+        objs = s3().list_objects_v2(Bucket=b, Prefix=f"AWSLogs/{ACCT}/CloudTrail/")["Contents"]
+        return max(o["LastModified"] for o in objs)
+    since = newest_lm() + datetime.timedelta(seconds=1)
+    since_iso = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # A delivery appears while the smoke test waits: it succeeds.
+    p = wait_process(b, "120s", since_iso)
+    first = p.stderr.readline()  # the agent's own "not yet" line: the first round is over
+    check("wait: the first round is not satisfied (nothing since the start)",
+          "[wait] round 1" in first, first)
+    while datetime.datetime.now(datetime.timezone.utc) < since + datetime.timedelta(seconds=1):
+        time.sleep(0.05)  # polls the wall clock, not another process: the change's second passes
+    key = put_cloudtrail_delivery(b)
+    out, err = p.communicate(timeout=150)
+    r = json.loads(out)
+    check("wait: exit 0 once the new delivery is there", p.returncode == 0, f"{p.returncode} {err}")
+    check("wait: the new delivery is the newest", stream(r, "cloudtrail")["newest_key"] == key,
+          stream(r, "cloudtrail")["newest_key"])
+    # Nothing new arrives: it fails at the deadline with the findings.
+    since_iso = (newest_lm() + datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    p = wait_process(b, "3s", since_iso)
+    out, err = p.communicate(timeout=60)
+    r = json.loads(out)
+    check("wait: exit 1 at the deadline", p.returncode == 1, f"{p.returncode} {err}")
+    miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+    check("wait: DELIVERY_MISSING names the start time",
+          miss and "no delivery since" in miss[0]["summary"] and "since" in miss[0]["evidence"],
+          miss)
+
+
 def scenario_no_credentials():
     """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
     b = bucket_name("healthy")
@@ -358,6 +426,7 @@ def main():
     scenario_cheap_listing()
     scenario_no_credentials()
     scenario_disabled_key(key1)
+    scenario_wait()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
