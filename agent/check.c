@@ -16,6 +16,7 @@
 #include "awscall.h"
 #include "awsjson.h"
 #include "check.h"
+#include "creds.h"
 #include "log.h"
 #include "probe.h"
 #include "s3.h"
@@ -26,10 +27,17 @@
 #define LOOKBACK_MIN_S (24 * 3600)
 #define LOOKBACK_MAX_S (7 * 24 * 3600)
 
+struct role_cred {
+    char *role_arn;
+    struct lc_credprov *prov;
+};
+
 struct check {
     struct lc_aws *aws;
     struct lc_observations *obs;
     int outstanding;
+    struct role_cred *roles; /* status_role_arn providers made during this run */
+    size_t n_roles;
 };
 
 struct stream_run {
@@ -693,6 +701,81 @@ static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_cre
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
+/* This stream failed in a way its service's own status could explain. */
+static bool stream_needs_diagnosis(const struct lc_observations *o, const struct lc_stream_obs *so)
+{
+    if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
+        return true;
+    return so->list_err.kind == LC_OK &&
+           (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
+            (o->since && so->newest_delivered < o->since));
+}
+
+static void on_status_done(void *ud)
+{
+    check_done_one(ud);
+}
+
+/* "arn:aws:iam::{account}:role/x" for this stream's account. */
+static char *status_role(const struct lc_stream *s)
+{
+    const char *t = s->source->status_role_arn;
+    const char *mark = strstr(t, "{account}");
+    struct lc_buf b = {0};
+    if (!mark)
+        return strdup(t);
+    if (lc_buf_appendf(&b, "%.*s%s%s", (int)(mark - t), t, s->account, mark + 9)) {
+        lc_buf_free(&b);
+        return NULL;
+    }
+    return lc_buf_steal(&b);
+}
+
+static struct lc_credprov *role_creds(struct check *ck, const struct lc_check_creds *creds,
+                                      const struct lc_stream *s, struct lc_error *err)
+{
+    char *role = status_role(s);
+    if (!role) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < ck->n_roles; i++)
+        if (strcmp(ck->roles[i].role_arn, role) == 0) {
+            free(role);
+            return ck->roles[i].prov;
+        }
+    struct role_cred *rc = realloc(ck->roles, (ck->n_roles + 1) * sizeof(*rc));
+    if (!rc) {
+        free(role);
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    ck->roles = rc;
+    struct lc_credprov *p = lc_credprov_assume_role(ck->aws, creds->base, role, NULL,
+                                                    "logcanary-status", s->region, err);
+    if (!p) {
+        free(role);
+        return NULL;
+    }
+    ck->roles[ck->n_roles++] = (struct role_cred){role, p};
+    return p;
+}
+
+static void start_status(struct check *ck, const struct lc_check_creds *creds,
+                         struct lc_stream_obs *so)
+{
+    struct lc_error err;
+    lc_error_clear(&err);
+    struct lc_credprov *p = role_creds(ck, creds, so->stream, &err);
+    if (p && lc_status_start(ck->aws, p, so->stream, &so->status, on_status_done, ck, &err) == 0) {
+        ck->outstanding++;
+        return;
+    }
+    so->status.asked = true;
+    so->status.err = err;
+    so->status.permission = "sts:AssumeRole";
+}
+
 /* A stream or canary of this target failed in a way the bucket or key could explain. */
 static bool needs_diagnosis(const struct lc_observations *o, const struct lc_target_cfg *t)
 {
@@ -797,10 +880,22 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
         struct lc_target_obs *to = &out->targets[out->n_targets++];
         to->target = t;
         rc = target_start(&ck, to, creds->targets[ti]);
+        /* And what each failing stream's service says, in the source account. */
+        for (size_t i = 0; i < out->n_streams && !rc; i++) {
+            struct lc_stream_obs *so = &out->streams[i];
+            if (so->stream->target == t && so->stream->source->status_role_arn &&
+                stream_needs_diagnosis(out, so))
+                start_status(&ck, creds, so);
+        }
     }
     while (ck.outstanding > 0)
         if (event_base_loop(base, EVLOOP_ONCE) != 0)
             break;
+    for (size_t i = 0; i < ck.n_roles; i++) {
+        lc_credprov_free(ck.roles[i].prov);
+        free(ck.roles[i].role_arn);
+    }
+    free(ck.roles);
     return rc;
 }
 
@@ -810,6 +905,7 @@ void lc_observations_free(struct lc_observations *o)
         free(o->streams[i].newest_key);
         free(o->streams[i].sse);
         free(o->streams[i].sse_kms_key_id);
+        lc_status_obs_free(&o->streams[i].status);
     }
     for (size_t i = 0; i < o->n_canaries; i++) {
         free(o->canaries[i].key);

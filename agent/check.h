@@ -13,6 +13,7 @@
 #include "error.h"
 #include "plan.h"
 #include "sample.h"
+#include "status.h"
 
 struct lc_stream_obs {
     const struct lc_stream *stream;
@@ -33,6 +34,8 @@ struct lc_stream_obs {
     char *sse; /* x-amz-server-side-encryption of the newest delivery */
     char *sse_kms_key_id;
     bool bucket_key;
+    /* the delivering service's own status (diagnosis; asked only with status_role_arn) */
+    struct lc_status_obs status;
 };
 
 struct lc_canary_obs {
@@ -103,6 +106,7 @@ struct lc_credprov;
 /* Credentials for a target: per-target AssumeRole on top of the default chain. Owned by the
  * caller; targets[i] for cfg->targets[i]. */
 struct lc_check_creds {
+    struct lc_credprov *base; /* the default chain: source for status_role_arn AssumeRoles */
     struct lc_credprov **targets;
     size_t n;
 };

@@ -206,6 +206,14 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
                                 "check the service's own delivery status and the bucket's KMS "
                                 "key policy for a grant to the delivering service");
     }
+    if (so->status.failed) {
+        it = add(f, "DELIVERY_STATUS_FAILED", LC_SEV_CRITICAL, t, s, "%s: %s says: %s", s->id,
+                 s->probe->name, so->status.summary ? so->status.summary : "delivery failed");
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddItemToObject(it->evidence, "service_status",
+                              cJSON_Duplicate(so->status.detail, 1));
+    }
     if (so->sample_err.kind != LC_OK) {
         enum lc_stream_status st2;
         int rc = access_finding(f, s, "GetObject", so->newest_key, &so->sample_err, &st2);
@@ -431,7 +439,8 @@ static int judge_key(struct lc_findings *f, const struct lc_target_obs *to)
     return rc;
 }
 
-static int judge_target(struct lc_findings *f, const struct lc_target_obs *to)
+static int judge_target(struct lc_findings *f, const struct lc_observations *obs,
+                        const struct lc_target_obs *to)
 {
     static const struct {
         size_t err_off;
@@ -469,6 +478,35 @@ static int judge_target(struct lc_findings *f, const struct lc_target_obs *to)
         if (e->auth)
             cJSON_AddItemToArray(perms, cJSON_CreateString(reads[i].permission));
     }
+    /* The services' own status, read in the source accounts. */
+    for (size_t i = 0; i < obs->n_streams; i++) {
+        const struct lc_stream_obs *so = &obs->streams[i];
+        const struct lc_error *e = &so->status.err;
+        if (so->stream->target != t || !so->status.asked || e->kind == LC_OK)
+            continue;
+        if (!it) {
+            it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_WARNING, t, NULL,
+                     "diagnosis of s3://%s is incomplete: logcanary could not read everything "
+                     "it needs",
+                     t->bucket);
+            if (!it)
+                return LC_E_NOMEM;
+            perms = cJSON_AddArrayToObject(it->remediation, "add_permissions");
+        }
+        char buf[700], name[160];
+        const char *perm = strcmp(e->service, "sts") == 0 ? "sts:AssumeRole"
+                           : so->status.permission        ? so->status.permission
+                                                          : "(unknown)";
+        snprintf(name, sizeof(name), "%s (%s)", perm, so->stream->id);
+        cJSON *r = cJSON_AddObjectToObject(it->evidence, name);
+        cJSON_AddStringToObject(r, "reading", "the delivering service's own status");
+        cJSON_AddStringToObject(r, "error", lc_error_format(e, buf, sizeof(buf)));
+        bool listed = false;
+        cJSON *p;
+        cJSON_ArrayForEach(p, perms) listed = listed || strcmp(p->valuestring, perm) == 0;
+        if (e->auth && !listed)
+            cJSON_AddItemToArray(perms, cJSON_CreateString(perm));
+    }
     if (it && cJSON_GetArraySize(perms) > 0)
         cJSON_AddStringToObject(it->remediation, "hint",
                                 "grant these to the principal logcanary runs as; kms:GetKeyPolicy "
@@ -487,7 +525,9 @@ static void link_causes(struct lc_findings *f)
             continue;
         for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
             const struct lc_finding *c = &f->items[j];
-            if (c->target != it->target || strcmp(c->code, "KEY_UNUSABLE") != 0)
+            bool same_stream = c->stream && c->stream == it->stream &&
+                               strcmp(c->code, "DELIVERY_STATUS_FAILED") == 0;
+            if (!same_stream && (c->target != it->target || strcmp(c->code, "KEY_UNUSABLE") != 0))
                 continue;
             it->likely_cause = cJSON_CreateObject();
             if (!it->likely_cause)
@@ -520,7 +560,7 @@ int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out
         errored += out->canary_status[i] == LC_CANARY_ERROR;
     }
     for (size_t i = 0; i < obs->n_targets && !rc; i++)
-        rc = judge_target(out, &obs->targets[i]);
+        rc = judge_target(out, obs, &obs->targets[i]);
     link_causes(out);
     if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked))
         out->overall = "error";

@@ -2,7 +2,7 @@
  *
  * Finding codes: DELIVERY_MISSING, SAMPLE_INVALID, READ_DENIED_KMS, READ_DENIED_S3,
  * CANARY_WRITE_DENIED_KMS, CANARY_FAILED, ENCRYPTION_MISMATCH, PROBE_ERROR; from the diagnosis
- * KEY_UNUSABLE and DIAGNOSIS_INCOMPLETE. A failure to check
+ * KEY_UNUSABLE, DELIVERY_STATUS_FAILED and DIAGNOSIS_INCOMPLETE. A failure to check
  * (network, credentials, throttling after retries) is PROBE_ERROR and never DELIVERY_MISSING. */
 #ifndef LC_FINDINGS_H
 #define LC_FINDINGS_H

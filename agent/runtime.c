@@ -39,6 +39,7 @@ int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct l
     rt->default_creds = lc_credprov_default(rt->aws, &co, err);
     if (!rt->default_creds)
         goto fail;
+    rt->creds.base = rt->default_creds;
     rt->creds.n = cfg->n_targets;
     rt->creds.targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*rt->creds.targets));
     if (!rt->creds.targets) {

@@ -395,6 +395,59 @@ def scenario_wait():
           miss)
 
 
+def scenario_config_channel_failure():
+    b = bucket_name("cfgfail")
+    seed(b, "--sources", "config", "--hours", "30", "--stop-before", "12h")
+    status_key, status_secret = "ASIALOGCANARYSTATUS1", "status-session-secret"
+    proc, url, log = start_fixture({
+        "region": REGION,
+        "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
+        "operations": {
+            "sts.AssumeRole": {"body": {"Credentials": {
+                "AccessKeyId": status_key, "SecretAccessKey": status_secret,
+                "SessionToken": "status-session-token"},
+                "AssumedRoleUser": {"AssumedRoleId": "AROA:logcanary-status",
+                                    "Arn": f"arn:aws:sts::{ACCT}:assumed-role/logcanary-status/x"}}},
+            "config.DescribeDeliveryChannels": {"body": {"DeliveryChannels": [
+                {"name": "default", "s3BucketName": "some-other-bucket"},
+                {"name": "aws-controltower-BaselineConfigDeliveryChannel", "s3BucketName": b,
+                 "s3KeyPrefix": ""}]}},
+            "config.DescribeDeliveryChannelStatus": {"body": {"DeliveryChannelsStatus": [{
+                "name": "aws-controltower-BaselineConfigDeliveryChannel",
+                "configHistoryDeliveryInfo": {"lastStatus": "Failure",
+                                              "lastErrorCode": "AccessDenied",
+                                              "lastErrorMessage": "Access Denied",
+                                              "lastSuccessfulTime": 1700000000},
+                "configSnapshotDeliveryInfo": {"lastStatus": "Success"}}]}}}})
+    try:
+        rc, r, err = run_check(b, [src("config", max_age="7h",
+                                       status_role_arn="arn:aws:iam::{account}:role/logcanary-status")],
+                               extra=["--no-canary"], endpoints={"sts": url, "config": url})
+    finally:
+        proc.terminate()
+        proc.wait()
+    check("config failure: exit 1", rc == 1, f"rc={rc} {err}")
+    check("config failure: findings", codes(r) == ["DELIVERY_MISSING", "DELIVERY_STATUS_FAILED",
+                                                   "DIAGNOSIS_INCOMPLETE"], codes(r))
+    failed = [f for f in r["findings"] if f["code"] == "DELIVERY_STATUS_FAILED"]
+    summary = failed[0]["summary"] if failed else ""
+    check("config failure: what Config itself says", "Failure AccessDenied: Access Denied" in summary,
+          summary)
+    miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+    cause = miss[0].get("likely_cause") if miss else None
+    check("config failure: the missing delivery is linked to it",
+          cause and cause["code"] == "DELIVERY_STATUS_FAILED", cause)
+    lines = [json.loads(x) for x in open(log)]
+    ops = [(x["operation"], x["access_key"], x["sig_ok"]) for x in lines]
+    check("config failure: AssumeRole into the account, then Config as the assumed role",
+          ops == [("AssumeRole", ENV["LC_S3_ACCESS_KEY"], True),
+                  ("DescribeDeliveryChannels", status_key, True),
+                  ("DescribeDeliveryChannelStatus", status_key, True)], ops)
+    role = lines[0]["params"].get("RoleArn") if lines else None
+    check("config failure: the status role is the account's",
+          role == f"arn:aws:iam::{ACCT}:role/logcanary-status", role)
+
+
 def scenario_no_credentials():
     """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
     b = bucket_name("healthy")
@@ -427,6 +480,7 @@ def main():
     scenario_no_credentials()
     scenario_disabled_key(key1)
     scenario_wait()
+    scenario_config_channel_failure()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
