@@ -35,10 +35,19 @@ struct role_cred {
 struct check {
     struct lc_aws *aws;
     struct lc_observations *obs;
-    int outstanding;
+    const struct lc_config *cfg;
+    const struct lc_plan *plan;
+    const struct lc_check_creds *creds;
+    struct lc_check_opts opts;
+    int phase;       /* 1: streams and canaries; 2: diagnosis of what failed */
+    int outstanding; /* work under way in the current phase (+1 while starting it) */
+    lc_check_done_cb done;
+    void *ud;
     struct role_cred *roles; /* status_role_arn providers made during this run */
     size_t n_roles;
 };
+
+static void check_advance(struct check *ck);
 
 struct stream_run {
     struct check *ck;
@@ -69,7 +78,8 @@ static const char *target_region(const struct lc_target_cfg *t, struct lc_aws *a
 
 static void check_done_one(struct check *ck)
 {
-    ck->outstanding--;
+    if (--ck->outstanding == 0)
+        check_advance(ck);
 }
 
 /* ---- streams -------------------------------------------------------------------------------- */
@@ -820,15 +830,91 @@ static size_t target_index(const struct lc_config *cfg, const struct lc_target_c
     return (size_t)(t - cfg->targets);
 }
 
-int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
-                 const struct lc_check_creds *creds, const struct lc_check_opts *opts,
-                 struct lc_observations *out)
+/* Phase two, only for targets with a problem: what the bucket and its key say, and what each
+ * failing stream's service says in the source account. */
+static int start_diagnosis(struct check *ck)
 {
-    struct check ck = {.aws = aws, .obs = out};
+    struct lc_observations *out = ck->obs;
+    const struct lc_config *cfg = ck->cfg;
+    int rc = 0;
+
+    for (size_t ti = 0; ti < cfg->n_targets && !rc; ti++) {
+        const struct lc_target_cfg *t = &cfg->targets[ti];
+        if (!needs_diagnosis(out, t))
+            continue;
+        struct lc_target_obs *to = &out->targets[out->n_targets++];
+        to->target = t;
+        rc = target_start(ck, to, ck->creds->targets[ti]);
+        for (size_t i = 0; i < out->n_streams && !rc; i++) {
+            struct lc_stream_obs *so = &out->streams[i];
+            if (so->stream->target == t && so->stream->source->status_role_arn &&
+                stream_needs_diagnosis(out, so))
+                start_status(ck, ck->creds, so);
+        }
+    }
+    return rc;
+}
+
+static void release_start_ref(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    check_done_one(arg);
+}
+
+/* Start a phase holding one reference, released from the loop: a phase whose every request
+ * failed at once still finishes from the loop, never inside the caller. */
+static void run_phase(struct check *ck, int phase)
+{
+    struct timeval zero = {0, 0};
+    int rc = 0;
+
+    ck->phase = phase;
+    ck->outstanding++;
+    if (phase == 2)
+        rc = start_diagnosis(ck);
+    if (rc && ck->obs->fatal.kind == LC_OK)
+        lc_error_set(&ck->obs->fatal, rc, "could not start the diagnosis");
+    if (event_base_once(lc_aws_base(ck->aws), -1, EV_TIMEOUT, release_start_ref, ck, &zero) != 0)
+        check_done_one(ck);
+}
+
+static void check_advance(struct check *ck)
+{
+    if (ck->phase == 1 && ck->opts.discover && ck->obs->fatal.kind == LC_OK) {
+        run_phase(ck, 2);
+        return;
+    }
+    for (size_t i = 0; i < ck->n_roles; i++) {
+        lc_credprov_free(ck->roles[i].prov);
+        free(ck->roles[i].role_arn);
+    }
+    free(ck->roles);
+    ck->done(ck->ud, ck->obs);
+    free(ck);
+}
+
+int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                   const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                   struct lc_observations *out, lc_check_done_cb done, void *ud)
+{
+    struct check *ck = calloc(1, sizeof(*ck));
     char run_id[128];
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
+    if (!ck) {
+        lc_error_set(&out->fatal, LC_E_NOMEM, "out of memory");
+        return LC_E_NOMEM;
+    }
+    *ck = (struct check){.aws = aws,
+                         .obs = out,
+                         .cfg = cfg,
+                         .plan = plan,
+                         .creds = creds,
+                         .opts = *opts,
+                         .done = done,
+                         .ud = ud};
     out->now = opts->now ? opts->now : lc_aws_now(aws);
     out->since = opts->since;
     if (opts->run_id)
@@ -840,13 +926,16 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
     out->targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->targets));
     if (!out->streams || !out->canaries || !out->targets) {
         lc_error_set(&out->fatal, LC_E_NOMEM, "out of memory");
+        free(ck);
         return LC_E_NOMEM;
     }
+    ck->phase = 1;
+    ck->outstanding = 1; /* the start reference, released by run_phase's deferred event */
     out->n_streams = plan->n_streams;
     for (size_t i = 0; i < plan->n_streams && !rc; i++) {
         const struct lc_stream *s = &plan->streams[i];
         out->streams[i].stream = s;
-        rc = stream_start(&ck, &out->streams[i], creds->targets[target_index(cfg, s->target)]);
+        rc = stream_start(ck, &out->streams[i], creds->targets[target_index(cfg, s->target)]);
     }
     /* One canary per target that is in the plan and wants one. */
     for (size_t ti = 0; ti < cfg->n_targets && !rc && opts->canary; ti++) {
@@ -858,45 +947,47 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
             continue;
         struct lc_canary_obs *c = &out->canaries[out->n_canaries++];
         c->target = t;
-        rc = canary_start(&ck, c, creds->targets[ti], run_id);
+        rc = canary_start(ck, c, creds->targets[ti], run_id);
     }
+    /* Even after a start failure, what was started finishes: its callbacks own memory. */
     if (rc)
         lc_error_set(&out->fatal, rc, "could not start the checks");
-    /* Even after a start failure, let what was started finish: callbacks own memory. */
-    struct event_base *base = lc_aws_base(aws);
-    while (ck.outstanding > 0)
-        if (event_base_loop(base, EVLOOP_ONCE) != 0)
+    struct timeval zero = {0, 0};
+    if (event_base_once(lc_aws_base(aws), -1, EV_TIMEOUT, release_start_ref, ck, &zero) != 0) {
+        lc_error_set(&out->fatal, LC_E_NOMEM, "cannot schedule on the event loop");
+        ck->outstanding--; /* nothing else can release it; the loop finishes the rest */
+    }
+    return 0;
+}
+
+struct run_wait {
+    bool done;
+};
+
+static void on_run_done(void *ud, struct lc_observations *obs)
+{
+    struct run_wait *w = ud;
+    (void)obs;
+    w->done = true;
+}
+
+int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                 const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                 struct lc_observations *out)
+{
+    struct run_wait w = {false};
+    int rc = lc_check_start(aws, cfg, plan, creds, opts, out, on_run_done, &w);
+
+    if (rc)
+        return rc;
+    while (!w.done)
+        if (event_base_loop(lc_aws_base(aws), EVLOOP_ONCE) != 0)
             break;
-    if (ck.outstanding > 0 && !rc) {
-        lc_error_set(&out->fatal, LC_E_INTERNAL, "event loop ran dry with %d checks pending",
-                     ck.outstanding);
-        rc = LC_E_INTERNAL;
+    if (!w.done) {
+        lc_error_set(&out->fatal, LC_E_INTERNAL, "event loop ran dry before the checks ended");
+        return LC_E_INTERNAL;
     }
-    /* Phase two, only for targets with a problem: what the bucket and its key say. */
-    for (size_t ti = 0; ti < cfg->n_targets && !rc && opts->discover; ti++) {
-        const struct lc_target_cfg *t = &cfg->targets[ti];
-        if (!needs_diagnosis(out, t))
-            continue;
-        struct lc_target_obs *to = &out->targets[out->n_targets++];
-        to->target = t;
-        rc = target_start(&ck, to, creds->targets[ti]);
-        /* And what each failing stream's service says, in the source account. */
-        for (size_t i = 0; i < out->n_streams && !rc; i++) {
-            struct lc_stream_obs *so = &out->streams[i];
-            if (so->stream->target == t && so->stream->source->status_role_arn &&
-                stream_needs_diagnosis(out, so))
-                start_status(&ck, creds, so);
-        }
-    }
-    while (ck.outstanding > 0)
-        if (event_base_loop(base, EVLOOP_ONCE) != 0)
-            break;
-    for (size_t i = 0; i < ck.n_roles; i++) {
-        lc_credprov_free(ck.roles[i].prov);
-        free(ck.roles[i].role_arn);
-    }
-    free(ck.roles);
-    return rc;
+    return out->fatal.kind;
 }
 
 void lc_observations_free(struct lc_observations *o)

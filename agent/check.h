@@ -111,6 +111,12 @@ struct lc_check_creds {
     size_t n;
 };
 
+/* Start the plan on the loop; done runs once, from the loop, when every request (and the
+ * diagnosis of what failed) is finished. out, plan, cfg and creds must outlive it. */
+typedef void (*lc_check_done_cb)(void *ud, struct lc_observations *obs);
+int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                   const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                   struct lc_observations *out, lc_check_done_cb done, void *ud);
 /* Run the plan once: returns when every request is finished. 0, or an error when the checks
  * could not be started at all (out->fatal then says why). */
 int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
