@@ -3,5 +3,6 @@
 const struct lc_command lc_commands[] = {
     {"check", lc_cmd_check},
     {"config", lc_cmd_config},
+    {"policy", lc_cmd_policy},
     {NULL, NULL},
 };

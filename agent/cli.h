@@ -23,5 +23,6 @@ int lc_usage(FILE *out);
 /* The commands (cmd_<name>.c). */
 int lc_cmd_check(int argc, char **argv);
 int lc_cmd_config(int argc, char **argv);
+int lc_cmd_policy(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "diagnose.h"
 #include "findings.h"
 #include "probe.h"
 #include "timeutil.h"
@@ -514,27 +515,143 @@ static int judge_target(struct lc_findings *f, const struct lc_observations *obs
     return judge_key(f, to);
 }
 
+static cJSON *names_array(const struct lc_pol_names *n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n->n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(n->items[i]));
+    return a;
+}
+
+/* One policy section of a diagnosis that is a gap -> KEY_POLICY_GAP / BUCKET_POLICY_GAP. */
+static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
+                       const struct lc_diag_report *rep, const struct lc_diag_section *sec,
+                       bool key, const char *what)
+{
+    const char *principal = "the delivering service";
+    for (size_t i = 0; i < sec->n_outcomes; i++)
+        if (sec->outcomes[i].res.verdict != LC_POL_GRANTED && !sec->outcomes[i].req->advisory) {
+            principal = sec->outcomes[i].req->principal;
+            break;
+        }
+    struct lc_finding *it;
+    if (sec->denied_by.n)
+        it = add(f, key ? "KEY_POLICY_GAP" : "BUCKET_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
+                 "%s: the %s denies %s what %s needs (denied by %s)", s->id, what, principal,
+                 s->probe->name, sec->denied_by.items[0]);
+    else
+        it = add(f, key ? "KEY_POLICY_GAP" : "BUCKET_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
+                 "%s: the %s does not grant %s %s%s", s->id, what, principal,
+                 sec->missing_actions.n ? sec->missing_actions.items[0] : "what delivery needs",
+                 sec->missing_actions.n > 1 ? " (and more)" : "");
+    if (!it)
+        return LC_E_NOMEM;
+    cJSON_AddStringToObject(it->evidence, "principal", principal);
+    cJSON_AddItemToObject(it->evidence, "missing_actions", names_array(&sec->missing_actions));
+    cJSON_AddItemToObject(it->evidence, "denied_by", names_array(&sec->denied_by));
+    if (sec->undetermined.n)
+        cJSON_AddItemToObject(it->evidence, "undetermined", names_array(&sec->undetermined));
+    if (sec->notes.n)
+        cJSON_AddItemToObject(it->evidence, "why", names_array(&sec->notes));
+    if (sec->statements && cJSON_GetArraySize(sec->statements) > 0) {
+        cJSON_AddItemToObject(it->remediation, "add_statements",
+                              cJSON_Duplicate(sec->statements, 1));
+        cJSON_AddBoolToObject(it->remediation, "verified", sec->verified);
+    } else if (sec->denied_by.n) {
+        cJSON_AddStringToObject(it->remediation, "hint",
+                                "remove or narrow the Deny statement named in the evidence");
+    }
+    if (rep->steps_after.n)
+        cJSON_AddItemToObject(it->remediation, "steps_after", names_array(&rep->steps_after));
+    return 0;
+}
+
+/* The failing streams of a diagnosed target, against the key and bucket policies read. */
+static int judge_policies(struct lc_findings *f, const struct lc_observations *obs,
+                          const struct lc_target_obs *to, const enum lc_stream_status *status)
+{
+    struct lc_policy *kp = NULL, *bp = NULL;
+    struct lc_error err;
+    int rc = 0;
+
+    lc_error_clear(&err);
+    if (to->key_policy &&
+        lc_policy_parse(to->key_policy, strlen(to->key_policy), LC_POLICY_KEY, &kp, &err) != 0)
+        kp = NULL; /* an unparsable policy: no verdict rather than a wrong one */
+    lc_error_clear(&err);
+    if (to->bucket_policy && lc_policy_parse(to->bucket_policy, strlen(to->bucket_policy),
+                                             LC_POLICY_BUCKET, &bp, &err) != 0)
+        bp = NULL;
+    for (size_t i = 0; i < obs->n_streams && !rc && (kp || bp); i++) {
+        const struct lc_stream_obs *so = &obs->streams[i];
+        const struct lc_stream *s = so->stream;
+        if (s->target != to->target || (status[i] != LC_ST_STALE && status[i] != LC_ST_MISSING))
+            continue;
+        const cJSON *trail =
+            so->status.detail ? cJSON_GetObjectItem(so->status.detail, "trail") : NULL;
+        const char *folder = lc_stream_folder(s);
+        struct lc_diag_params p = {
+            .service = s->source->type == LC_SRC_VPCFLOWLOGS ? LC_DIAG_VPCFLOWLOGS
+                       : s->source->type == LC_SRC_CONFIG    ? LC_DIAG_CONFIG
+                                                             : LC_DIAG_CLOUDTRAIL,
+            .account = s->account,
+            .region = s->region,
+            .bucket = s->target->bucket,
+            .prefix = *folder ? folder : NULL,
+            .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
+            .trail_arn = cJSON_IsString(trail) ? trail->valuestring : NULL,
+            .org_id = s->source->org_id,
+            .bucket_key = to->enc_bucket_key,
+        };
+        struct lc_diag_report rep;
+        lc_error_clear(&err);
+        if (lc_diagnose(&p, kp, bp, &rep, &err) != 0)
+            continue;
+        if (rep.key.evaluated && rep.key.verdict == LC_POL_GAP)
+            rc = gap_finding(f, s, &rep, &rep.key, true, "key policy");
+        if (!rc && rep.bucket.evaluated && rep.bucket.verdict == LC_POL_GAP)
+            rc = gap_finding(f, s, &rep, &rep.bucket, false, "bucket policy");
+        lc_diag_report_free(&rep);
+    }
+    lc_policy_free(kp);
+    lc_policy_free(bp);
+    return rc;
+}
+
 /* A missing delivery or a KMS read denial whose target has an unusable key: that is the likely
  * cause. (The policy evaluator adds KEY_POLICY_GAP links the same way.) */
 static void link_causes(struct lc_findings *f)
 {
+    /* The most specific cause first: an unusable key, a policy gap, then what the service says. */
+    static const struct {
+        const char *code;
+        bool same_stream;
+        const char *confidence;
+    } causes[] = {
+        {"KEY_UNUSABLE", false, "high"},
+        {"KEY_POLICY_GAP", true, "high"},
+        {"BUCKET_POLICY_GAP", true, "medium"},
+        {"DELIVERY_STATUS_FAILED", true, "high"},
+    };
     for (size_t i = 0; i < f->n; i++) {
         struct lc_finding *it = &f->items[i];
         if (strcmp(it->code, "DELIVERY_MISSING") != 0 && strcmp(it->code, "READ_DENIED_KMS") != 0 &&
             strcmp(it->code, "CANARY_WRITE_DENIED_KMS") != 0)
             continue;
-        for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
-            const struct lc_finding *c = &f->items[j];
-            bool same_stream = c->stream && c->stream == it->stream &&
-                               strcmp(c->code, "DELIVERY_STATUS_FAILED") == 0;
-            if (!same_stream && (c->target != it->target || strcmp(c->code, "KEY_UNUSABLE") != 0))
-                continue;
-            it->likely_cause = cJSON_CreateObject();
-            if (!it->likely_cause)
-                return;
-            cJSON_AddStringToObject(it->likely_cause, "code", c->code);
-            cJSON_AddStringToObject(it->likely_cause, "summary", c->summary);
-            cJSON_AddStringToObject(it->likely_cause, "confidence", "high");
+        for (size_t k = 0; k < sizeof(causes) / sizeof(causes[0]) && !it->likely_cause; k++) {
+            for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
+                const struct lc_finding *c = &f->items[j];
+                if (strcmp(c->code, causes[k].code) != 0 || c->target != it->target)
+                    continue;
+                if (causes[k].same_stream && (!it->stream || c->stream != it->stream))
+                    continue;
+                it->likely_cause = cJSON_CreateObject();
+                if (!it->likely_cause)
+                    return;
+                cJSON_AddStringToObject(it->likely_cause, "code", c->code);
+                cJSON_AddStringToObject(it->likely_cause, "summary", c->summary);
+                cJSON_AddStringToObject(it->likely_cause, "confidence", causes[k].confidence);
+            }
         }
     }
 }
@@ -561,6 +678,8 @@ int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out
     }
     for (size_t i = 0; i < obs->n_targets && !rc; i++)
         rc = judge_target(out, obs, &obs->targets[i]);
+    for (size_t i = 0; i < obs->n_targets && !rc; i++)
+        rc = judge_policies(out, obs, &obs->targets[i], out->stream_status);
     link_causes(out);
     if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked))
         out->overall = "error";

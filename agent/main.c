@@ -14,6 +14,8 @@ static const char usage_text[] =
     "  check    --config FILE   check every configured log stream once and report\n"
     "  config validate --config FILE\n"
     "                           validate a configuration and list its streams\n"
+    "  policy check --key-policy FILE --service S --account ID --region R --bucket B\n"
+    "                           evaluate key/bucket policies offline (exit 4: undetermined)\n"
     "  version                  print the version\n"
     "\n"
     "exit codes: 0 healthy, 1 problems found, 2 usage or config error, 3 could not run\n";

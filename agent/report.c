@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "probe.h"
 #include "report.h"
 #include "timeutil.h"
@@ -145,6 +146,12 @@ static void print_value(FILE *out, const char *indent, const cJSON *v)
         fprintf(out, "%s%s: %s\n", indent, v->string, cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0) {
         return;
+    } else if (cJSON_IsArray(v) && cJSON_IsString(cJSON_GetArrayItem(v, 0))) {
+        const cJSON *e;
+        fprintf(out, "%s%s:", indent, v->string);
+        cJSON_ArrayForEach(e, v) fprintf(out, "%s%s", e == v->child ? " " : "; ",
+                                         cJSON_IsString(e) ? e->valuestring : "?");
+        fputc('\n', out);
     } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
         char *txt = cJSON_PrintUnformatted(v);
         if (txt)
@@ -243,13 +250,29 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
         for (cJSON *r = it->remediation ? it->remediation->child : NULL; r; r = r->next) {
             if (cJSON_IsString(r) && strcmp(r->string, "hint") == 0) {
                 fprintf(out, "  fix: %s\n", r->valuestring);
-            } else if (cJSON_IsObject(r)) {
-                /* A statement to paste: pretty-printed, indented. */
-                char *txt = cJSON_Print(r);
-                fprintf(out, "  %s:\n", r->string);
-                for (char *line = txt ? strtok(txt, "\n") : NULL; line; line = strtok(NULL, "\n"))
-                    fprintf(out, "    %s\n", line);
-                cJSON_free(txt);
+            } else if (strcmp(r->string, "add_statements") == 0 && cJSON_IsArray(r)) {
+                /* Statements to paste into the policy's "Statement" array. */
+                fprintf(out, "  fix: add to the %s's \"Statement\" array:\n",
+                        strcmp(it->code, "BUCKET_POLICY_GAP") == 0 ? "bucket policy"
+                                                                   : "key policy");
+                const cJSON *st;
+                cJSON_ArrayForEach(st, r)
+                {
+                    struct lc_buf txt = {0};
+                    if (lc_diag_json_pretty(st, &txt) == 0 && txt.data)
+                        for (char *line = strtok(txt.data, "\n"); line; line = strtok(NULL, "\n"))
+                            fprintf(out, "    %s\n", line);
+                    lc_buf_free(&txt);
+                }
+            } else if (strcmp(r->string, "verified") == 0) {
+                if (cJSON_IsTrue(r))
+                    fprintf(out, "  (checked: with this added, every request the service makes "
+                                 "is granted)\n");
+            } else if (strcmp(r->string, "steps_after") == 0 && cJSON_IsArray(r)) {
+                const cJSON *st;
+                fprintf(out, "  then:\n");
+                cJSON_ArrayForEach(st, r) if (cJSON_IsString(st))
+                    fprintf(out, "    - %s\n", st->valuestring);
             } else {
                 print_value(out, "  ", r);
             }

@@ -448,6 +448,55 @@ def scenario_config_channel_failure():
           role == f"arn:aws:iam::{ACCT}:role/logcanary-status", role)
 
 
+def scenario_key_policy_gap(key1):
+    """The real-world flow-log case: a customer managed key whose policy has only the account-root
+    statement, so delivery.logs.amazonaws.com cannot encrypt; the flow log stays ACTIVE while
+    nothing arrives."""
+    b = bucket_name("kpgap")
+    seed(b, "--sources", "vpcflowlogs", "--hours", "6", "--stop-before", "3h", "--kms-key-id", key1)
+    root_only = {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
+         "Resource": "*"}]}
+    proc, url, log = start_fixture({
+        "region": "us-east-1",
+        "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
+        "operations": {
+            "kms.DescribeKey": {"body": {"KeyMetadata": {
+                "AWSAccountId": "111122223333", "KeyId": key1.rsplit("/", 1)[1], "Arn": key1,
+                "Enabled": True, "KeyState": "Enabled", "KeyManager": "CUSTOMER",
+                "MultiRegion": False}}},
+            "kms.GetKeyPolicy": {"body": {"PolicyName": "default",
+                                          "Policy": json.dumps(root_only)}}}})
+    try:
+        rc, r, err = run_check(b, [src("vpcflowlogs")], kms_key=key1, extra=["--no-canary"],
+                               endpoints={"kms": url})
+    finally:
+        proc.terminate()
+        proc.wait()
+    check("key policy gap: exit 1", rc == 1, f"rc={rc} {err}")
+    check("key policy gap: findings", codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE",
+                                                   "KEY_POLICY_GAP"], codes(r))
+    gap = [f for f in r["findings"] if f["code"] == "KEY_POLICY_GAP"]
+    gap = gap[0] if gap else {"evidence": {}, "remediation": {}}
+    check("key policy gap: names delivery.logs and kms:GenerateDataKey",
+          gap["evidence"].get("principal") == "delivery.logs.amazonaws.com" and
+          "kms:GenerateDataKey" in gap["evidence"].get("missing_actions", []), gap["evidence"])
+    stmts = gap["remediation"].get("add_statements") or [{}]
+    st = stmts[0]
+    check("key policy gap: the statement to add",
+          st.get("Principal") == {"Service": "delivery.logs.amazonaws.com"} and
+          st.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == ACCT and
+          st.get("Condition", {}).get("ArnLike", {}).get("aws:SourceArn") ==
+          f"arn:aws:logs:{REGION}:{ACCT}:*" and "kms:GenerateDataKey*" in st.get("Action", []),
+          st)
+    check("key policy gap: verified", gap["remediation"].get("verified") is True)
+    miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+    cause = miss[0].get("likely_cause") if miss else None
+    check("key policy gap: the missing delivery is linked to the gap",
+          cause and cause["code"] == "KEY_POLICY_GAP" and cause["confidence"] == "high", cause)
+
+
 def scenario_no_credentials():
     """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
     b = bucket_name("healthy")
@@ -481,6 +530,7 @@ def main():
     scenario_disabled_key(key1)
     scenario_wait()
     scenario_config_channel_failure()
+    scenario_key_policy_gap(key1)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

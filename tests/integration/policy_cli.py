@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""`logcanary policy check` end to end on the policy fixtures: exit codes 0/1/2/4 and JSON fields.
+
+usage: policy_cli.py LOGCANARY SOURCE_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+BIN, SRC = sys.argv[1], sys.argv[2]
+DATA = os.path.join(SRC, "tests", "data", "policies")
+FAILED = []
+
+FL = ["--service", "vpcflowlogs", "--account", "111111111111", "--region", "ap-northeast-1",
+      "--bucket", "flowlogs-bucket"]
+CT = ["--account", "123456789012", "--region", "ap-northeast-1",
+      "--bucket", "aws-controltower-logs-210987654321-ap-northeast-1", "--prefix", "o-b1c2d3e4f5",
+      "--key-arn", "arn:aws:kms:ap-northeast-1:567890123456:key/a1b2c3c4-5678-9a0b-a1b2-c1d2f3g4h5j6"]
+
+
+def run(args, want_rc, name):
+    p = subprocess.run([BIN, "policy", "check"] + args, capture_output=True, text=True, timeout=60)
+    if p.returncode != want_rc:
+        FAILED.append(f"{name}: exit {p.returncode}, want {want_rc}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def js(args, want_rc, name):
+    p = run(args + ["--format", "json"], want_rc, name)
+    try:
+        return json.loads(p.stdout)
+    except ValueError as e:
+        FAILED.append(f"{name}: not JSON ({e}): {p.stdout[:200]}")
+        return {}
+
+
+def check(cond, msg):
+    if not cond:
+        FAILED.append(msg)
+
+
+def f(name):
+    return os.path.join(DATA, name)
+
+
+# seeds/001 before: gap (exit 1), the documented statement as remediation, verified.
+j = js(["--key-policy", f("flowlogs_001_before.json")] + FL, 1, "001 before")
+check(j.get("service") == "vpcflowlogs" and j.get("granted") is False, f"001 before: {j}")
+kp = j.get("key_policy", {})
+check(kp.get("granted") is False and kp.get("missing_actions") == ["kms:GenerateDataKey"],
+      f"001 before key_policy: {kp}")
+check(kp.get("denied_by") == [] and kp.get("undetermined") == [], "001 before: no deny/undetermined")
+rem = kp.get("remediation", {})
+st = (rem.get("add_statements") or [{}])[0]
+check(st.get("Sid") == "Allow Logs Delivery to use the key"
+      and st.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}
+      and st.get("Condition") == {"StringEquals": {"aws:SourceAccount": "111111111111"},
+                                  "ArnLike": {"aws:SourceArn": "arn:aws:logs:ap-northeast-1:111111111111:*"}}
+      and rem.get("verified") is True, f"001 remediation: {rem}")
+check(j.get("bucket_policy", 0) is None, "001 before: bucket_policy null")
+# The statement is the one the blog added (seeds/001 after), byte for byte in meaning.
+after = json.load(open(f("flowlogs_001_after.json")))
+check(after["Statement"][1] == st, "remediation equals the seeds/001 fix")
+
+# The same in the GetKeyPolicy response shape.
+run(["--key-policy", f("flowlogs_001_before_getkeypolicy.json")] + FL, 1, "001 GetKeyPolicy shape")
+
+# seeds/001 after, with the bucket policy AWS attaches: granted (exit 0).
+j = js(["--key-policy", f("flowlogs_001_after.json"), "--bucket-policy",
+        f("flowlogs_bucket_policy.json")] + FL, 0, "001 after")
+check(j.get("granted") is True and j["key_policy"]["granted"] is True
+      and j["bucket_policy"]["granted"] is True and j["key_policy"]["remediation"] == {},
+      f"001 after: {j}")
+
+# Text output: verdict, missing action, statement ready to paste.
+p = run(["--key-policy", f("flowlogs_001_before.json")] + FL, 1, "001 text")
+for s in ["key policy: GAP", "kms:GenerateDataKey", '"Sid": "Allow Logs Delivery to use the key"',
+          '"aws:SourceArn": "arn:aws:logs:ap-northeast-1:111111111111:*"', "verdict: GAP"]:
+    check(s in p.stdout, f"text output lacks {s!r}")
+
+# Gaps with the reason named.
+j = js(["--key-policy", f("flowlogs_explicit_deny.json")] + FL, 1, "explicit deny")
+check(j.get("key_policy", {}).get("denied_by") == ["DenyLogsDelivery"], f"deny: {j.get('key_policy')}")
+run(["--key-policy", f("flowlogs_other_account.json")] + FL, 1, "other account")
+run(["--key-policy", f("flowlogs_other_region.json")] + FL, 1, "other region")
+run(["--key-policy", f("flowlogs_object_context.json")] + FL, 0, "object context")
+run(["--key-policy", f("flowlogs_object_context.json"), "--bucket-key"] + FL, 1,
+    "object context with a Bucket Key")
+j = js(["--key-policy", f("flowlogs_001_after.json"), "--bucket-policy",
+        f("empty_bucket_policy.json")] + FL, 1, "empty bucket policy")
+names = [s["Sid"] for s in j.get("bucket_policy", {}).get("remediation", {}).get("add_statements", [])]
+check(names == ["AWSLogDeliveryWrite", "AWSLogDeliveryAclCheck"], f"bucket remediation: {names}")
+
+# Undetermined (exit 4), the key named, granted null.
+j = js(["--key-policy", f("flowlogs_caller_account.json")] + FL, 4, "undetermined")
+check(j.get("granted", 0) is None and j["key_policy"]["granted"] is None
+      and "kms:CallerAccount" in j["key_policy"]["undetermined"], f"undetermined: {j.get('key_policy')}")
+
+# seeds/000 (Control Tower): before is a gap for Config and CloudTrail, after granted.
+for svc in ["config", "cloudtrail"]:
+    j = js(["--key-policy", f("controltower_000_before.json"), "--service", svc] + CT, 1, f"000 {svc} before")
+    check(j.get("control_tower") is True and any("re-run the landing-zone" in s for s in j.get("steps_after", [])),
+          f"000 {svc}: steps {j.get('steps_after')}")
+    run(["--key-policy", f("controltower_000_after.json"), "--service", svc] + CT, 0, f"000 {svc} after")
+run(["--key-policy", f("controltower_000_after.json"), "--service", "vpcflowlogs"] + CT, 1,
+    "000 after: flow logs")
+
+# AWS documentation CloudTrail policies.
+TR = ["--service", "cloudtrail", "--account", "111111111111", "--region", "us-east-2", "--bucket", "trail-bucket"]
+run(["--key-policy", f("cloudtrail_doc_key_policy.json"), "--bucket-policy", f("cloudtrail_bucket_policy.json"),
+     "--trail-arn", "arn:aws:cloudtrail:us-east-2:111111111111:trail/management-events"] + TR, 0, "cloudtrail doc")
+run(["--key-policy", f("cloudtrail_doc_key_policy.json")] + TR, 4, "cloudtrail doc, no trail ARN")
+
+# Exit 2: usage, unreadable, invalid (with the JSON path), too large.
+p = run(["--key-policy", f("invalid_condition.json")] + FL, 2, "invalid")
+check("Statement[2].Condition.StringEquals: expected an object" in p.stderr, f"invalid: {p.stderr}")
+run(["--key-policy", f("does-not-exist.json")] + FL, 2, "missing file")
+run(["--key-policy", f("flowlogs_001_before.json"), "--service", "s3"] + FL[2:], 2, "bad service")
+run(["--key-policy", f("flowlogs_001_before.json")] + FL[:2], 2, "no account")
+run(["--key-policy", f("flowlogs_001_before.json"), "--format", "xml"] + FL, 2, "bad format")
+run(["--key-policy", f("flowlogs_001_before.json"), "--account", "12"] + FL[:2] + FL[4:], 2, "bad account")
+with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as t:
+    t.write(open(f("flowlogs_001_before.json")).read() + " " * (64 * 1024))
+p = run(["--key-policy", t.name] + FL, 2, "too large")
+os.unlink(t.name)
+check("64" in p.stderr or "larger" in p.stderr, f"too large: {p.stderr}")
+p = subprocess.run([BIN, "policy", "--help"], capture_output=True, text=True)
+check(p.returncode == 0 and '{"Policy"' in p.stdout, "--help mentions the GetKeyPolicy shape")
+
+if FAILED:
+    print("\n".join(FAILED))
+    sys.exit(1)
+print("policy_cli: all checks passed")
