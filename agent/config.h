@@ -23,24 +23,24 @@ struct lc_source_cfg {
     enum lc_source_type type; /* "type": vpcflowlogs | config | cloudtrail */
     char **accounts;          /* "accounts": 12-digit account ids (required, >= 1) */
     size_t n_accounts;
-    char **regions;           /* "regions": region names (required, >= 1) */
+    char **regions; /* "regions": region names (required, >= 1) */
     size_t n_regions;
-    int64_t max_age_s;        /* "max_age": newest delivery must be younger (defaults:
-                               * vpcflowlogs 30m, config 7h, cloudtrail 20m) */
-    int64_t interval_s;       /* "interval": run-mode period (0 = derived from max_age) */
-    char *prefix;             /* "prefix": bucket folder before AWSLogs/, without leading or
-                               * trailing '/' (NULL = target's, "" = bucket root) */
-    size_t sample_bytes;      /* "sample_bytes": range read size (default 65536, max 8 MiB) */
-    bool sample;              /* "sample": read and validate content (default true) */
+    int64_t max_age_s;   /* "max_age": newest delivery must be younger (defaults:
+                          * vpcflowlogs 30m, config 7h, cloudtrail 20m) */
+    int64_t interval_s;  /* "interval": run-mode period (0 = derived from max_age) */
+    char *prefix;        /* "prefix": bucket folder before AWSLogs/, without leading or
+                          * trailing '/' (NULL = target's, "" = bucket root) */
+    size_t sample_bytes; /* "sample_bytes": range read size (default 65536, max 8 MiB) */
+    bool sample;         /* "sample": read and validate content (default true) */
     /* vpcflowlogs */
-    bool hive;                /* "hive_compatible": Hive-compatible partitions */
-    bool per_hour;            /* "per_hour": per-hour partitions */
-    char *file_format;        /* "file_format": plain-text (default) | parquet */
+    bool hive;         /* "hive_compatible": Hive-compatible partitions */
+    bool per_hour;     /* "per_hour": per-hour partitions */
+    char *file_format; /* "file_format": plain-text (default) | parquet */
     /* cloudtrail */
-    char *org_id;             /* "org_id": organization trail layout AWSLogs/<o-id>/<acct>/ */
+    char *org_id; /* "org_id": organization trail layout AWSLogs/<o-id>/<acct>/ */
     /* diagnosis (optional): role to assume in the source account to read delivery status,
      * "{account}" replaced by the account id */
-    char *status_role_arn;    /* "status_role_arn" */
+    char *status_role_arn; /* "status_role_arn" */
 };
 
 struct lc_target_cfg {
@@ -60,19 +60,19 @@ struct lc_target_cfg {
 
 struct lc_config {
     /* "aws" */
-    char *region;              /* "aws.region" (NULL = environment/profile, else us-east-1) */
-    char *endpoint;            /* "aws.endpoint": base URL for every service */
+    char *region;               /* "aws.region" (NULL = environment/profile, else us-east-1) */
+    char *endpoint;             /* "aws.endpoint": base URL for every service */
     struct lc_kvlist endpoints; /* "aws.endpoints": { "<service>": URL } */
-    bool path_style;           /* "aws.path_style" */
-    char *profile;             /* "aws.profile" */
-    char *ca_bundle;           /* "aws.ca_bundle" */
-    int max_concurrency;       /* "aws.max_concurrency" (default 16) */
-    int max_per_host;          /* "aws.max_per_host" (default 8) */
-    int64_t timeout_s;         /* "aws.timeout" (default 30s) */
+    bool path_style;            /* "aws.path_style" */
+    char *profile;              /* "aws.profile" */
+    char *ca_bundle;            /* "aws.ca_bundle" */
+    int max_concurrency;        /* "aws.max_concurrency" (default 16) */
+    int max_per_host;           /* "aws.max_per_host" (default 8) */
+    int64_t timeout_s;          /* "aws.timeout" (default 30s) */
     /* "targets" (required, >= 1) */
     struct lc_target_cfg *targets;
     size_t n_targets;
-    char *origin;              /* file the config came from (for messages) */
+    char *origin; /* file the config came from (for messages) */
 };
 
 #define LC_CONFIG_MAX_BYTES (1024 * 1024) /* larger files are rejected */
@@ -83,8 +83,8 @@ struct lc_config {
  * Messages never quote values (they may be secrets from the environment). *out is NULL on
  * failure; err may be NULL. */
 int lc_config_load_file(const char *path, struct lc_config **out, struct lc_error *err);
-int lc_config_load_string(const char *json, size_t len, const char *origin,
-                          struct lc_config **out, struct lc_error *err);
+int lc_config_load_string(const char *json, size_t len, const char *origin, struct lc_config **out,
+                          struct lc_error *err);
 void lc_config_free(struct lc_config *cfg);
 
 /* The key reference (config/README.md, Markdown) generated from the tables. 0 or LC_E_IO. */
