@@ -1,6 +1,7 @@
 /* Observations -> statuses and findings. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +441,42 @@ static int judge_key(struct lc_findings *f, const struct lc_target_obs *to)
     return rc;
 }
 
+/* One read the diagnosis could not make: added to the target's single DIAGNOSIS_INCOMPLETE
+ * (created on first use), the permission listed once when the failure was a denial. */
+static int incomplete(struct lc_findings *f, const struct lc_target_cfg *t, size_t *idx,
+                      const char *name, const char *reading, const char *permission,
+                      const struct lc_error *e)
+{
+    struct lc_finding *it;
+    char buf[700];
+
+    if (*idx == SIZE_MAX) {
+        it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_WARNING, t, NULL,
+                 "diagnosis of s3://%s is incomplete: logcanary could not read everything it "
+                 "needs",
+                 t->bucket);
+        if (!it || !cJSON_AddArrayToObject(it->remediation, "add_permissions"))
+            return LC_E_NOMEM;
+        *idx = f->n - 1;
+    }
+    it = &f->items[*idx]; /* by index: add() may have moved the array */
+    cJSON *perms = cJSON_GetObjectItem(it->remediation, "add_permissions");
+    cJSON *r = cJSON_AddObjectToObject(it->evidence, name);
+    cJSON_AddStringToObject(r, "reading", reading);
+    cJSON_AddStringToObject(r, "error", lc_error_format(e, buf, sizeof(buf)));
+    bool listed = false;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, perms) listed = listed || strcmp(p->valuestring, permission) == 0;
+    if (e->auth && !listed) {
+        cJSON_AddItemToArray(perms, cJSON_CreateString(permission));
+        if (!cJSON_GetObjectItem(it->remediation, "hint"))
+            cJSON_AddStringToObject(it->remediation, "hint",
+                                    "grant these to the principal logcanary runs as; "
+                                    "kms:GetKeyPolicy works only from the key's own account");
+    }
+    return 0;
+}
+
 static int judge_target(struct lc_findings *f, const struct lc_observations *obs,
                         const struct lc_target_obs *to)
 {
@@ -456,63 +493,28 @@ static int judge_target(struct lc_findings *f, const struct lc_observations *obs
          "the bucket policy"},
     };
     const struct lc_target_cfg *t = to->target;
-    struct lc_finding *it = NULL;
-    cJSON *perms = NULL;
+    size_t idx = SIZE_MAX;
+    int rc = 0;
 
-    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+    for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]) && !rc; i++) {
         const struct lc_error *e = (const struct lc_error *)((const char *)to + reads[i].err_off);
-        if (e->kind == LC_OK)
-            continue;
-        if (!it) {
-            it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_WARNING, t, NULL,
-                     "diagnosis of s3://%s is incomplete: logcanary could not read everything "
-                     "it needs",
-                     t->bucket);
-            if (!it)
-                return LC_E_NOMEM;
-            perms = cJSON_AddArrayToObject(it->remediation, "add_permissions");
-        }
-        char buf[700];
-        cJSON *r = cJSON_AddObjectToObject(it->evidence, reads[i].permission);
-        cJSON_AddStringToObject(r, "reading", reads[i].what);
-        cJSON_AddStringToObject(r, "error", lc_error_format(e, buf, sizeof(buf)));
-        if (e->auth)
-            cJSON_AddItemToArray(perms, cJSON_CreateString(reads[i].permission));
+        if (e->kind != LC_OK)
+            rc = incomplete(f, t, &idx, reads[i].permission, reads[i].what, reads[i].permission, e);
     }
     /* The services' own status, read in the source accounts. */
-    for (size_t i = 0; i < obs->n_streams; i++) {
+    for (size_t i = 0; i < obs->n_streams && !rc; i++) {
         const struct lc_stream_obs *so = &obs->streams[i];
         const struct lc_error *e = &so->status.err;
         if (so->stream->target != t || !so->status.asked || e->kind == LC_OK)
             continue;
-        if (!it) {
-            it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_WARNING, t, NULL,
-                     "diagnosis of s3://%s is incomplete: logcanary could not read everything "
-                     "it needs",
-                     t->bucket);
-            if (!it)
-                return LC_E_NOMEM;
-            perms = cJSON_AddArrayToObject(it->remediation, "add_permissions");
-        }
-        char buf[700], name[160];
+        char name[160];
         const char *perm = strcmp(e->service, "sts") == 0 ? "sts:AssumeRole"
                            : so->status.permission        ? so->status.permission
                                                           : "(unknown)";
         snprintf(name, sizeof(name), "%s (%s)", perm, so->stream->id);
-        cJSON *r = cJSON_AddObjectToObject(it->evidence, name);
-        cJSON_AddStringToObject(r, "reading", "the delivering service's own status");
-        cJSON_AddStringToObject(r, "error", lc_error_format(e, buf, sizeof(buf)));
-        bool listed = false;
-        cJSON *p;
-        cJSON_ArrayForEach(p, perms) listed = listed || strcmp(p->valuestring, perm) == 0;
-        if (e->auth && !listed)
-            cJSON_AddItemToArray(perms, cJSON_CreateString(perm));
+        rc = incomplete(f, t, &idx, name, "the delivering service's own status", perm, e);
     }
-    if (it && cJSON_GetArraySize(perms) > 0)
-        cJSON_AddStringToObject(it->remediation, "hint",
-                                "grant these to the principal logcanary runs as; kms:GetKeyPolicy "
-                                "works only from the key's own account");
-    return judge_key(f, to);
+    return rc ? rc : judge_key(f, to);
 }
 
 static cJSON *names_array(const struct lc_pol_names *n)

@@ -22,30 +22,24 @@ static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
     return rc;
 }
 
-struct plan_ctx {
-    const struct lc_stream *s;
-    struct lc_listings *out;
-    const char *from_stamp;
-};
-
-static int add_day(void *ud, const struct tm *tm)
+static int add_day(const struct lc_stream *s, const struct tm *tm, const char *stamp,
+                   struct lc_listings *out)
 {
-    struct plan_ctx *c = ud;
     struct lc_buf hist = {0}, snap = {0}, after = {0};
     int rc;
 
-    rc = lc_buf_appendf(&hist, "%s%d/%d/%d/ConfigHistory/", c->s->base, tm->tm_year + 1900,
+    rc = lc_buf_appendf(&hist, "%s%d/%d/%d/ConfigHistory/", s->base, tm->tm_year + 1900,
                         tm->tm_mon + 1, tm->tm_mday);
     if (!rc)
-        rc = lc_listings_add(c->out, hist.data, NULL, false, NULL);
+        rc = lc_listings_add(out, hist.data, NULL, false, NULL);
     if (!rc)
-        rc = lc_buf_appendf(&snap, "%s%d/%d/%d/ConfigSnapshot/%s_Config_%s_ConfigSnapshot_",
-                            c->s->base, tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
-                            c->s->account, c->s->region);
+        rc =
+            lc_buf_appendf(&snap, "%s%d/%d/%d/ConfigSnapshot/%s_Config_%s_ConfigSnapshot_", s->base,
+                           tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, s->account, s->region);
     if (!rc)
-        rc = lc_buf_appendf(&after, "%s%s", snap.data, c->from_stamp);
+        rc = lc_buf_appendf(&after, "%s%s", snap.data, stamp);
     if (!rc)
-        rc = lc_listings_add(c->out, snap.data, after.data, false, NULL);
+        rc = lc_listings_add(out, snap.data, after.data, false, NULL);
     lc_buf_free(&hist);
     lc_buf_free(&snap);
     lc_buf_free(&after);
@@ -54,10 +48,7 @@ static int add_day(void *ud, const struct tm *tm)
 
 static int listings(const struct lc_stream *s, time_t from, time_t now, struct lc_listings *out)
 {
-    char stamp[18];
-    lc_probe_fmt_second(from, stamp);
-    struct plan_ctx c = {.s = s, .out = out, .from_stamp = stamp};
-    return lc_probe_each_period(from, now, false, add_day, &c);
+    return lc_probe_each_period(s, from, now, false, true, add_day, out);
 }
 
 /* History: the end timestamp (second of the two); snapshot: its one timestamp. */

@@ -23,25 +23,19 @@ static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
     return rc;
 }
 
-struct plan_ctx {
-    const struct lc_stream *s;
-    struct lc_listings *out;
-    const char *from_stamp;
-};
-
-static int add_day(void *ud, const struct tm *tm)
+static int add_day(const struct lc_stream *s, const struct tm *tm, const char *stamp,
+                   struct lc_listings *out)
 {
-    struct plan_ctx *c = ud;
     struct lc_buf p = {0}, after = {0};
     int rc;
 
-    rc = lc_buf_appendf(&p, "%s%04d/%02d/%02d/%s_CloudTrail_%s_", c->s->base, tm->tm_year + 1900,
-                        tm->tm_mon + 1, tm->tm_mday, c->s->account, c->s->region);
+    rc = lc_buf_appendf(&p, "%s%04d/%02d/%02d/%s_CloudTrail_%s_", s->base, tm->tm_year + 1900,
+                        tm->tm_mon + 1, tm->tm_mday, s->account, s->region);
     /* Names are time-ordered inside the day: start after "<...>_<from>". */
     if (!rc)
-        rc = lc_buf_appendf(&after, "%s%s", p.data, c->from_stamp);
+        rc = lc_buf_appendf(&after, "%s%s", p.data, stamp);
     if (!rc)
-        rc = lc_listings_add(c->out, p.data, after.data, false, NULL);
+        rc = lc_listings_add(out, p.data, after.data, false, NULL);
     lc_buf_free(&p);
     lc_buf_free(&after);
     return rc;
@@ -49,10 +43,7 @@ static int add_day(void *ud, const struct tm *tm)
 
 static int listings(const struct lc_stream *s, time_t from, time_t now, struct lc_listings *out)
 {
-    char stamp[16];
-    lc_probe_fmt_minute(from, stamp);
-    struct plan_ctx c = {.s = s, .out = out, .from_stamp = stamp};
-    return lc_probe_each_period(from, now, false, add_day, &c);
+    return lc_probe_each_period(s, from, now, false, false, add_day, out);
 }
 
 static enum lc_key_class classify(const struct lc_stream *s, const char *key, time_t *name_time)

@@ -11,8 +11,12 @@
 struct lc_stream;
 
 int lc_probe_append_folder(const struct lc_stream *s, struct lc_buf *out);
-int lc_probe_each_period(time_t from, time_t now, bool hourly,
-                         int (*fn)(void *ud, const struct tm *tm), void *ud);
+struct lc_listings;
+/* Adds the listings of one partition; stamp is the window start as file names write it. */
+typedef int (*lc_probe_period_fn)(const struct lc_stream *s, const struct tm *tm, const char *stamp,
+                                  struct lc_listings *out);
+int lc_probe_each_period(const struct lc_stream *s, time_t from, time_t now, bool hourly,
+                         bool stamp_seconds, lc_probe_period_fn add, struct lc_listings *out);
 void lc_probe_fmt_minute(time_t t, char out[16]); /* 20261122T0805Z */
 void lc_probe_fmt_second(time_t t, char out[18]); /* 20261122T080512Z */
 size_t lc_probe_parse_stamp(const char *s, time_t *out);

@@ -79,19 +79,25 @@ int lc_probe_append_folder(const struct lc_stream *s, struct lc_buf *out)
     return lc_buf_appendf(out, "%s/", f);
 }
 
-/* Day (or hour) partitions from `from` to `now`, oldest first: calls fn for each UTC day/hour. */
-int lc_probe_each_period(time_t from, time_t now, bool hourly,
-                         int (*fn)(void *ud, const struct tm *tm), void *ud)
+/* Day (or hour) partitions from `from` to `now`, oldest first: calls add for each UTC day or
+ * hour with the window's start formatted as file names carry it. */
+int lc_probe_each_period(const struct lc_stream *s, time_t from, time_t now, bool hourly,
+                         bool stamp_seconds, lc_probe_period_fn add, struct lc_listings *out)
 {
     long step = hourly ? 3600 : 86400;
     time_t t = from - (from % step);
+    char stamp[18];
     int rc = 0;
 
+    if (stamp_seconds)
+        lc_probe_fmt_second(from, stamp);
+    else
+        lc_probe_fmt_minute(from, stamp);
     for (; !rc && t <= now; t += step) {
         struct tm tm;
         if (!gmtime_r(&t, &tm))
             return LC_E_INVALID;
-        rc = fn(ud, &tm);
+        rc = add(s, &tm, stamp, out);
     }
     return rc;
 }

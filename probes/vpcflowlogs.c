@@ -23,20 +23,14 @@ static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
     return lc_buf_appendf(out, "AWSLogs/%s/vpcflowlogs/%s/", s->account, s->region);
 }
 
-struct plan_ctx {
-    const struct lc_stream *s;
-    struct lc_listings *out;
-    const char *from_stamp;
-};
-
-static int add_partition(void *ud, const struct tm *tm)
+static int add_partition(const struct lc_stream *s, const struct tm *tm, const char *stamp,
+                         struct lc_listings *out)
 {
-    struct plan_ctx *c = ud;
-    const struct lc_source_cfg *src = c->s->source;
+    const struct lc_source_cfg *src = s->source;
     struct lc_buf p = {0};
     int rc;
 
-    rc = lc_buf_append(&p, c->s->base, strlen(c->s->base));
+    rc = lc_buf_append(&p, s->base, strlen(s->base));
     if (!rc && src->hive)
         rc = lc_buf_appendf(&p, "year=%04d/month=%02d/day=%02d/", tm->tm_year + 1900,
                             tm->tm_mon + 1, tm->tm_mday);
@@ -46,19 +40,16 @@ static int add_partition(void *ud, const struct tm *tm)
         rc = lc_buf_appendf(&p, src->hive ? "hour=%02d/" : "%02d/", tm->tm_hour);
     /* Every file of the partition starts with this; the next "_" ends the flow-log id. */
     if (!rc)
-        rc = lc_buf_appendf(&p, "%s_vpcflowlogs_%s_", c->s->account, c->s->region);
+        rc = lc_buf_appendf(&p, "%s_vpcflowlogs_%s_", s->account, s->region);
     if (!rc)
-        rc = lc_listings_add(c->out, p.data, NULL, true, c->from_stamp);
+        rc = lc_listings_add(out, p.data, NULL, true, stamp);
     lc_buf_free(&p);
     return rc;
 }
 
 static int listings(const struct lc_stream *s, time_t from, time_t now, struct lc_listings *out)
 {
-    char stamp[16];
-    lc_probe_fmt_minute(from, stamp);
-    struct plan_ctx c = {.s = s, .out = out, .from_stamp = stamp};
-    return lc_probe_each_period(from, now, s->source->per_hour, add_partition, &c);
+    return lc_probe_each_period(s, from, now, s->source->per_hour, false, add_partition, out);
 }
 
 static enum lc_key_class classify(const struct lc_stream *s, const char *key, time_t *name_time)
