@@ -15,6 +15,7 @@
 
 #include "awscall.h"
 #include "awsjson.h"
+#include "awsxml.h"
 #include "check.h"
 #include "creds.h"
 #include "log.h"
@@ -681,6 +682,30 @@ static void on_bucket_policy(void *ud, const char *policy, const struct lc_aws_r
     target_step_done(tr);
 }
 
+static void on_caller(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    const char *arn =
+        doc ? lc_awsxml_get(doc, "GetCallerIdentityResponse/GetCallerIdentityResult/Arn") : NULL;
+    tr->obs->requests += resp->attempts;
+    if (arn)
+        tr->obs->caller_arn = strdup(arn);
+    else if (resp->err.kind != LC_OK)
+        tr->obs->caller_err = resp->err;
+    else
+        lc_error_set(&tr->obs->caller_err, LC_E_PARSE, "GetCallerIdentity: no Arn in the answer");
+    target_step_done(tr);
+}
+
+/* A read of this target was denied by KMS: the diagnosis needs to know who was denied. */
+static bool kms_read_denied(const struct lc_observations *o, const struct lc_target_cfg *t)
+{
+    for (size_t i = 0; i < o->n_streams; i++)
+        if (o->streams[i].stream->target == t && o->streams[i].sample_err.kms)
+            return true;
+    return false;
+}
+
 static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_credprov *creds)
 {
     const struct lc_target_cfg *t = o->target;
@@ -692,7 +717,7 @@ static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_cre
     tr->ck = ck;
     tr->obs = o;
     tr->creds = creds;
-    tr->pending = 2; /* encryption -> key -> key policy; bucket policy */
+    tr->pending = 2; /* encryption -> key -> key policy; bucket policy; (caller identity) */
     ck->outstanding++;
     lc_error_clear(&err);
     if (lc_s3_get_bucket_encryption(ck->aws, creds, t->bucket, target_region(t, ck->aws),
@@ -705,6 +730,15 @@ static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_cre
                                 on_bucket_policy, tr, &err) != 0) {
         o->bucket_policy_err = err;
         target_step_done(tr);
+    }
+    if (kms_read_denied(ck->obs, t)) {
+        tr->pending++;
+        lc_error_clear(&err);
+        if (lc_aws_query_call(ck->aws, creds, "sts", target_region(t, ck->aws), "GetCallerIdentity",
+                              NULL, on_caller, tr, &err) != 0) {
+            o->caller_err = err;
+            target_step_done(tr);
+        }
     }
     return 0;
 }
@@ -1013,6 +1047,7 @@ void lc_observations_free(struct lc_observations *o)
         free(t->key_manager);
         free(t->key_policy);
         free(t->bucket_policy);
+        free(t->caller_arn);
     }
     free(o->streams);
     free(o->canaries);

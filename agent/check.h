@@ -80,6 +80,9 @@ struct lc_target_obs {
     bool bucket_policy_read;
     struct lc_error bucket_policy_err;
     char *bucket_policy; /* NULL when the bucket has none */
+    /* STS GetCallerIdentity, when a read was denied by KMS: who logcanary is */
+    struct lc_error caller_err;
+    char *caller_arn;
 };
 
 struct lc_observations {

@@ -491,6 +491,8 @@ static int judge_target(struct lc_findings *f, const struct lc_observations *obs
         {offsetof(struct lc_target_obs, key_policy_err), "kms:GetKeyPolicy", "the KMS key policy"},
         {offsetof(struct lc_target_obs, bucket_policy_err), "s3:GetBucketPolicy",
          "the bucket policy"},
+        {offsetof(struct lc_target_obs, caller_err), "sts:GetCallerIdentity",
+         "who logcanary runs as"},
     };
     const struct lc_target_cfg *t = to->target;
     size_t idx = SIZE_MAX;
@@ -568,6 +570,108 @@ static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
     return 0;
 }
 
+/* "arn:aws:sts::A:assumed-role/R/session" -> "arn:aws:iam::A:role/R"; other ARNs as they are. */
+static void principal_of(const char *caller, char *out, size_t len)
+{
+    const char *ar = strstr(caller, ":assumed-role/");
+    const char *sts = strstr(caller, ":sts::");
+    if (!ar || !sts || sts > ar) {
+        lc_strlcpy(out, caller, len);
+        return;
+    }
+    const char *role = ar + 14;
+    size_t rn = strcspn(role, "/");
+    snprintf(out, len, "%.*s:iam::%.*s:role/%.*s", (int)(sts - caller), caller,
+             (int)(ar - (sts + 6)), sts + 6, (int)rn, role);
+}
+
+/* A read denied by KMS: does the key policy let logcanary's own principal decrypt? */
+static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
+                        const struct lc_stream *s, const struct lc_policy *kp)
+{
+    char reader[512];
+    struct lc_diag_report rep;
+    struct lc_error err;
+    int rc = 0;
+
+    principal_of(to->caller_arn, reader, sizeof(reader));
+    struct lc_diag_params p = {
+        .service = s->source->type == LC_SRC_VPCFLOWLOGS ? LC_DIAG_VPCFLOWLOGS
+                   : s->source->type == LC_SRC_CONFIG    ? LC_DIAG_CONFIG
+                                                         : LC_DIAG_CLOUDTRAIL,
+        .account = s->account,
+        .region = s->region,
+        .bucket = s->target->bucket,
+        .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
+        .reader_role_arn = reader,
+        .bucket_key = to->enc_bucket_key,
+    };
+    lc_error_clear(&err);
+    if (lc_diagnose(&p, kp, NULL, &rep, &err) != 0)
+        return 0;
+    const struct lc_diag_outcome *oc = NULL;
+    for (size_t i = 0; i < rep.key.n_outcomes && !oc; i++)
+        if (strcmp(rep.key.outcomes[i].req->principal, reader) == 0)
+            oc = &rep.key.outcomes[i];
+    if (oc && oc->res.verdict == LC_POL_GAP) {
+        struct lc_finding *it =
+            add(f, "KEY_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
+                "%s: the key policy does not let %s (logcanary) decrypt the deliveries%s%s", s->id,
+                reader, oc->res.denied_by.n ? ": denied by " : "",
+                oc->res.denied_by.n ? oc->res.denied_by.items[0] : "");
+        if (!it) {
+            rc = LC_E_NOMEM;
+        } else {
+            cJSON_AddStringToObject(it->evidence, "principal", reader);
+            cJSON *miss = cJSON_AddArrayToObject(it->evidence, "missing_actions");
+            cJSON_AddItemToArray(miss, cJSON_CreateString("kms:Decrypt"));
+            cJSON_AddItemToObject(it->evidence, "denied_by", names_array(&oc->res.denied_by));
+            if (oc->res.notes.n)
+                cJSON_AddItemToObject(it->evidence, "why", names_array(&oc->res.notes));
+            /* The grant to add, checked by evaluating the policy with it. A Deny is not fixed
+             * by an Allow: then only the hint below. */
+            if (!oc->res.denied_by.n) {
+                cJSON *add_st = cJSON_CreateArray();
+                cJSON *st = cJSON_CreateObject();
+                cJSON_AddItemToArray(add_st, st);
+                cJSON_AddStringToObject(st, "Sid", "Allow logcanary to decrypt log files");
+                cJSON_AddStringToObject(st, "Effect", "Allow");
+                cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "Principal"), "AWS", reader);
+                cJSON_AddStringToObject(st, "Action", "kms:Decrypt");
+                cJSON_AddStringToObject(st, "Resource", "*");
+                struct lc_policy *fixed = NULL;
+                struct lc_pol_result after;
+                bool verified = false;
+                memset(&after, 0, sizeof(after));
+                if (lc_policy_with_statements(kp, add_st, &fixed, &err) == 0 &&
+                    lc_diag_evaluate(fixed, oc->req, &after) == 0)
+                    verified = after.verdict == LC_POL_GRANTED;
+                lc_pol_result_free(&after);
+                lc_policy_free(fixed);
+                cJSON_AddItemToObject(it->remediation, "add_statements", add_st);
+                cJSON_AddBoolToObject(it->remediation, "verified", verified);
+            }
+            if (oc->res.denied_by.n)
+                cJSON_AddStringToObject(it->remediation, "hint",
+                                        "remove or narrow the Deny statement named in the "
+                                        "evidence");
+        }
+    } else if (oc && oc->res.verdict == LC_POL_UNDETERMINED) {
+        /* The key policy defers to IAM: say where to look, on the denial itself. */
+        for (size_t i = 0; i < f->n; i++) {
+            struct lc_finding *it = &f->items[i];
+            if (it->stream == s && strcmp(it->code, "READ_DENIED_KMS") == 0) {
+                cJSON *pc = cJSON_AddObjectToObject(it->evidence, "key_policy_check");
+                cJSON_AddStringToObject(pc, "principal", reader);
+                cJSON_AddStringToObject(pc, "verdict", "undetermined");
+                cJSON_AddItemToObject(pc, "depends_on", names_array(&oc->res.undetermined));
+            }
+        }
+    }
+    lc_diag_report_free(&rep);
+    return rc;
+}
+
 /* The failing streams of a diagnosed target, against the key and bucket policies read. */
 static int judge_policies(struct lc_findings *f, const struct lc_observations *obs,
                           const struct lc_target_obs *to, const enum lc_stream_status *status)
@@ -587,7 +691,13 @@ static int judge_policies(struct lc_findings *f, const struct lc_observations *o
     for (size_t i = 0; i < obs->n_streams && !rc && (kp || bp); i++) {
         const struct lc_stream_obs *so = &obs->streams[i];
         const struct lc_stream *s = so->stream;
-        if (s->target != to->target || (status[i] != LC_ST_STALE && status[i] != LC_ST_MISSING))
+        if (s->target != to->target)
+            continue;
+        if (status[i] == LC_ST_DENIED && so->sample_err.kms && to->caller_arn && kp) {
+            rc = judge_reader(f, to, s, kp);
+            continue;
+        }
+        if (status[i] != LC_ST_STALE && status[i] != LC_ST_MISSING)
             continue;
         const cJSON *trail =
             so->status.detail ? cJSON_GetObjectItem(so->status.detail, "trail") : NULL;
@@ -631,7 +741,7 @@ static void link_causes(struct lc_findings *f)
         const char *confidence;
     } causes[] = {
         {"KEY_UNUSABLE", false, "high"},
-        {"KEY_POLICY_GAP", true, "high"},
+        {"KEY_POLICY_GAP", true, "high"}, /* also logcanary's own kms:Decrypt */
         {"BUCKET_POLICY_GAP", true, "medium"},
         {"DELIVERY_STATUS_FAILED", true, "high"},
     };

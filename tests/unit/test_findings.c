@@ -262,6 +262,95 @@ static void test_canary(void **state)
     assert_string_equal(code, "CANARY_FAILED");
 }
 
+/* A read denied by KMS, with the key policy and logcanary's identity from the diagnosis. */
+static struct lc_findings judge_reader_case(const char *key_policy)
+{
+    static char *kp;
+    struct lc_stream_obs so = healthy();
+    so.sampled = false;
+    aws_err(&so.sample_err, 403, "AccessDenied",
+            "User: arn:aws:sts::111111111111:assumed-role/logcanary/i-0abc is not authorized to "
+            "perform: kms:Decrypt on resource: arn:aws:kms:ap-northeast-1:111111111111:key/"
+            "1234abcd-12ab-34cd-56ef-1234567890ab");
+    kp = (char *)key_policy;
+    struct lc_target_obs to = {.target = &target,
+                               .key_described = true,
+                               .key_arn = target.kms_key_arn,
+                               .key_state = "Enabled",
+                               .key_manager = "CUSTOMER",
+                               .key_policy_read = true,
+                               .key_policy = kp,
+                               .bucket_policy_read = true,
+                               .caller_arn = "arn:aws:sts::111111111111:assumed-role/logcanary/"
+                                             "i-0abc"};
+    struct lc_observations o = {
+        .now = NOW, .streams = &so, .n_streams = 1, .targets = &to, .n_targets = 1};
+    struct lc_findings f;
+    assert_int_equal(lc_findings_build(&o, &f), 0);
+    return f;
+}
+
+static const struct lc_finding *find(const struct lc_findings *f, const char *code)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->items[i].code, code) == 0)
+            return &f->items[i];
+    return NULL;
+}
+
+static void test_reader_key_policy(void **state)
+{
+    (void)state;
+    setup_probe();
+    /* Only the delivering service is allowed: logcanary's role has no grant at all. */
+    struct lc_findings f = judge_reader_case(
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+        "{\"Service\":\"cloudtrail.amazonaws.com\"},\"Action\":\"kms:GenerateDataKey*\","
+        "\"Resource\":\"*\"}]}");
+    const struct lc_finding *gap = find(&f, "KEY_POLICY_GAP");
+    const struct lc_finding *den = find(&f, "READ_DENIED_KMS");
+    assert_non_null(gap);
+    assert_non_null(den);
+    assert_string_equal(cJSON_GetObjectItem(gap->evidence, "principal")->valuestring,
+                        "arn:aws:iam::111111111111:role/logcanary");
+    const cJSON *add = cJSON_GetObjectItem(gap->remediation, "add_statements");
+    assert_true(cJSON_GetArraySize(add) >= 1);
+    char *txt = cJSON_PrintUnformatted(add);
+    assert_non_null(strstr(txt, "arn:aws:iam::111111111111:role/logcanary"));
+    assert_non_null(strstr(txt, "kms:Decrypt"));
+    cJSON_free(txt);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(gap->remediation, "verified")));
+    assert_non_null(den->likely_cause);
+    assert_string_equal(cJSON_GetObjectItem(den->likely_cause, "code")->valuestring,
+                        "KEY_POLICY_GAP");
+    lc_findings_free(&f);
+
+    /* An explicit Deny on logcanary's role: a gap, named by its Sid. */
+    f = judge_reader_case(
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Root\",\"Effect\":\"Allow\","
+        "\"Principal\":{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":\"kms:*\","
+        "\"Resource\":\"*\"},{\"Sid\":\"NoReaders\",\"Effect\":\"Deny\",\"Principal\":{\"AWS\":"
+        "\"arn:aws:iam::111111111111:role/logcanary\"},\"Action\":\"kms:Decrypt\","
+        "\"Resource\":\"*\"}]}");
+    gap = find(&f, "KEY_POLICY_GAP");
+    assert_non_null(gap);
+    assert_non_null(strstr(gap->summary, "NoReaders"));
+    lc_findings_free(&f);
+
+    /* Only the account-root statement: the key defers to IAM policies, which logcanary cannot
+     * see: no gap claimed, the denial says where to look. */
+    f = judge_reader_case(
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+        "{\"AWS\":\"arn:aws:iam::111111111111:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}");
+    assert_null(find(&f, "KEY_POLICY_GAP"));
+    den = find(&f, "READ_DENIED_KMS");
+    assert_non_null(den);
+    const cJSON *pc = cJSON_GetObjectItem(den->evidence, "key_policy_check");
+    assert_non_null(pc);
+    assert_string_equal(cJSON_GetObjectItem(pc, "verdict")->valuestring, "undetermined");
+    lc_findings_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_invalid_sample),
         cmocka_unit_test(test_encryption_mismatch),
         cmocka_unit_test(test_canary),
+        cmocka_unit_test(test_reader_key_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
