@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "aws.h"
 #include "check.h"
 #include "cli.h"
@@ -16,16 +17,20 @@
 #include "findings.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
 #include "report.h"
 #include "runtime.h"
+#include "state.h"
 #include "timeutil.h"
 
 static const char check_usage[] =
     "usage: logcanary check --config FILE [--format text|json] [--output FILE]\n"
     "                       [--target NAME] [--source TYPE] [--no-canary] [--verbose]\n"
     "                       [--since TIME|DURATION] [--wait DURATION [--wait-interval D]]\n"
-    "                       [--now TIME]  (evaluate as of TIME, ISO-8601 UTC)\n"
+    "                       [--metrics-file FILE] [--now TIME]\n"
+    "  --metrics-file  write Prometheus metrics for node_exporter's textfile collector\n"
+    "  --now        evaluate as of TIME (ISO-8601 UTC), to reproduce a report\n"
     "  --since      every stream needs a delivery newer than TIME (or than DURATION ago)\n"
     "  --wait       re-check until every stream has such a delivery (default: newer than the\n"
     "               start of the command), or fail when DURATION has passed\n";
@@ -42,6 +47,7 @@ struct check_args {
     time_t since;
     int64_t wait_s;
     int64_t wait_interval_s;
+    const char *metrics_file;
 };
 
 static int parse_args(int argc, char **argv, struct check_args *a)
@@ -59,6 +65,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
         {"since", required_argument, NULL, 'S'},
         {"wait", required_argument, NULL, 'W'},
         {"wait-interval", required_argument, NULL, 'I'},
+        {"metrics-file", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -127,6 +134,9 @@ static int parse_args(int argc, char **argv, struct check_args *a)
             }
             break;
         }
+        case 'M':
+            a->metrics_file = optarg;
+            break;
         case 'h':
             fputs(check_usage, stdout);
             return -1;
@@ -152,6 +162,79 @@ static int parse_args(int argc, char **argv, struct check_args *a)
         return LC_EXIT_USAGE;
     }
     return 0;
+}
+
+/* The run's outcome into the incident state, and the alerts it owes out (cron and timer runs:
+ * the state file carries incidents from one run to the next). Only with alerts configured, or
+ * a state directory that exists. Problems here are reported but do not change the verdict. */
+static void process_incidents(struct lc_runtime *rt, const struct lc_config *cfg,
+                              const struct lc_observations *obs, const struct lc_findings *f,
+                              struct lc_state **stp)
+{
+    struct lc_state *st = NULL;
+    struct lc_notifications nl = {0};
+    struct lc_alerts_result res;
+    struct lc_error err;
+    time_t now = time(NULL);
+
+    *stp = NULL;
+    if (cfg->n_webhooks == 0 && access(cfg->state_dir, W_OK) != 0)
+        return;
+    lc_error_clear(&err);
+    if (lc_state_open(cfg->state_dir, 10000, &st, &err) != 0) {
+        LC_ERR("state", "%s: %s", cfg->state_dir, err.message);
+        return;
+    }
+    if (st->warning[0])
+        LC_WARN("state", "%s", st->warning);
+    if (lc_state_apply(st, obs, f, now, cfg->renotify_s, &nl) != 0 ||
+        lc_alerts_enqueue(st, cfg->webhooks, cfg->n_webhooks, &nl, now) != 0) {
+        LC_ERR("state", "out of memory applying the findings");
+        lc_notifications_free(&nl);
+        lc_state_close(st);
+        return;
+    }
+    for (size_t i = 0; i < nl.n; i++)
+        LC_INFO("incident", "%s %s", lc_notify_kind_name(nl.items[i].kind),
+                nl.items[i].incident_key);
+    lc_notifications_free(&nl);
+    if (lc_state_save(st, &err) != 0) /* incidents durable before any send */
+        LC_ERR("state", "%s", err.message);
+    if (st->n_outbox > 0 && cfg->n_webhooks > 0) {
+        struct lc_alerts_opts ao = {0};
+        memset(&res, 0, sizeof(res));
+        if (lc_alerts_send(rt->base, rt->http, st, cfg->webhooks, cfg->n_webhooks, &ao, &res,
+                           &err) != 0)
+            LC_ERR("alerts", "%s", err.message);
+        else if (res.pending || res.dead || lc_log_get_level() >= LC_LOG_INFO)
+            lc_alerts_result_text(stderr, &res);
+        lc_alerts_result_free(&res);
+        if (lc_state_save(st, &err) != 0)
+            LC_ERR("state", "%s", err.message);
+    }
+    *stp = st;
+}
+
+static void write_metrics(const char *path, struct lc_runtime *rt,
+                          const struct lc_observations *obs, const struct lc_findings *f,
+                          const struct lc_state *st, double duration_s)
+{
+    struct lc_metrics_service svc[32];
+    struct lc_error err;
+    struct lc_metrics_in in = {
+        .obs = obs,
+        .findings = f,
+        .services = svc,
+        .n_services = lc_metrics_collect_aws(rt->aws, svc),
+        .run_duration_s = duration_s,
+        .last_success = st ? st->last_success : (strcmp(f->overall, "error") != 0 ? obs->now : 0),
+        .has_alerts = st != NULL,
+        .alerts_pending = st ? st->n_outbox : 0,
+        .alerts_dead = st ? st->n_dead : 0,
+    };
+    lc_error_clear(&err);
+    if (lc_metrics_write_file(path, &in, &err) != 0)
+        LC_ERR("metrics", "%s: %s", path, err.message);
 }
 
 int lc_cmd_check(int argc, char **argv)
@@ -191,6 +274,8 @@ int lc_cmd_check(int argc, char **argv)
     /* --wait: the change being smoke-tested happened when the command started, unless --since
      * says otherwise; re-check on a timer of the one loop until satisfied or out of time. */
     time_t started = time(NULL);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     time_t deadline = started + (time_t)a.wait_s;
     struct lc_check_opts co = {.canary = a.canary,
                                .now = a.now,
@@ -219,6 +304,15 @@ int lc_cmd_check(int argc, char **argv)
         lc_observations_free(&obs);
         lc_runtime_pause(&rt, a.wait_interval_s);
     }
+    struct lc_state *st = NULL;
+    process_incidents(&rt, cfg, &obs, &fnd, &st);
+    if (a.metrics_file) {
+        struct timespec end;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        write_metrics(a.metrics_file, &rt, &obs, &fnd, st,
+                      (double)(end.tv_sec - t0.tv_sec) + (double)(end.tv_nsec - t0.tv_nsec) / 1e9);
+    }
+    lc_state_close(st);
     if (a.output) {
         out = fopen(a.output, "w");
         if (!out) {

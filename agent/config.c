@@ -58,11 +58,14 @@ enum cfg_check {
     K_PREFIX,
     K_CANARY_PREFIX,
     K_EXTERNAL_ID,
+    K_WEBHOOK_URL,
+    K_ABS_PATH,
 };
 
 #define F_REQUIRED 0x1u /* the key must be present (lists: non-empty, as all lists) */
 #define F_EMPTY_OK 0x2u /* "" is a valid string value */
 #define F_UNIQUE   0x4u /* string list without duplicates */
+#define F_SECRET   0x8u /* a secret: documented as such; never shown (messages never quote) */
 
 struct cfg_map;
 struct ctx;
@@ -107,6 +110,8 @@ struct ctx {
 
 static int target_finish(struct ctx *c, void *base);
 static int root_finish(struct ctx *c, void *base);
+static int webhook_finish(struct ctx *c, void *base);
+static int alerts_finish(struct ctx *c, void *base);
 
 static const char *const source_type_names[] = {"vpcflowlogs", "config", "cloudtrail", NULL};
 static const char *const max_age_defaults[] = {"30m", "7h", "20m"};
@@ -115,6 +120,11 @@ static const char *const endpoint_services[] = {
     "s3", "sts", "kms", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", NULL,
 };
 
+static const char *const webhook_type_names[] = {"generic", "slack", "pagerduty", NULL};
+
+_Static_assert(LC_WEBHOOK_GENERIC == 0 && LC_WEBHOOK_SLACK == 1 && LC_WEBHOOK_PAGERDUTY == 2,
+               "webhook_type_names follows enum lc_webhook_type");
+_Static_assert(sizeof(enum lc_webhook_type) == sizeof(int), "T_ENUM stores an int");
 _Static_assert(LC_SRC_VPCFLOWLOGS == 0 && LC_SRC_CONFIG == 1 && LC_SRC_CLOUDTRAIL == 2,
                "source_type_names and max_age_defaults follow enum lc_source_type");
 _Static_assert(sizeof(enum lc_source_type) == sizeof(int), "T_ENUM stores an int");
@@ -122,6 +132,7 @@ _Static_assert(sizeof(enum lc_source_type) == sizeof(int), "T_ENUM stores an int
 #define SRC(f)  offsetof(struct lc_source_cfg, f)
 #define TGT(f)  offsetof(struct lc_target_cfg, f)
 #define ROOT(f) offsetof(struct lc_config, f)
+#define HOOK(f) offsetof(struct lc_webhook_cfg, f)
 #define DAY     (24 * 3600)
 
 static const struct cfg_entry source_entries[] = {
@@ -388,6 +399,93 @@ static const struct cfg_map aws_map = {
            "web identity, container and instance roles); they never belong in this file.",
 };
 
+static const struct cfg_entry webhook_entries[] = {
+    {.key = "type",
+     .type = T_ENUM,
+     .off = HOOK(type),
+     .flags = F_REQUIRED,
+     .names = webhook_type_names,
+     .help = "The body format: `generic` (logcanary's JSON, see [alerts.md](alerts.md)), "
+             "`slack` (an incoming webhook) or `pagerduty` (Events API v2)."},
+    {.key = "name",
+     .type = T_STRING,
+     .off = HOOK(name),
+     .flags = F_REQUIRED,
+     .check = K_NAME,
+     .help = "Names the sink in logs, reports and the outbox; unique among webhooks."},
+    {.key = "url",
+     .type = T_STRING,
+     .off = HOOK(url),
+     .flags = F_SECRET,
+     .check = K_WEBHOOK_URL,
+     .def_doc = "required for generic and slack; pagerduty: "
+                "`" LC_PAGERDUTY_EVENTS_URL "`",
+     .help = "Where to POST. Slack's URL is a credential: give it as `\"${NAME}\"`; it is "
+             "shown as `scheme://host/***`."},
+    {.key = "secret",
+     .type = T_STRING,
+     .off = HOOK(secret),
+     .flags = F_SECRET,
+     .only = ONLY(LC_WEBHOOK_GENERIC),
+     .def_doc = "none (unsigned)",
+     .help = "Signs each request: `X-Logcanary-Signature: sha256=<hex HMAC-SHA256 of "
+             "\"<X-Logcanary-Timestamp>.<body>\">`."},
+    {.key = "routing_key",
+     .type = T_STRING,
+     .off = HOOK(routing_key),
+     .flags = F_SECRET,
+     .only = ONLY(LC_WEBHOOK_PAGERDUTY),
+     .def_doc = "required for pagerduty",
+     .help = "The PagerDuty integration key (Events API v2) of the service to page."},
+    {.key = "timeout",
+     .type = T_DURATION,
+     .off = HOOK(timeout_s),
+     .def = "10s",
+     .min = 1,
+     .max = 300,
+     .help = "Total time one request to this sink may take."},
+};
+
+static const struct cfg_map webhook_map = {
+    .path = "alerts.webhooks[]",
+    .e = webhook_entries,
+    .n = NELEM(webhook_entries),
+    .size = sizeof(struct lc_webhook_cfg),
+    .disc = 0,
+    .finish = webhook_finish,
+    .doc = "A webhook that receives incident notifications. Its `url`, `secret` and "
+           "`routing_key` are secrets: they never appear in logs or reports.",
+};
+
+static const struct cfg_entry alerts_entries[] = {
+    {.key = "renotify",
+     .type = T_DURATION,
+     .off = ROOT(renotify_s),
+     .def = "4h",
+     .min = 0,
+     .max = 30 * DAY,
+     .help = "Repeat the alert of an incident still open after this long; `0s` never "
+             "repeats."},
+    {.key = "webhooks",
+     .type = T_OBJARRAY,
+     .off = ROOT(webhooks),
+     .off_n = ROOT(n_webhooks),
+     .sub = &webhook_map,
+     .def_doc = "none (no alerts)",
+     .help = "Where incidents are sent (see below)."},
+};
+
+static const struct cfg_map alerts_map = {
+    .path = "alerts",
+    .e = alerts_entries,
+    .n = NELEM(alerts_entries),
+    .disc = -1,
+    .finish = alerts_finish,
+    .doc = "Alerts on state changes: a finding opens an incident and notifies every webhook, a "
+           "later healthy check resolves it. Undelivered notifications wait in an outbox in "
+           "`state_dir` and are sent first on the next run.",
+};
+
 static const struct cfg_entry root_entries[] = {
     {.key = "aws", .type = T_OBJECT, .sub = &aws_map, .help = "How to reach AWS (see below)."},
     {.key = "targets",
@@ -397,6 +495,17 @@ static const struct cfg_entry root_entries[] = {
      .flags = F_REQUIRED,
      .sub = &target_map,
      .help = "The buckets to check (see below)."},
+    {.key = "state_dir",
+     .type = T_STRING,
+     .off = ROOT(state_dir),
+     .def = "/var/lib/logcanary",
+     .check = K_ABS_PATH,
+     .help = "Directory of the state file (open incidents, the alert outbox), kept across "
+             "runs; created if missing, its parent must exist."},
+    {.key = "alerts",
+     .type = T_OBJECT,
+     .sub = &alerts_map,
+     .help = "Alerts on incidents (see below)."},
 };
 
 static const struct cfg_map root_map = {
@@ -414,7 +523,7 @@ _Static_assert(NELEM(source_entries) <= MAX_ENTRIES && NELEM(target_entries) <= 
 
 /* Every table, in documentation order. */
 static const struct cfg_map *const all_maps[] = {
-    &root_map, &aws_map, &target_map, &canary_map, &source_map,
+    &root_map, &aws_map, &target_map, &canary_map, &source_map, &alerts_map, &webhook_map,
 };
 
 /* ---- errors and paths -------------------------------------------------------------------- */
@@ -1006,6 +1115,42 @@ static int chk_url(char **v, const char **why)
     return 0;
 }
 
+/* Webhook URLs: http(s)://host[:port][/path][?query], no credentials, fragment or spaces. Kept
+ * as given (the path and query may be the credential). */
+static int chk_webhook_url(char **v, const char **why)
+{
+    const char *s = *v;
+    size_t skip;
+
+    *why = "expected an http:// or https:// URL like \"https://hooks.example.com/...\"";
+    if (strncmp(s, "https://", 8) == 0)
+        skip = 8;
+    else if (strncmp(s, "http://", 7) == 0)
+        skip = 7;
+    else
+        return LC_E_INVALID;
+    if (!s[skip] || strchr("/:?", s[skip]))
+        return LC_E_INVALID;
+    for (const char *p = s; *p; p++)
+        if (*p == ' ' || *p == '#')
+            return LC_E_INVALID;
+    size_t host_len = strcspn(s + skip, "/?");
+    const char *at = memchr(s + skip, '@', host_len);
+    if (at) {
+        *why = "expected a URL without credentials (\"user@\")";
+        return LC_E_INVALID;
+    }
+    return 0;
+}
+
+static int chk_abs_path(char **v, const char **why)
+{
+    if ((*v)[0] == '/')
+        return 0;
+    *why = "expected an absolute path like \"/var/lib/logcanary\"";
+    return LC_E_INVALID;
+}
+
 /* Folders: no "//" and no AWSLogs folder. */
 static int check_folders(const char *s, const char **why, const char *awslogs_why)
 {
@@ -1138,9 +1283,11 @@ static const struct check_def checks[] = {
     [K_CANARY_PREFIX] = {chk_canary_prefix, "a folder; ends with `/` (added); not under "
                                             "`AWSLogs/`"},
     [K_EXTERNAL_ID] = {chk_external_id, "2 to 1224 letters, digits and `_+=,.@:/-`"},
+    [K_WEBHOOK_URL] = {chk_webhook_url, "`http://` or `https://` URLs, no credentials"},
+    [K_ABS_PATH] = {chk_abs_path, "an absolute path"},
 };
 
-_Static_assert(NELEM(checks) == K_EXTERNAL_ID + 1, "one check_def per enum cfg_check");
+_Static_assert(NELEM(checks) == K_ABS_PATH + 1, "one check_def per enum cfg_check");
 
 /* The checks every string value gets, then the entry's own. May rewrite *v. */
 static int check_string(struct ctx *c, const struct cfg_entry *e, char **v)
@@ -1778,6 +1925,50 @@ static int root_finish(struct ctx *c, void *base)
     return rc;
 }
 
+static int webhook_finish(struct ctx *c, void *base)
+{
+    struct lc_webhook_cfg *w = base;
+
+    if (w->type == LC_WEBHOOK_PAGERDUTY && !w->routing_key)
+        return fail_at(c, "routing_key", "required key is missing (\"type\": \"pagerduty\")");
+    if (!w->url && w->type != LC_WEBHOOK_PAGERDUTY)
+        return fail_at(c, "url", "required key is missing");
+    if (!w->url) {
+        w->url = strdup(LC_PAGERDUTY_EVENTS_URL);
+        if (!w->url)
+            return nomem(c);
+    }
+    return 0;
+}
+
+static int alerts_finish(struct ctx *c, void *base)
+{
+    struct lc_config *cfg = base;
+    const char **names;
+    size_t dup, first;
+    int rc;
+
+    if (!cfg->n_webhooks)
+        return 0;
+    names = malloc(cfg->n_webhooks * sizeof(*names));
+    if (!names)
+        return nomem(c);
+    for (size_t i = 0; i < cfg->n_webhooks; i++)
+        names[i] = cfg->webhooks[i].name;
+    rc = first_duplicate(names, cfg->n_webhooks, &dup, &first);
+    free(names);
+    if (rc)
+        return nomem(c);
+    if (dup != SIZE_MAX) {
+        size_t mark = path_push_key(c, "webhooks");
+        path_push_index(c, dup);
+        path_push_key(c, "name");
+        rc = fail(c, "duplicate webhook name (also alerts.webhooks[%zu].name)", first);
+        path_pop(c, mark);
+    }
+    return rc;
+}
+
 /* ---- freeing ----------------------------------------------------------------------------- */
 
 static void free_object(const struct cfg_map *m, void *base)
@@ -1825,6 +2016,13 @@ void lc_config_free(struct lc_config *cfg)
     free_object(&root_map, cfg);
     free(cfg->origin);
     free(cfg);
+}
+
+const char *lc_webhook_type_name(enum lc_webhook_type t)
+{
+    if ((unsigned)t < NELEM(webhook_type_names) - 1)
+        return webhook_type_names[t];
+    return "unknown";
 }
 
 const char *lc_source_type_name(enum lc_source_type t)
@@ -2287,6 +2485,10 @@ static void values_doc(FILE *out, const struct cfg_map *m, const struct cfg_entr
         sep(out, &any);
         fprintf(out, "`%s` to `%s`", size_text((uint64_t)e->min, lo, sizeof(lo)),
                 size_text((uint64_t)e->max, hi, sizeof(hi)));
+    }
+    if (e->flags & F_SECRET) {
+        sep(out, &any);
+        fputs("secret: never shown, best given as `${NAME}`", out);
     }
     if (e->only && m->disc >= 0) {
         const struct cfg_entry *d = &m->e[m->disc];

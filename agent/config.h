@@ -58,6 +58,22 @@ struct lc_target_cfg {
     size_t n_sources;
 };
 
+enum lc_webhook_type { LC_WEBHOOK_GENERIC = 0, LC_WEBHOOK_SLACK, LC_WEBHOOK_PAGERDUTY };
+
+/* "alerts.webhooks[]": a sink for incident notifications. url, secret and routing_key are
+ * secrets: never log or report them (lc_redact_url in alerts.h shows a URL safely). */
+struct lc_webhook_cfg {
+    char *name;                /* "name": unique among webhooks (required) */
+    enum lc_webhook_type type; /* "type": generic | slack | pagerduty (required) */
+    char *url;                 /* "url": required for generic and slack; pagerduty defaults to
+                                * the Events API v2 endpoint */
+    char *secret;              /* "secret": generic only, HMAC-SHA256 signing key */
+    char *routing_key;         /* "routing_key": pagerduty only (required there) */
+    int64_t timeout_s;         /* "timeout": per request (default 10s) */
+};
+
+#define LC_PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
+
 struct lc_config {
     /* "aws" */
     char *region;               /* "aws.region" (NULL = environment/profile, else us-east-1) */
@@ -72,6 +88,13 @@ struct lc_config {
     /* "targets" (required, >= 1) */
     struct lc_target_cfg *targets;
     size_t n_targets;
+    char *state_dir; /* "state_dir": incidents and the alert outbox (default
+                      * /var/lib/logcanary) */
+    /* "alerts" */
+    int64_t renotify_s; /* "alerts.renotify": repeat an open incident's alert after this
+                         * (default 4h, 0 = never) */
+    struct lc_webhook_cfg *webhooks; /* "alerts.webhooks" (optional) */
+    size_t n_webhooks;
     char *origin; /* file the config came from (for messages) */
 };
 
@@ -91,5 +114,6 @@ void lc_config_free(struct lc_config *cfg);
 int lc_config_write_reference(FILE *out);
 
 const char *lc_source_type_name(enum lc_source_type t);
+const char *lc_webhook_type_name(enum lc_webhook_type t);
 
 #endif

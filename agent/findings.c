@@ -451,7 +451,7 @@ static int incomplete(struct lc_findings *f, const struct lc_target_cfg *t, size
     char buf[700];
 
     if (*idx == SIZE_MAX) {
-        it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_WARNING, t, NULL,
+        it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_INFO, t, NULL,
                  "diagnosis of s3://%s is incomplete: logcanary could not read everything it "
                  "needs",
                  t->bucket);

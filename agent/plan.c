@@ -80,6 +80,25 @@ int lc_plan_build(const struct lc_config *cfg, const char *only_target, const ch
     return 0;
 }
 
+int lc_plan_build_source(const struct lc_config *cfg, size_t ti, size_t si, struct lc_plan *out,
+                         struct lc_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (ti >= cfg->n_targets || si >= cfg->targets[ti].n_sources) {
+        lc_error_set(err, LC_E_INVALID, "no source %zu in target %zu", si, ti);
+        return LC_E_INVALID;
+    }
+    const struct lc_target_cfg *t = &cfg->targets[ti];
+    const struct lc_source_cfg *src = &t->sources[si];
+    for (size_t a = 0; a < src->n_accounts; a++)
+        for (size_t r = 0; r < src->n_regions; r++)
+            if (add_stream(out, t, src, src->accounts[a], src->regions[r], err)) {
+                lc_plan_free(out);
+                return err->kind;
+            }
+    return 0;
+}
+
 void lc_plan_free(struct lc_plan *p)
 {
     for (size_t i = 0; i < p->n_streams; i++) {

@@ -33,6 +33,10 @@ struct lc_plan {
  * when a narrowing matches nothing. */
 int lc_plan_build(const struct lc_config *cfg, const char *only_target, const char *only_source,
                   struct lc_plan *out, struct lc_error *err);
+/* The streams of exactly one source of one target (cfg->targets[ti].sources[si]): run mode's
+ * per-source schedules. LC_E_INVALID when an index is out of range. */
+int lc_plan_build_source(const struct lc_config *cfg, size_t ti, size_t si, struct lc_plan *out,
+                         struct lc_error *err);
 void lc_plan_free(struct lc_plan *p);
 
 #endif

@@ -497,6 +497,131 @@ def scenario_key_policy_gap(key1):
           cause and cause["code"] == "KEY_POLICY_GAP" and cause["confidence"] == "high", cause)
 
 
+def scenario_alerts():
+    """Cron-style runs of `check` with webhooks: one alert per sink when a stream goes stale,
+    quiet on the next run, a re-notification after `renotify`, nothing lost while the receiver
+    is down, and the resolve (same PagerDuty dedup_key) once deliveries resume."""
+    import hashlib
+    import hmac
+    b = bucket_name("alerts")
+    seed(b, "--sources", "cloudtrail", "--hours", "4", "--stop-before", "2h", "--now",
+         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    work = tempfile.mkdtemp()
+    log, mode = os.path.join(work, "hooks.jsonl"), os.path.join(work, "mode")
+    recv = subprocess.Popen(["/usr/bin/python3", os.path.join(SOURCE, "tests", "servers",
+                                                              "webhook_receiver.py"),
+                             "--log", log, "--mode-file", mode], stdout=subprocess.PIPE, text=True)
+    port = int(recv.stdout.readline().split()[1])
+    url_secret, hmac_secret, routing_key = "T0ps3cretPath99", "hmac-s3cret-value", "R0utingKey77abc"
+    state_dir = os.path.join(work, "state")
+    os.mkdir(state_dir)
+    metrics = os.path.join(work, "logcanary.prom")
+    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
+                   "path_style": True},
+           "state_dir": state_dir,
+           "alerts": {"renotify": "2s", "webhooks": [
+               {"name": "ops", "type": "generic",
+                "url": f"http://127.0.0.1:{port}/hooks/{url_secret}", "secret": hmac_secret},
+               {"name": "pager", "type": "pagerduty", "url": f"http://127.0.0.1:{port}/pd",
+                "routing_key": routing_key}]},
+           "targets": [{"name": b, "bucket": b, "canary": {"enabled": False},
+                        "sources": [src("cloudtrail")]}]}
+    cfg_path = os.path.join(work, "cfg.json")
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f)
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_ACCESS_KEY_ID": ENV["LC_S3_ACCESS_KEY"],
+           "AWS_SECRET_ACCESS_KEY": ENV["LC_S3_SECRET_KEY"],
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
+    outputs = []
+
+    def cron_run():
+        p = subprocess.run([BINARY, "check", "--config", cfg_path, "--metrics-file", metrics,
+                            "--verbose"], capture_output=True, text=True, env=env)
+        outputs.extend([p.stdout, p.stderr, open(metrics).read()])
+        return p.returncode
+
+    def hooks():
+        return [json.loads(x) for x in open(log)] if os.path.exists(log) else []
+
+    try:
+        rc = cron_run()
+        h = hooks()
+        check("alerts: the stale stream's run exits 1", rc == 1, rc)
+        check("alerts: one trigger per sink", sorted(x["path"].split("/")[1] for x in h) ==
+              ["hooks", "pd"], [x["path"] for x in h])
+        gen = [x for x in h if x["path"].startswith("/hooks/")]
+        if gen:
+            g = gen[0]
+            want = "sha256=" + hmac.new(hmac_secret.encode(), (
+                g["headers"]["x-logcanary-timestamp"] + "." + g["body"]).encode(),
+                hashlib.sha256).hexdigest()
+            check("alerts: the HMAC signature verifies",
+                  g["headers"].get("x-logcanary-signature") == want)
+            check("alerts: the generic body carries the finding",
+                  json.loads(g["body"])["finding"]["code"] == "DELIVERY_MISSING")
+        pd = [json.loads(x["body"]) for x in h if x["path"] == "/pd"]
+        trigger_key = pd[0]["dedup_key"] if pd else None
+        check("alerts: PagerDuty trigger", pd and pd[0]["event_action"] == "trigger", pd)
+
+        cron_run()
+        check("alerts: the next run is quiet", len(hooks()) == 2, len(hooks()))
+
+        since = time.time()
+        while time.time() < since + 2.5:
+            time.sleep(0.05)  # the wall clock passes renotify (2s), no other process involved
+        cron_run()
+        check("alerts: re-notified after renotify", len(hooks()) == 4, len(hooks()))
+
+        # The receiver fails for two runs while the stream recovers: the resolves wait.
+        with open(mode, "w") as f:
+            f.write("503")
+        put_cloudtrail_delivery(b)
+        check("alerts: recovered run exits 0 while the receiver is down", cron_run() == 0)
+        cron_run()
+        failed = [x for x in hooks()[4:] if x["status"] == 503]
+        check("alerts: the receiver saw the attempts fail", len(failed) >= 2, len(failed))
+        st = json.load(open(os.path.join(state_dir, "state.json")))
+        check("alerts: undelivered resolves wait in the outbox", len(st.get("outbox", [])) == 2,
+              len(st.get("outbox", [])))
+        os.unlink(mode)
+        cron_run()
+        ok = [x for x in hooks() if x["status"] == 200]
+        last = ok[-2:]
+        check("alerts: the resolves arrive when it returns",
+              [json.loads(x["body"]).get("event_action", json.loads(x["body"]).get("event"))
+               for x in last] in (["resolve", "resolve"],), [x["body"][:80] for x in last])
+        seqs = [int(x["headers"].get("x-logcanary-delivery", 0)) for x in last]
+        check("alerts: in the order they were queued", seqs == sorted(seqs), seqs)
+        pd_resolve = [json.loads(x["body"]) for x in last if x["path"] == "/pd"]
+        check("alerts: PagerDuty resolve has the trigger's dedup_key",
+              pd_resolve and pd_resolve[0]["dedup_key"] == trigger_key, pd_resolve)
+        st = json.load(open(os.path.join(state_dir, "state.json")))
+        check("alerts: outbox empty afterwards", len(st.get("outbox", [])) == 0)
+
+        # Two runs at once: the lock serialises them; the state file stays valid.
+        ps = [subprocess.Popen([BINARY, "check", "--config", cfg_path], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+        for p in ps:
+            o, e = p.communicate(timeout=120)
+            outputs.extend([o, e])
+        check("alerts: concurrent runs both finish", all(p.returncode in (0, 1) for p in ps),
+              [p.returncode for p in ps])
+        state_text = open(os.path.join(state_dir, "state.json")).read()
+        json.loads(state_text)
+        check("alerts: the state file is valid after concurrent runs", True)
+        outputs.append(state_text)
+        leaked = [x for x in (url_secret, hmac_secret, routing_key, ENV["LC_S3_SECRET_KEY"])
+                  if any(x in o for o in outputs)]
+        check("alerts: no secret in stdout, stderr, metrics or state", not leaked, leaked)
+        check("alerts: metrics file has the stream", "logcanary_stream_status" in outputs[-3] or
+              any("logcanary_stream_status" in o for o in outputs))
+    finally:
+        recv.terminate()
+        recv.wait()
+
+
 def scenario_no_credentials():
     """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
     b = bucket_name("healthy")
@@ -531,6 +656,7 @@ def main():
     scenario_wait()
     scenario_config_channel_failure()
     scenario_key_policy_gap(key1)
+    scenario_alerts()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
