@@ -5,6 +5,7 @@
 #
 #   tests/demo.sh            (as root on a fresh Debian 12 machine: installs what it needs)
 #   tests/demo.sh --json     the JSON report instead of the text one
+#   tests/demo.sh --metrics FILE   also write the Prometheus metrics file there
 #
 # The broken stream is the classic silent failure: VPC flow logs of a member account stopped
 # arriving three hours ago (in AWS: the key policy lacks delivery.logs.amazonaws.com) while
@@ -14,7 +15,21 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${LC_DEMO_BUILD:-$top/build-demo}
 format=text
-[[ ${1:-} == --json ]] && format=json
+metrics=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --json) format=json ;;
+    --metrics)
+        metrics=(--metrics-file "$(realpath -m "$2")")
+        shift
+        ;;
+    *)
+        echo "usage: $0 [--json] [--metrics FILE]" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
 
 "$top/packaging/install-deps.sh" --test >&2
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLC_BUILD_TESTS=OFF >/dev/null
@@ -109,7 +124,8 @@ echo >&2
 rc=0
 AWS_ACCESS_KEY_ID=$LC_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LC_S3_SECRET_KEY \
     AWS_EC2_METADATA_DISABLED=true \
-    "$build/logcanary" check --config "$work/logcanary.json" --format "$format" || rc=$?
+    "$build/logcanary" check --config "$work/logcanary.json" --format "$format" \
+    "${metrics[@]}" || rc=$?
 echo >&2
 if [[ $rc == 1 ]]; then
     echo "logcanary exited 1 (problems found): the broken flow-log stream was caught." >&2
