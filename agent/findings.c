@@ -12,6 +12,16 @@
 #include "probe.h"
 #include "timeutil.h"
 
+const char *const lc_finding_codes[] = {
+    "CANARY_FAILED",        "CANARY_WRITE_DENIED_KMS",
+    "DELIVERY_MISSING",     "ENCRYPTION_MISMATCH",
+    "PROBE_ERROR",          "READ_DENIED_KMS",
+    "READ_DENIED_S3",       "SAMPLE_INVALID",
+    "KEY_POLICY_GAP",       "BUCKET_POLICY_GAP",
+    "KEY_UNUSABLE",         "DELIVERY_STATUS_FAILED",
+    "DIAGNOSIS_INCOMPLETE", NULL,
+};
+
 const char *lc_stream_status_name(enum lc_stream_status s)
 {
     static const char *const n[] = {"ok", "stale", "missing", "invalid", "denied", "error"};

@@ -45,6 +45,9 @@ struct lc_findings {
     const char *overall;                  /* "ok" | "problems" | "error" */
 };
 
+/* Every finding code, NULL-terminated (metrics list each, even at 0). */
+extern const char *const lc_finding_codes[];
+
 int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out);
 void lc_findings_free(struct lc_findings *f);
 

@@ -1,4 +1,5 @@
 /* Prometheus text exposition of a run. See metrics.h for the metric set. */
+#include "findings.h"
 #include "metrics.h"
 
 #include <errno.h>
@@ -11,18 +12,6 @@
 
 const char *const lc_metrics_aws_services[] = {
     "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", NULL,
-};
-
-static const char *const finding_codes[] = {
-    "CANARY_FAILED",
-    "CANARY_WRITE_DENIED_KMS",
-    "DELIVERY_MISSING",
-    "ENCRYPTION_MISMATCH",
-    "PROBE_ERROR",
-    "READ_DENIED_KMS",
-    "READ_DENIED_S3",
-    "SAMPLE_INVALID",
-    NULL,
 };
 
 #define N_STREAM_STATUS 6
@@ -175,18 +164,18 @@ static int findings(struct lc_buf *b, const struct lc_findings *f)
 {
     int rc = head(b, "logcanary_findings", "gauge", "Findings of the run by code.");
 
-    for (size_t k = 0; finding_codes[k] && !rc; k++) {
+    for (size_t k = 0; lc_finding_codes[k] && !rc; k++) {
         size_t n = 0;
         for (size_t i = 0; f && i < f->n; i++)
-            n += strcmp(f->items[i].code, finding_codes[k]) == 0;
-        const char *l[] = {"code", finding_codes[k], NULL};
+            n += strcmp(f->items[i].code, lc_finding_codes[k]) == 0;
+        const char *l[] = {"code", lc_finding_codes[k], NULL};
         rc = sample(b, "logcanary_findings", l, (double)n);
     }
     /* Codes this list does not know yet, once each. */
     for (size_t i = 0; f && i < f->n && !rc; i++) {
         bool known = false, first = true;
-        for (size_t k = 0; finding_codes[k]; k++)
-            known |= strcmp(f->items[i].code, finding_codes[k]) == 0;
+        for (size_t k = 0; lc_finding_codes[k]; k++)
+            known |= strcmp(f->items[i].code, lc_finding_codes[k]) == 0;
         for (size_t j = 0; j < i; j++)
             first &= strcmp(f->items[j].code, f->items[i].code) != 0;
         if (known || !first)
