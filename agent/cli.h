@@ -24,6 +24,7 @@ int lc_usage(FILE *out);
 int lc_cmd_check(int argc, char **argv);
 int lc_cmd_config(int argc, char **argv);
 int lc_cmd_policy(int argc, char **argv);
+int lc_cmd_preflight(int argc, char **argv);
 int lc_cmd_run(int argc, char **argv);
 
 #endif

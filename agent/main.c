@@ -16,6 +16,8 @@ static const char usage_text[] =
     "                           validate a configuration and list its streams\n"
     "  policy check --key-policy FILE --service S --account ID --region R --bucket B\n"
     "                           evaluate key/bucket policies offline (exit 4: undetermined)\n"
+    "  preflight --config FILE  check each permission logcanary needs; print the missing\n"
+    "                           ones as IAM policy documents\n"
     "  run      --config FILE   the daemon: check every source on its interval, serve\n"
     "                           /metrics and /healthz (--listen), reload on SIGHUP\n"
     "  version                  print the version\n"

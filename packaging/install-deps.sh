@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev
             libcjson-dev libevent-dev libexpat1-dev libcmocka-dev)
 test_pkgs=(python3 python3-botocore awscli radosgw ceph-mon ceph-osd ceph-common openssl clang-format
-           iproute2 procps)
+           iproute2 procps systemd dpkg-dev)
 
 want=("${build_pkgs[@]}")
 case "${1:---build}" in
