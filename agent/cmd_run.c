@@ -996,8 +996,6 @@ int lc_cmd_run(int argc, char **argv)
     rc = parse_args(argc, argv, &d.a);
     if (rc)
         return rc < 0 ? LC_EXIT_OK : rc;
-    if (getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID"))
-        lc_log_set_syslog_prefix(1);
     lc_log_set_level(d.a.verbose ? LC_LOG_DEBUG : LC_LOG_INFO);
     signal(SIGPIPE, SIG_IGN);
     if (getrandom(&d.rnd, sizeof(d.rnd), 0) != (ssize_t)sizeof(d.rnd) || !d.rnd)

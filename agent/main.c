@@ -1,8 +1,10 @@
 /* logcanary command line: parses the command and hands over to the command's module. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 
 static const char usage_text[] =
     "usage: logcanary [--version] [--help] <command> [options]\n"
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
         return lc_usage(stdout);
+    /* Under systemd (a service or the timer's unit), stderr goes to the journal: give each line
+     * its syslog priority. */
+    if (getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID"))
+        lc_log_set_syslog_prefix(1);
     for (const struct lc_command *c = lc_commands; c->name; c++)
         if (strcmp(cmd, c->name) == 0)
             return c->run(argc - 1, argv + 1);
