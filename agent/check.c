@@ -546,23 +546,6 @@ static void target_step_done(struct target_run *tr)
     free(tr);
 }
 
-/* "arn:aws:kms:<region>:..." -> region into out; else the fallback. */
-static void key_region(const char *key, const char *fallback, char *out, size_t len)
-{
-    const char *p = key && strncmp(key, "arn:", 4) == 0 ? key + 4 : NULL;
-    for (int field = 1; p && field < 3; field++) {
-        p = strchr(p, ':');
-        p = p ? p + 1 : NULL;
-    }
-    size_t n = p ? strcspn(p, ":") : 0;
-    if (n == 0 || n >= len) {
-        lc_strlcpy(out, fallback, len);
-        return;
-    }
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 static void on_key_policy(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
 {
     struct target_run *tr = ud;
@@ -609,7 +592,7 @@ static void on_key_described(void *ud, const cJSON *result, const struct lc_aws_
     /* The key policy: only the key's own account may read it; a failure is reported. */
     char region[64];
     cJSON *in = cJSON_CreateObject();
-    key_region(arn, target_region(o->target, tr->ck->aws), region, sizeof(region));
+    lc_arn_region(arn, target_region(o->target, tr->ck->aws), region, sizeof(region));
     cJSON_AddStringToObject(in, "KeyId", arn);
     cJSON_AddStringToObject(in, "PolicyName", "default");
     lc_error_clear(&err);
@@ -632,7 +615,7 @@ static void describe_key(struct target_run *tr)
         return;
     }
     cJSON *in = cJSON_CreateObject();
-    key_region(o->key_asked, target_region(o->target, tr->ck->aws), region, sizeof(region));
+    lc_arn_region(o->key_asked, target_region(o->target, tr->ck->aws), region, sizeof(region));
     cJSON_AddStringToObject(in, "KeyId", o->key_asked);
     lc_error_clear(&err);
     if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "DescribeKey", in, on_key_described,

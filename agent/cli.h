@@ -20,6 +20,11 @@ struct lc_command {
 extern const struct lc_command lc_commands[];
 int lc_usage(FILE *out);
 
+struct lc_config;
+/* Load and validate FILE for a command: prints the error (naming the file) and returns
+ * LC_EXIT_USAGE, or 0 with *out set. */
+int lc_cli_load_config(const char *path, struct lc_config **out);
+
 /* The commands (cmd_<name>.c). */
 int lc_cmd_check(int argc, char **argv);
 int lc_cmd_config(int argc, char **argv);

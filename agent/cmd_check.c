@@ -254,13 +254,8 @@ int lc_cmd_check(int argc, char **argv)
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     memset(&rt, 0, sizeof(rt));
     lc_error_clear(&err);
-    if (lc_config_load_file(a.config, &cfg, &err) != 0) {
-        /* Syntax and I/O errors already start with the file name; content errors with a path. */
-        bool named = strncmp(err.message, a.config, strlen(a.config)) == 0;
-        fprintf(stderr, "logcanary: %s%s%s\n", named ? "" : a.config, named ? "" : ": ",
-                err.message);
+    if (lc_cli_load_config(a.config, &cfg) != 0)
         return LC_EXIT_USAGE;
-    }
     if (lc_plan_build(cfg, a.target, a.source, &plan, &err) != 0) {
         fprintf(stderr, "logcanary: %s\n", err.message);
         rc = LC_EXIT_USAGE;

@@ -49,11 +49,8 @@ int lc_cmd_config(int argc, char **argv)
         return LC_EXIT_USAGE;
     }
     lc_error_clear(&err);
-    if (lc_config_load_file(path, &cfg, &err) != 0) {
-        bool named = strncmp(err.message, path, strlen(path)) == 0;
-        fprintf(stderr, "logcanary: %s%s%s\n", named ? "" : path, named ? "" : ": ", err.message);
+    if (lc_cli_load_config(path, &cfg) != 0)
         return LC_EXIT_USAGE;
-    }
     if (lc_plan_build(cfg, NULL, NULL, &plan, &err) != 0) {
         fprintf(stderr, "logcanary: %s: %s\n", path, err.message);
         lc_config_free(cfg);

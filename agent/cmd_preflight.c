@@ -234,23 +234,6 @@ static void add_key_row(struct pf_target *tg, const char *perm, const struct lc_
     add_row_r(tg->pf, tg->principal, perm, NULL, tg, classify(e), err_reason(e));
 }
 
-/* "arn:aws:kms:<region>:..." -> region, else the fallback. */
-static void key_region(const char *key, const char *fallback, char *out, size_t len)
-{
-    const char *p = key && strncmp(key, "arn:", 4) == 0 ? key + 4 : NULL;
-    for (int field = 1; p && field < 3; field++) {
-        p = strchr(p, ':');
-        p = p ? p + 1 : NULL;
-    }
-    size_t n = p ? strcspn(p, ":") : 0;
-    if (n == 0 || n >= len) {
-        lc_strlcpy(out, fallback, len);
-        return;
-    }
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 /* The key as an IAM resource: DescribeKey's ARN, the configured ARN, else a key id made an ARN
  * with any account; aliases cannot be granted on: "*". */
 static char *key_resource(const struct pf_target *tg)
@@ -616,7 +599,7 @@ static void get_key_policy(struct pf_target *tg)
     const char *key = tg->key_arn ? tg->key_arn : tg->key_asked;
     cJSON *in = cJSON_CreateObject();
 
-    key_region(key, tg->region, region, sizeof(region));
+    lc_arn_region(key, tg->region, region, sizeof(region));
     cJSON_AddStringToObject(in, "KeyId", key);
     cJSON_AddStringToObject(in, "PolicyName", "default");
     lc_error_clear(&err);
@@ -648,7 +631,7 @@ static void start_key(struct pf_target *tg)
     char region[64];
     cJSON *in = cJSON_CreateObject();
 
-    key_region(tg->key_asked, tg->region, region, sizeof(region));
+    lc_arn_region(tg->key_asked, tg->region, region, sizeof(region));
     cJSON_AddStringToObject(in, "KeyId", tg->key_asked);
     lc_error_clear(&err);
     tg->pf->outstanding++;
@@ -1360,12 +1343,8 @@ int lc_cmd_preflight(int argc, char **argv)
     memset(&rt, 0, sizeof(rt));
     memset(&pf, 0, sizeof(pf));
     lc_error_clear(&err);
-    if (lc_config_load_file(a.config, &cfg, &err) != 0) {
-        bool named = strncmp(err.message, a.config, strlen(a.config)) == 0;
-        fprintf(stderr, "logcanary: %s%s%s\n", named ? "" : a.config, named ? "" : ": ",
-                err.message);
+    if (lc_cli_load_config(a.config, &cfg) != 0)
         return LC_EXIT_USAGE;
-    }
     if (lc_plan_build(cfg, a.target, NULL, &plan, &err) != 0) {
         fprintf(stderr, "logcanary: %s\n", err.message);
         rc = LC_EXIT_USAGE;

@@ -1003,12 +1003,8 @@ int lc_cmd_run(int argc, char **argv)
     d.rnd |= 1;
 
     lc_error_clear(&err);
-    if (lc_config_load_file(d.a.config, &cfg, &err) != 0) {
-        bool named = strncmp(err.message, d.a.config, strlen(d.a.config)) == 0;
-        fprintf(stderr, "logcanary: %s%s%s\n", named ? "" : d.a.config, named ? "" : ": ",
-                err.message);
+    if (lc_cli_load_config(d.a.config, &cfg) != 0)
         return LC_EXIT_USAGE;
-    }
     if (lc_runtime_init(&d.rt, cfg, &err) != 0) {
         fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
         lc_config_free(cfg);

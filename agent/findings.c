@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws.h"
 #include "diagnose.h"
 #include "findings.h"
 #include "probe.h"
@@ -368,22 +369,6 @@ static bool target_has_source(const struct lc_target_cfg *t, enum lc_source_type
     return false;
 }
 
-/* The region field of an ARN ("arn:aws:kms:<region>:...") into out; "" when none. */
-static void arn_region(const char *arn, char *out, size_t len)
-{
-    const char *p = arn && strncmp(arn, "arn:", 4) == 0 ? arn + 4 : NULL;
-    for (int field = 1; p && field < 3; field++) {
-        p = strchr(p, ':');
-        p = p ? p + 1 : NULL;
-    }
-    size_t n = p ? strcspn(p, ":") : 0;
-    if (n >= len)
-        n = 0;
-    if (n)
-        memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 static int unusable(struct lc_findings *f, const struct lc_target_obs *to, const char *why,
                     const char *fix, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -442,7 +427,7 @@ static int judge_key(struct lc_findings *f, const struct lc_target_obs *to)
                       "KMS key %s is AWS managed (aws/s3): log delivery services cannot use it "
                       "and its policy cannot be changed",
                       to->key_arn);
-    arn_region(to->key_arn, kr, sizeof(kr));
+    lc_arn_region(to->key_arn, NULL, kr, sizeof(kr));
     const char *br = t->region;
     if (!rc && kr[0] && br && strcmp(kr, br) != 0 && !to->key_multi_region)
         rc = unusable(f, to, "key in another region than the bucket",

@@ -63,6 +63,23 @@ static void test_overrides(void **state)
     lc_kv_free(&per);
 }
 
+static void test_arn_region(void **state)
+{
+    char r[32];
+    (void)state;
+    assert_string_equal(
+        lc_arn_region("arn:aws:kms:ap-northeast-1:111111111111:key/x", "f", r, sizeof(r)),
+        "ap-northeast-1");
+    assert_string_equal(lc_arn_region("arn:aws-cn:kms:cn-north-1:1:key/x", NULL, r, sizeof(r)),
+                        "cn-north-1");
+    assert_string_equal(lc_arn_region("arn:aws:s3:::bucket", "us-east-1", r, sizeof(r)),
+                        "us-east-1"); /* no region field */
+    assert_string_equal(lc_arn_region("1234abcd-key-id", "eu-west-1", r, sizeof(r)), "eu-west-1");
+    assert_string_equal(lc_arn_region(NULL, NULL, r, sizeof(r)), "");
+    assert_string_equal(lc_arn_region("arn:aws:kms:a-very-long-region-name-1:1:key/x", "x", r, 8),
+                        "x"); /* does not fit: the fallback */
+}
+
 static void test_bad_endpoint(void **state)
 {
     struct lc_aws_config cfg = {.endpoint = "ftp://x"};
@@ -79,10 +96,9 @@ static void test_bad_endpoint(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_partitions),
-        cmocka_unit_test(test_default_hosts),
-        cmocka_unit_test(test_overrides),
-        cmocka_unit_test(test_bad_endpoint),
+        cmocka_unit_test(test_partitions), cmocka_unit_test(test_default_hosts),
+        cmocka_unit_test(test_overrides),  cmocka_unit_test(test_bad_endpoint),
+        cmocka_unit_test(test_arn_region),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
