@@ -497,6 +497,36 @@ def scenario_key_policy_gap(key1):
           cause and cause["code"] == "KEY_POLICY_GAP" and cause["confidence"] == "high", cause)
 
 
+def scenario_bucket_policy_gap():
+    """CloudTrail stops delivering because the bucket policy lost its write statement: the
+    policy read from the real S3 server is evaluated for CloudTrail's PutObject."""
+    b = bucket_name("bpgap")
+    seed(b, "--sources", "cloudtrail", "--hours", "6", "--stop-before", "3h")
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "AWSCloudTrailAclCheck20150319", "Effect": "Allow",
+         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": f"arn:aws:s3:::{b}"}]}
+    s3().put_bucket_policy(Bucket=b, Policy=json.dumps(policy))
+    rc, r, err = run_check(b, [src("cloudtrail")], extra=["--no-canary"])
+    check("bucket policy gap: exit 1", rc == 1, f"rc={rc} {err}")
+    check("bucket policy gap: findings", codes(r) == ["BUCKET_POLICY_GAP", "DELIVERY_MISSING",
+                                                      "DIAGNOSIS_INCOMPLETE"], codes(r))
+    gap = [f for f in r["findings"] if f["code"] == "BUCKET_POLICY_GAP"]
+    gap = gap[0] if gap else {"evidence": {}, "remediation": {}}
+    check("bucket policy gap: CloudTrail's s3:PutObject is missing",
+          gap["evidence"].get("principal") == "cloudtrail.amazonaws.com" and
+          "s3:PutObject" in gap["evidence"].get("missing_actions", []), gap["evidence"])
+    stmts = gap["remediation"].get("add_statements") or []
+    write = [x for x in stmts if "s3:PutObject" in json.dumps(x.get("Action"))]
+    res = write[0].get("Resource") if write else None
+    check("bucket policy gap: the write statement for this account's prefix",
+          res == f"arn:aws:s3:::{b}/AWSLogs/{ACCT}/*", res)
+    miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+    cause = miss[0].get("likely_cause") if miss else None
+    check("bucket policy gap: linked as the likely cause",
+          cause and cause["code"] == "BUCKET_POLICY_GAP", cause)
+
+
 def scenario_alerts():
     """Cron-style runs of `check` with webhooks: one alert per sink when a stream goes stale,
     quiet on the next run, a re-notification after `renotify`, nothing lost while the receiver
@@ -657,6 +687,7 @@ def main():
     scenario_config_channel_failure()
     scenario_key_policy_gap(key1)
     scenario_alerts()
+    scenario_bucket_policy_gap()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
