@@ -667,6 +667,22 @@ static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
     return rc;
 }
 
+/* Neither granted nor a gap: a condition on a value logcanary cannot know. Say so on the
+ * stream's missing-delivery finding instead of guessing. */
+static void note_undetermined(struct lc_findings *f, const struct lc_stream *s, const char *label,
+                              const struct lc_diag_section *sec)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        struct lc_finding *it = &f->items[i];
+        if (it->stream != s || strcmp(it->code, "DELIVERY_MISSING") != 0)
+            continue;
+        cJSON *pc = cJSON_AddObjectToObject(it->evidence, label);
+        cJSON_AddStringToObject(pc, "verdict", "undetermined");
+        cJSON_AddItemToObject(pc, "depends_on", names_array(&sec->undetermined));
+        return;
+    }
+}
+
 /* The failing streams of a diagnosed target, against the key and bucket policies read. */
 static int judge_policies(struct lc_findings *f, const struct lc_observations *obs,
                           const struct lc_target_obs *to, const enum lc_stream_status *status)
@@ -716,8 +732,12 @@ static int judge_policies(struct lc_findings *f, const struct lc_observations *o
             continue;
         if (rep.key.evaluated && rep.key.verdict == LC_POL_GAP)
             rc = gap_finding(f, s, &rep, &rep.key, true, "key policy");
+        else if (rep.key.evaluated && rep.key.verdict == LC_POL_UNDETERMINED)
+            note_undetermined(f, s, "key_policy_check", &rep.key);
         if (!rc && rep.bucket.evaluated && rep.bucket.verdict == LC_POL_GAP)
             rc = gap_finding(f, s, &rep, &rep.bucket, false, "bucket policy");
+        else if (!rc && rep.bucket.evaluated && rep.bucket.verdict == LC_POL_UNDETERMINED)
+            note_undetermined(f, s, "bucket_policy_check", &rep.bucket);
         lc_diag_report_free(&rep);
     }
     lc_policy_free(kp);

@@ -351,6 +351,45 @@ static void test_reader_key_policy(void **state)
     lc_findings_free(&f);
 }
 
+/* A delivering service whose grant depends on a value logcanary cannot know: the missing
+ * delivery says "undetermined" and what it depends on; no gap is claimed. */
+static void test_undetermined_delivery_policy(void **state)
+{
+    (void)state;
+    setup_probe();
+    struct lc_stream_obs so = healthy();
+    so.newest_delivered = NOW - 5 * 3600; /* stale */
+    /* CloudTrail's grant tied to one trail's ARN, which logcanary does not know here (no
+     * status_role_arn): whether it is this bucket's trail cannot be told. */
+    struct lc_target_obs to = {
+        .target = &target,
+        .key_described = true,
+        .key_arn = target.kms_key_arn,
+        .key_state = "Enabled",
+        .key_manager = "CUSTOMER",
+        .key_policy_read = true,
+        .key_policy =
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+            "\"Principal\":{\"Service\":\"cloudtrail.amazonaws.com\"},\"Action\":"
+            "[\"kms:GenerateDataKey*\",\"kms:DescribeKey\"],\"Resource\":\"*\","
+            "\"Condition\":{\"StringEquals\":{\"kms:EncryptionContext:aws:cloudtrail:arn\":"
+            "\"arn:aws:cloudtrail:ap-northeast-1:111111111111:trail/mgmt\"}}}]}"};
+    struct lc_observations o = {
+        .now = NOW, .streams = &so, .n_streams = 1, .targets = &to, .n_targets = 1};
+    struct lc_findings f;
+    assert_int_equal(lc_findings_build(&o, &f), 0);
+    assert_null(find(&f, "KEY_POLICY_GAP"));
+    const struct lc_finding *miss = find(&f, "DELIVERY_MISSING");
+    assert_non_null(miss);
+    const cJSON *pc = cJSON_GetObjectItem(miss->evidence, "key_policy_check");
+    assert_non_null(pc);
+    assert_string_equal(cJSON_GetObjectItem(pc, "verdict")->valuestring, "undetermined");
+    char *deps = cJSON_PrintUnformatted(cJSON_GetObjectItem(pc, "depends_on"));
+    assert_non_null(strstr(deps, "kms:EncryptionContext:aws:cloudtrail:arn"));
+    cJSON_free(deps);
+    lc_findings_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_encryption_mismatch),
         cmocka_unit_test(test_canary),
         cmocka_unit_test(test_reader_key_policy),
+        cmocka_unit_test(test_undetermined_delivery_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
