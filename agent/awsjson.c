@@ -313,20 +313,6 @@ static void set_code(char *code, size_t size, const char *s, size_t len)
     code[len] = '\0';
 }
 
-/* Copy without cutting a UTF-8 sequence in half. */
-static void copy_utf8(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n >= size) {
-        n = size - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 int lc_awsjson_error(const void *body, size_t len, const struct lc_kvlist *headers,
                      struct lc_error *err)
 {
@@ -338,7 +324,7 @@ int lc_awsjson_error(const void *body, size_t len, const struct lc_kvlist *heade
     err->kind = LC_E_AWS;
     err->code[0] = '\0';
     if (rid && rid[0])
-        copy_utf8(err->request_id, sizeof(err->request_id), rid);
+        lc_strlcpy_utf8(err->request_id, rid, sizeof(err->request_id));
     /* awsQueryCompatible services: "Code;Sender". */
     if (query) {
         const char *semi = strchr(query, ';');
@@ -354,7 +340,7 @@ int lc_awsjson_error(const void *body, size_t len, const struct lc_kvlist *heade
         if (!err->code[0] && cJSON_IsString(type) && type->valuestring)
             set_code(err->code, sizeof(err->code), type->valuestring, strlen(type->valuestring));
         if (cJSON_IsString(msg) && msg->valuestring)
-            copy_utf8(err->message, sizeof(err->message), msg->valuestring);
+            lc_strlcpy_utf8(err->message, msg->valuestring, sizeof(err->message));
     }
     cJSON_Delete(root);
     if (!err->code[0] && etype)

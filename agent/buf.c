@@ -1,10 +1,14 @@
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -89,4 +93,56 @@ void lc_buf_free(struct lc_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+int lc_buf_read_file(struct lc_buf *b, const char *path, struct lc_error *err)
+{
+    char chunk[8192];
+    struct stat st;
+    int rc = 0, saved = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        saved = errno;
+        lc_error_set(err, LC_E_IO, "%s: cannot open: %s", path, strerror(saved));
+        errno = saved;
+        return LC_E_IO;
+    }
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        saved = S_ISDIR(st.st_mode) ? EISDIR : errno;
+        lc_error_set(err, LC_E_IO, "%s: cannot read: %s", path, strerror(saved));
+        rc = LC_E_IO;
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            saved = errno;
+            lc_error_set(err, LC_E_IO, "%s: cannot read: %s", path, strerror(saved));
+            rc = LC_E_IO;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        rc = lc_buf_append(b, chunk, (size_t)n);
+        if (rc)
+            break;
+    }
+    if (!rc && !b->data)
+        rc = lc_buf_append(b, "", 0);
+    if (rc == LC_E_TOO_LARGE) {
+        saved = EFBIG;
+        lc_error_set(err, rc, "%s: larger than %zu bytes", path, b->max);
+    } else if (rc == LC_E_NOMEM) {
+        saved = ENOMEM;
+        lc_error_set(err, rc, "out of memory reading %s", path);
+    }
+out:
+    explicit_bzero(chunk, sizeof(chunk));
+    close(fd);
+    if (rc)
+        errno = saved;
+    return rc;
 }

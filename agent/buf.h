@@ -20,4 +20,11 @@ void lc_buf_reset(struct lc_buf *b);
 char *lc_buf_steal(struct lc_buf *b);
 void lc_buf_free(struct lc_buf *b);
 
+struct lc_error;
+/* Append the whole file at path (b->max caps the buffer). 0, with b->data never NULL; or
+ * LC_E_IO (errno says why: ENOENT, EISDIR, ...), LC_E_TOO_LARGE (errno EFBIG) or LC_E_NOMEM,
+ * with err naming the path. The read chunk is wiped (token files hold secrets); on failure b
+ * keeps what was read, for the caller to free or wipe. */
+int lc_buf_read_file(struct lc_buf *b, const char *path, struct lc_error *err);
+
 #endif

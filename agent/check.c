@@ -68,7 +68,6 @@ struct canary_run {
     struct lc_credprov *creds;
     char *body;
     char *run_id;
-    struct lc_buf got;
     struct timespec started;
 };
 
@@ -336,7 +335,6 @@ static void canary_finish(struct canary_run *cr)
                          (double)(end.tv_nsec - cr->started.tv_nsec) / 1e9;
     free(cr->body);
     free(cr->run_id);
-    lc_buf_free(&cr->got);
     check_done_one(cr->ck);
     free(cr);
 }
@@ -387,18 +385,6 @@ static void canary_delete(struct canary_run *cr)
     }
 }
 
-static int on_canary_body(void *ud, const char *data, size_t len)
-{
-    struct canary_run *cr = ud;
-    return lc_buf_append(&cr->got, data, len) != 0;
-}
-
-static void on_canary_restart(void *ud)
-{
-    struct canary_run *cr = ud;
-    lc_buf_reset(&cr->got);
-}
-
 static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
                           const struct lc_aws_resp *resp)
 {
@@ -407,8 +393,8 @@ static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
     if (resp->err.kind != LC_OK)
         canary_fail(cr, "get", &resp->err);
     else
-        cr->obs->content_match =
-            cr->got.len == strlen(cr->body) && memcmp(cr->got.data, cr->body, cr->got.len) == 0;
+        cr->obs->content_match = resp->body->len == strlen(cr->body) &&
+                                 memcmp(resp->body->data, cr->body, resp->body->len) == 0;
     canary_delete(cr); /* the marker was verified by HEAD: the object is ours */
 }
 
@@ -439,8 +425,6 @@ static void on_canary_head(void *ud, const struct lc_s3_object_info *info,
     cr->obs->bucket_key = info->bucket_key_enabled;
     lc_error_clear(&err);
     struct lc_s3_object_req req = canary_req(cr, on_canary_got);
-    req.on_body = on_canary_body;
-    req.on_restart = on_canary_restart;
     req.max_body = 64 * 1024;
     if (lc_s3_get_object(cr->ck->aws, &req, &err) != 0) {
         canary_fail(cr, "get", &err);

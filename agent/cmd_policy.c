@@ -61,37 +61,21 @@ static int load_policy(const char *path, enum lc_policy_kind kind, struct lc_pol
 {
     struct lc_buf b = {.max = LC_POLICY_MAX_BYTES + 1};
     struct lc_error err;
-    char chunk[4096];
-    FILE *f = NULL;
-    int rc = 0;
+    int rc;
 
     *out = NULL;
-    f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "logcanary policy check: %s: %s\n", path, strerror(errno));
-        return LC_E_IO;
+    lc_error_clear(&err);
+    rc = lc_buf_read_file(&b, path, &err);
+    if (rc == 0) {
+        rc = lc_policy_parse(b.data, b.len, kind, out, &err);
+        if (rc)
+            fprintf(stderr, "logcanary policy check: %s: %s\n", path, err.message);
+    } else if (rc == LC_E_TOO_LARGE) {
+        fprintf(stderr, "logcanary policy check: %s: larger than %d bytes\n", path,
+                LC_POLICY_MAX_BYTES);
+    } else {
+        fprintf(stderr, "logcanary policy check: %s\n", err.message);
     }
-    for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        if (n && lc_buf_append(&b, chunk, n) != 0) {
-            fprintf(stderr, "logcanary policy check: %s: larger than %d bytes\n", path,
-                    LC_POLICY_MAX_BYTES);
-            rc = LC_E_TOO_LARGE;
-            goto out;
-        }
-        if (n < sizeof(chunk))
-            break;
-    }
-    if (ferror(f)) {
-        fprintf(stderr, "logcanary policy check: %s: read error\n", path);
-        rc = LC_E_IO;
-        goto out;
-    }
-    rc = lc_policy_parse(b.data ? b.data : "", b.len, kind, out, &err);
-    if (rc)
-        fprintf(stderr, "logcanary policy check: %s: %s\n", path, err.message);
-out:
-    fclose(f);
     lc_buf_free(&b);
     return rc;
 }

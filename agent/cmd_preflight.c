@@ -96,7 +96,6 @@ struct pf_target {
     /* canary */
     char *canary_key;
     char *canary_body;
-    struct lc_buf got;
     bool canary_put;
 };
 
@@ -466,18 +465,6 @@ static void canary_delete(struct pf_target *tg)
     }
 }
 
-static int on_canary_body(void *ud, const char *data, size_t len)
-{
-    struct pf_target *tg = ud;
-    return lc_buf_append(&tg->got, data, len) != 0;
-}
-
-static void on_canary_restart(void *ud)
-{
-    struct pf_target *tg = ud;
-    lc_buf_reset(&tg->got);
-}
-
 static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
                           const struct lc_aws_resp *resp)
 {
@@ -495,8 +482,8 @@ static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
     if (resp->err.kind == LC_OK) {
         const char *marker = lc_kv_get(info->headers, "x-amz-meta-logcanary-run");
         bool same = marker && strcmp(marker, tg->pf->run_id) == 0 &&
-                    tg->got.len == strlen(tg->canary_body) &&
-                    memcmp(tg->got.data, tg->canary_body, tg->got.len) == 0;
+                    resp->body->len == strlen(tg->canary_body) &&
+                    memcmp(resp->body->data, tg->canary_body, resp->body->len) == 0;
         if (!same) {
             /* Not what we wrote: leave it alone. */
             add_canary_row(
@@ -536,8 +523,6 @@ static void on_canary_put(void *ud, const struct lc_s3_object_info *info,
     if (tg->t->kms_key_arn)
         add_key_row(tg, "kms:GenerateDataKey", &resp->err);
     struct lc_s3_object_req req = canary_req(tg, on_canary_got);
-    req.on_body = on_canary_body;
-    req.on_restart = on_canary_restart;
     req.max_body = 64 * 1024;
     lc_error_clear(&err);
     if (lc_s3_get_object(tg->pf->rt->aws, &req, &err) != 0) {
@@ -1305,7 +1290,6 @@ static void pf_free(struct pf *pf)
         free(tg->key_arn);
         free(tg->canary_key);
         free(tg->canary_body);
-        lc_buf_free(&tg->got);
     }
     free(pf->targets);
     for (size_t i = 0; i < pf->n_roles; i++) {

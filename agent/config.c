@@ -2253,58 +2253,22 @@ int lc_config_load_file(const char *path, struct lc_config **out, struct lc_erro
 {
     struct lc_error local;
     struct lc_buf b = {.max = LC_CONFIG_MAX_BYTES};
-    struct stat st;
-    char chunk[8192];
-    int fd, rc = 0;
+    int rc;
 
     if (!err)
         err = &local;
     lc_error_clear(err);
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot open: %s", path, strerror(errno));
-        return LC_E_IO;
-    }
-    if (fstat(fd, &st) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-        rc = LC_E_IO;
-        goto cleanup;
-    }
-    if (S_ISDIR(st.st_mode)) {
+    rc = lc_buf_read_file(&b, path, err);
+    if (rc == LC_E_IO && errno == EISDIR) {
         lc_error_set(err, LC_E_IO, "%s: is a directory, expected a JSON file", path);
-        rc = LC_E_IO;
-        goto cleanup;
+    } else if (rc == LC_E_TOO_LARGE) {
+        lc_error_set(err, LC_E_INVALID, "%s: larger than 1 MiB: not a logcanary configuration",
+                     path);
+        rc = LC_E_INVALID;
+    } else if (rc == 0) {
+        rc = lc_config_load_string(b.data, b.len, path, out, err);
     }
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            lc_error_set(err, LC_E_IO, "%s: cannot read: %s", path, strerror(errno));
-            rc = LC_E_IO;
-            goto cleanup;
-        }
-        if (n == 0)
-            break;
-        rc = lc_buf_append(&b, chunk, (size_t)n);
-        if (rc == LC_E_TOO_LARGE) {
-            lc_error_set(err, LC_E_INVALID,
-                         "%s: larger than 1 MiB: not a logcanary "
-                         "configuration",
-                         path);
-            rc = LC_E_INVALID;
-            goto cleanup;
-        }
-        if (rc) {
-            lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
-            goto cleanup;
-        }
-    }
-    rc = lc_config_load_string(b.data ? b.data : "", b.len, path, out, err);
-
-cleanup:
-    close(fd);
     lc_buf_free(&b);
     return rc;
 }

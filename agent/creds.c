@@ -169,50 +169,20 @@ static char *expand_home(const char *path)
     return lc_buf_steal(&b);
 }
 
-/* Read a whole file into out (at most max bytes). 0, or -1 with errno set. */
+/* Read a whole file into out (at most max bytes). 0, or -1 with errno set; a failed read
+ * leaves nothing behind (token files are secrets). */
 static int read_file(const char *path, size_t max, struct lc_buf *out)
 {
-    struct stat st;
-    char chunk[4096];
-    int rc = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct lc_error err;
 
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) != 0)
-        goto out;
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        goto out;
-    }
+    lc_error_clear(&err);
     out->max = max;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto out;
-        if (n == 0)
-            break;
-        if (lc_buf_append(out, chunk, (size_t)n)) {
-            errno = EFBIG;
-            goto out;
-        }
-    }
-    if (!out->data && lc_buf_append(out, "", 0)) {
-        errno = ENOMEM;
-        goto out;
-    }
-    rc = 0;
-out:
-    OPENSSL_cleanse(chunk, sizeof(chunk));
-    if (rc) {
-        int e = errno;
-        buf_wipe_free(out);
-        errno = e;
-    }
-    close(fd);
-    return rc;
+    if (lc_buf_read_file(out, path, &err) == 0)
+        return 0;
+    int e = errno;
+    buf_wipe_free(out);
+    errno = e;
+    return -1;
 }
 
 /* A token file (web identity, container authorization): read on every refresh, trailing

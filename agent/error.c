@@ -16,6 +16,22 @@ char *lc_strlcpy(char *dst, const char *src, size_t size)
     return dst;
 }
 
+char *lc_strlcpy_utf8(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+
+    if (size == 0)
+        return dst;
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return dst;
+}
+
 void lc_error_clear(struct lc_error *e)
 {
     memset(e, 0, sizeof(*e));

@@ -48,5 +48,7 @@ const char *lc_error_format(const struct lc_error *e, char *buf, size_t len);
 
 /* Bounded copy that always terminates; returns dst. */
 char *lc_strlcpy(char *dst, const char *src, size_t size);
+/* The same, but a cut never splits a UTF-8 sequence (messages from peers go into reports). */
+char *lc_strlcpy_utf8(char *dst, const char *src, size_t size);
 
 #endif

@@ -565,6 +565,22 @@ static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
     return 0;
 }
 
+/* What a stream's service request model needs from the observations: the rest per use. */
+static struct lc_diag_params diag_params(const struct lc_target_obs *to, const struct lc_stream *s)
+{
+    struct lc_diag_params p = {
+        .service = s->source->type == LC_SRC_VPCFLOWLOGS ? LC_DIAG_VPCFLOWLOGS
+                   : s->source->type == LC_SRC_CONFIG    ? LC_DIAG_CONFIG
+                                                         : LC_DIAG_CLOUDTRAIL,
+        .account = s->account,
+        .region = s->region,
+        .bucket = s->target->bucket,
+        .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
+        .bucket_key = to->enc_bucket_key,
+    };
+    return p;
+}
+
 /* "arn:aws:sts::A:assumed-role/R/session" -> "arn:aws:iam::A:role/R"; other ARNs as they are. */
 static void principal_of(const char *caller, char *out, size_t len)
 {
@@ -590,17 +606,8 @@ static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
     int rc = 0;
 
     principal_of(to->caller_arn, reader, sizeof(reader));
-    struct lc_diag_params p = {
-        .service = s->source->type == LC_SRC_VPCFLOWLOGS ? LC_DIAG_VPCFLOWLOGS
-                   : s->source->type == LC_SRC_CONFIG    ? LC_DIAG_CONFIG
-                                                         : LC_DIAG_CLOUDTRAIL,
-        .account = s->account,
-        .region = s->region,
-        .bucket = s->target->bucket,
-        .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
-        .reader_role_arn = reader,
-        .bucket_key = to->enc_bucket_key,
-    };
+    struct lc_diag_params p = diag_params(to, s);
+    p.reader_role_arn = reader;
     lc_error_clear(&err);
     if (lc_diagnose(&p, kp, NULL, &rep, &err) != 0)
         return 0;
@@ -713,19 +720,10 @@ static int judge_policies(struct lc_findings *f, const struct lc_observations *o
         const cJSON *trail =
             so->status.detail ? cJSON_GetObjectItem(so->status.detail, "trail") : NULL;
         const char *folder = lc_stream_folder(s);
-        struct lc_diag_params p = {
-            .service = s->source->type == LC_SRC_VPCFLOWLOGS ? LC_DIAG_VPCFLOWLOGS
-                       : s->source->type == LC_SRC_CONFIG    ? LC_DIAG_CONFIG
-                                                             : LC_DIAG_CLOUDTRAIL,
-            .account = s->account,
-            .region = s->region,
-            .bucket = s->target->bucket,
-            .prefix = *folder ? folder : NULL,
-            .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
-            .trail_arn = cJSON_IsString(trail) ? trail->valuestring : NULL,
-            .org_id = s->source->org_id,
-            .bucket_key = to->enc_bucket_key,
-        };
+        struct lc_diag_params p = diag_params(to, s);
+        p.prefix = *folder ? folder : NULL;
+        p.trail_arn = cJSON_IsString(trail) ? trail->valuestring : NULL;
+        p.org_id = s->source->org_id;
         struct lc_diag_report rep;
         lc_error_clear(&err);
         if (lc_diagnose(&p, kp, bp, &rep, &err) != 0)

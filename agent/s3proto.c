@@ -15,20 +15,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-/* Copy at most size-1 bytes without cutting a UTF-8 sequence in half. */
-static void copy_utf8(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n >= size) {
-        n = size - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 /* Copy only when it fits whole: a truncated region or host is worse than none. */
 static void copy_whole(char *dst, size_t size, const char *src)
 {
@@ -131,10 +117,10 @@ static void errdoc_start(struct errdoc *d, struct lc_xml *x)
 static void errdoc_field(struct errdoc *d, const char *name, const char *text)
 {
     if (strcmp(name, "Code") == 0 && !d->has_code) {
-        copy_utf8(d->code, sizeof(d->code), text);
+        lc_strlcpy_utf8(d->code, text, sizeof(d->code));
         d->has_code = true;
     } else if (strcmp(name, "Message") == 0 && !d->has_message) {
-        copy_utf8(d->message, sizeof(d->message), text);
+        lc_strlcpy_utf8(d->message, text, sizeof(d->message));
         d->has_message = true;
     } else if (strcmp(name, "Type") == 0) {
         copy_whole(d->extra.type, sizeof(d->extra.type), text);
@@ -144,7 +130,7 @@ static void errdoc_field(struct errdoc *d, const char *name, const char *text)
 static void errdoc_request_id(struct errdoc *d, const char *text)
 {
     if (!d->has_request_id) {
-        copy_utf8(d->request_id, sizeof(d->request_id), text);
+        lc_strlcpy_utf8(d->request_id, text, sizeof(d->request_id));
         d->has_request_id = true;
     }
 }

@@ -391,33 +391,10 @@ static int write_all(int fd, const char *p, size_t n)
 /* Read path whole (up to max bytes). 0, ENOENT-as-1, or LC_E_IO / LC_E_TOO_LARGE / NOMEM. */
 static int read_file(const char *path, size_t max, struct lc_buf *out, struct lc_error *err)
 {
-    char chunk[16384];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = 0;
-
-    if (fd < 0 && errno == ENOENT)
-        return 1;
-    if (fd < 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot open: %s", path, strerror(errno));
-        return LC_E_IO;
-    }
     out->max = max;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            lc_error_set(err, LC_E_IO, "%s: cannot read: %s", path, strerror(errno));
-            rc = LC_E_IO;
-            break;
-        }
-        if (n == 0)
-            break;
-        rc = lc_buf_append(out, chunk, (size_t)n);
-        if (rc)
-            break;
-    }
-    close(fd);
+    int rc = lc_buf_read_file(out, path, err);
+    if (rc == LC_E_IO && errno == ENOENT)
+        return 1;
     return rc;
 }
 

@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "error.h"
@@ -109,13 +113,69 @@ static void test_buf_cap(void **state)
     lc_buf_free(&b);
 }
 
+static void test_strlcpy_utf8(void **state)
+{
+    char out[6];
+    (void)state;
+    /* "ab" + U+30ED (3 bytes) + "c": a 5-byte limit must not cut the 3-byte sequence. */
+    assert_string_equal(lc_strlcpy_utf8(out,
+                                        "ab\xe3\x83\xad"
+                                        "c",
+                                        5),
+                        "ab");
+    assert_string_equal(lc_strlcpy_utf8(out,
+                                        "ab\xe3\x83\xad"
+                                        "c",
+                                        6),
+                        "ab\xe3\x83\xad");
+    assert_string_equal(lc_strlcpy_utf8(out, "short", sizeof(out)), "short");
+}
+
+static void test_read_file(void **state)
+{
+    char path[] = "/tmp/lc-test-read-XXXXXX";
+    struct lc_buf b = {0};
+    struct lc_error err;
+    (void)state;
+
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0123456789", 10), 10);
+    close(fd);
+    lc_error_clear(&err);
+    assert_int_equal(lc_buf_read_file(&b, path, &err), 0);
+    assert_int_equal(b.len, 10);
+    assert_string_equal(b.data, "0123456789");
+    lc_buf_free(&b);
+    /* Over the cap: refused, errno EFBIG, the path named. */
+    b.max = 4;
+    assert_int_equal(lc_buf_read_file(&b, path, &err), LC_E_TOO_LARGE);
+    assert_int_equal(errno, EFBIG);
+    assert_non_null(strstr(err.message, path));
+    lc_buf_free(&b);
+    /* An empty file reads as "", never NULL. */
+    b.max = 0;
+    fd = open(path, O_WRONLY | O_TRUNC);
+    close(fd);
+    assert_int_equal(lc_buf_read_file(&b, path, &err), 0);
+    assert_non_null(b.data);
+    assert_int_equal(b.len, 0);
+    lc_buf_free(&b);
+    unlink(path);
+    /* Missing file and directory: LC_E_IO, and errno tells which. */
+    assert_int_equal(lc_buf_read_file(&b, path, &err), LC_E_IO);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(lc_buf_read_file(&b, "/tmp", &err), LC_E_IO);
+    assert_int_equal(errno, EISDIR);
+    lc_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_format),
-        cmocka_unit_test(test_kv),
-        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_classify),  cmocka_unit_test(test_format),
+        cmocka_unit_test(test_kv),        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_read_file), cmocka_unit_test(test_strlcpy_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
