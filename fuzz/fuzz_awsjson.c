@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "awsjson.h"
-#include "kv.h"
-#include "timeutil.h"
+#include "aws/awsjson.h"
+#include "core/kv.h"
+#include "core/timeutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diagnose.h"
-#include "policy.h"
+#include "iam/diagnose.h"
+#include "iam/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

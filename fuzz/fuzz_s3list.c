@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3proto.h"
+#include "aws/s3proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

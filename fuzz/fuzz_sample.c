@@ -1,4 +1,4 @@
-/* libFuzzer: the content sampler (agent/sample.c) for each kind.
+/* libFuzzer: the content sampler (agent/pipeline/sample.c) for each kind.
  *
  * Input: byte 0 = control, byte 1 = chunk size, then the body.
  *   control bits 0-1  kind (flow log text, Parquet, Config, CloudTrail)
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "sample.h"
+#include "pipeline/sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "awsxml.h"
-#include "s3proto.h"
+#include "aws/awsxml.h"
+#include "aws/s3proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

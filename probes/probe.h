@@ -1,7 +1,8 @@
 /* A probe knows one log source's layout in S3 and nothing about transport: which key prefixes
  * can hold deliveries from a time window, how to list them cheaply, what a key's file name says
- * about its delivery time, and how to validate a sample. The check engine (agent/check.c) does
- * the requests. Every probe is one struct at the end of its file, registered in probes/probes.c.
+ * about its delivery time, and how to validate a sample. The check engine (agent/pipeline/check.c)
+ * does the requests. Every probe is one struct at the end of its file, registered in
+ * probes/probes.c.
  *
  * Listing strategy. S3 lists keys in byte order only, so cheap "recent objects" listings depend
  * on file names that sort by time within a partition:
@@ -21,9 +22,9 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "buf.h"
-#include "config.h"
-#include "sample.h"
+#include "core/buf.h"
+#include "config/config.h"
+#include "pipeline/sample.h"
 
 struct lc_stream;
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "buf.h"
+#include "core/buf.h"
 
 struct lc_stream;
 

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "plan.h"
-#include "probe.h"
-#include "probe_util.h"
+#include "core/error.h"
+#include "pipeline/plan.h"
+#include "probes/probe.h"
+#include "probes/probe_util.h"
 
 extern const struct lc_probe lc_probe_vpcflowlogs;
 extern const struct lc_probe lc_probe_config;

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan.h"
-#include "probe.h"
-#include "probe_util.h"
+#include "pipeline/plan.h"
+#include "probes/probe.h"
+#include "probes/probe_util.h"
 
 static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
 {

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "awscall.h"
-#include "awsjson.h"
-#include "awsxml.h"
+#include "aws/awscall.h"
+#include "aws/awsjson.h"
+#include "aws/awsxml.h"
 #include "lc_itest.h"
 #include "lc_testsrv.h"
 

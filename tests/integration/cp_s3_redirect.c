@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "awsjson.h"
+#include "aws/awsjson.h"
 #include "lc_itest.h"
 #include "lc_testsrv.h"
-#include "s3.h"
+#include "aws/s3.h"
 
 #define AK "AKIALOGCANARYS3RDR1"
 #define SK "s3redirect/secret+key00000000000000001"

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "lc_itest.h"
-#include "s3.h"
+#include "aws/s3.h"
 
 static struct lc_itest T;
 static struct lc_credprov *owner;

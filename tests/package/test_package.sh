@@ -69,11 +69,11 @@ check_manpage() {
     done
 
     # Exit statuses: the ones the --help of the binary and of each command lists, and the enum
-    # in agent/cli.h.
+    # in agent/cmd/cli.h.
     local codes
     codes=$( (grep -oE '^exit codes:.*' <<<"$help$allhelp" | grep -oE '\b[0-9]+ [a-z]' |
                   cut -d' ' -f1
-              grep -oE 'LC_EXIT_[A-Z_]+ *= *[0-9]+' "$src/agent/cli.h" | grep -oE '[0-9]+$') |
+              grep -oE 'LC_EXIT_[A-Z_]+ *= *[0-9]+' "$src/agent/cmd/cli.h" | grep -oE '[0-9]+$') |
             sort -u)
     local exit_section
     exit_section=$(awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH/ { on = 0 } on' \
@@ -93,11 +93,11 @@ check_manpage() {
     tags=$(section_tags FINDINGS)
     while read -r code; do
         grep -qx "\.B $code" <<<"$tags" || missing+=("finding code '$code'")
-    done < <( (sed -n '/lc_finding_codes\[\] *= *{/,/};/p' "$src/agent/findings.c" |
+    done < <( (sed -n '/lc_finding_codes\[\] *= *{/,/};/p' "$src/agent/pipeline/findings.c" |
                    grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"'
-               grep -ohE '\badd\([^,]*, *"[A-Z][A-Z_]+"' "$src"/agent/*.c | grep -oE '"[A-Z_]+"' |
+               grep -ohE '\badd\([^,]*, *"[A-Z][A-Z_]+"' "$src"/agent/*/*.c | grep -oE '"[A-Z_]+"' |
                tr -d '"'
-               sed -n '/Finding codes:/,/\*\//p' "$src/agent/findings.h" |
+               sed -n '/Finding codes:/,/\*\//p' "$src/agent/pipeline/findings.h" |
                    grep -oE '\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b') | sort -u)
 
     # The page renders without warnings.

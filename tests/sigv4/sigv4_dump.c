@@ -18,10 +18,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "buf.h"
-#include "error.h"
-#include "kv.h"
-#include "sigv4.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/kv.h"
+#include "aws/sigv4.h"
 
 struct spec {
     struct lc_kvlist query;

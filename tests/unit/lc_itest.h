@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws.h"
-#include "creds.h"
-#include "http.h"
-#include "kv.h"
+#include "aws/aws.h"
+#include "aws/creds/creds.h"
+#include "core/http.h"
+#include "core/kv.h"
 
 struct lc_itest {
     struct event_base *base;

@@ -20,9 +20,9 @@
 #include <event2/event.h>
 #include <openssl/hmac.h>
 
-#include "alerts.h"
-#include "http.h"
-#include "log.h"
+#include "outputs/alerts.h"
+#include "core/http.h"
+#include "core/log.h"
 #include "lc_testsrv.h"
 
 #define T0 1800000000

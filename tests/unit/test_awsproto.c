@@ -9,13 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "awsjson.h"
-#include "awsxml.h"
-#include "buf.h"
-#include "error.h"
-#include "kv.h"
-#include "s3proto.h"
-#include "timeutil.h"
+#include "aws/awsjson.h"
+#include "aws/awsxml.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/kv.h"
+#include "aws/s3proto.h"
+#include "core/timeutil.h"
 
 /* ---- awsxml ---- */
 

@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "error.h"
+#include "config/config.h"
+#include "core/error.h"
 
 static const char issue_example[] =
     "{\n"

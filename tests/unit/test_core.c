@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "error.h"
-#include "kv.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/kv.h"
 
 static void aws_error(struct lc_error *e, const char *svc, long status, const char *code,
                       const char *msg)

@@ -21,13 +21,13 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "aws.h"
-#include "buf.h"
-#include "creds.h"
-#include "error.h"
-#include "http.h"
+#include "aws/aws.h"
+#include "core/buf.h"
+#include "aws/creds/creds.h"
+#include "core/error.h"
+#include "core/http.h"
 #include "lc_testsrv.h"
-#include "log.h"
+#include "core/log.h"
 
 extern char **environ;
 

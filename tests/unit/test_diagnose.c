@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "diagnose.h"
-#include "policy.h"
+#include "iam/diagnose.h"
+#include "iam/policy.h"
 
 #define ACCT "111111111111"
 #define KEY  "arn:aws:kms:ap-northeast-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "aws.h"
+#include "aws/aws.h"
 
 static void resolve(const struct lc_aws_config *cfg, const char *svc, const char *region,
                     const char *bucket, const char *want_url, const char *want_prefix)

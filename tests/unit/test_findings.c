@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "findings.h"
-#include "probe.h"
-#include "report.h"
+#include "pipeline/findings.h"
+#include "probes/probe.h"
+#include "outputs/report.h"
 
 #define NOW 1800000000
 

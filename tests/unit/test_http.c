@@ -24,7 +24,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "http.h"
+#include "core/http.h"
 #include "lc_testsrv.h"
 
 static struct lc_testsrv srv;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "metrics.h"
+#include "outputs/metrics.h"
 
 #define T0 1800000000
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "diagnose.h"
-#include "policy.h"
+#include "iam/diagnose.h"
+#include "iam/policy.h"
 
 #define ACCT  "111111111111"
 #define OTHER "222222222222"

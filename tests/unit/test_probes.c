@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "plan.h"
-#include "probe.h"
-#include "timeutil.h"
+#include "pipeline/plan.h"
+#include "probes/probe.h"
+#include "core/timeutil.h"
 
 static char *accounts[] = {"111111111111"};
 static char *regions[] = {"ap-northeast-1"};

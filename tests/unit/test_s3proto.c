@@ -9,10 +9,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "error.h"
-#include "s3proto.h"
-#include "xml.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "aws/s3proto.h"
+#include "aws/xml.h"
 
 /* A VPC Flow Logs page as real S3 sends it: one line, &quot; in ETags, a multipart ETag, an
  * Owner (fetch-owner=true) and a ChecksumAlgorithm. */

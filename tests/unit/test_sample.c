@@ -12,7 +12,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "sample.h"
+#include "pipeline/sample.h"
 
 #define T0 ((time_t)1795334400) /* 2026-11-22T08:00:00Z */
 

@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "httpd.h"
-#include "sdnotify.h"
+#include "core/error.h"
+#include "cmd/httpd.h"
+#include "cmd/sdnotify.h"
 
 static void test_addr_path(void **state)
 {

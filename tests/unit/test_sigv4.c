@@ -10,10 +10,10 @@
 #include <strings.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "error.h"
-#include "kv.h"
-#include "sigv4.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/kv.h"
+#include "aws/sigv4.h"
 
 /* S3 documentation examples (sig-v4-header-based-auth), 20130524T000000Z */
 #define S3_AK   "AKIAIOSFODNN7EXAMPLE"

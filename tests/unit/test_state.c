@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "state.h"
+#include "outputs/state.h"
 
 #define T0 1800000000
 #define H  3600

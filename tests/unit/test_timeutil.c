@@ -8,8 +8,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "error.h"
-#include "timeutil.h"
+#include "core/error.h"
+#include "core/timeutil.h"
 
 #define T_2026_11_22_0800 ((time_t)1795334400) /* 2026-11-22T08:00:00Z, a Sunday */
 

@@ -1,0 +1,30 @@
+/* JSON 1.1 (KMS, Config, CloudTrail) and Query (EC2, STS) calls over lc_aws_send.
+ * Target prefixes, API versions and content types live here and nowhere else. */
+#ifndef LC_AWSCALL_H
+#define LC_AWSCALL_H
+
+#include <cjson/cJSON.h>
+
+#include "aws/aws.h"
+
+struct lc_awsxml;
+
+/* result: the parsed JSON body on success (owned by the caller of the callback? no: freed after
+ * the callback returns), NULL on error; resp->err says what went wrong (AWS error code parsed
+ * from "__type", transport error, or LC_E_PARSE for a malformed body). */
+typedef void (*lc_awsjson_cb)(void *ud, const cJSON *result, const struct lc_aws_resp *resp);
+/* doc: the flattened XML response on success (freed after the callback), NULL on error. */
+typedef void (*lc_awsquery_cb)(void *ud, const struct lc_awsxml *doc,
+                               const struct lc_aws_resp *resp);
+
+/* service: "kms" | "config" | "cloudtrail"; operation: "DescribeKey", ...; input may be NULL
+ * ("{}" is sent). creds NULL = unsigned. */
+int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
+                     const char *region, const char *operation, const cJSON *input,
+                     lc_awsjson_cb cb, void *ud, struct lc_error *err);
+/* service: "ec2" | "sts"; params: decoded form fields without Action/Version (added here). */
+int lc_aws_query_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
+                      const char *region, const char *action, const struct lc_kvlist *params,
+                      lc_awsquery_cb cb, void *ud, struct lc_error *err);
+
+#endif

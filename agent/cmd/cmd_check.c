@@ -1,0 +1,345 @@
+/* logcanary check: config -> plan -> requests -> observations -> findings -> report. */
+#include <event2/event.h>
+#include <stdint.h>
+#include <time.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "outputs/alerts.h"
+#include "aws/aws.h"
+#include "pipeline/check.h"
+#include "cmd/cli.h"
+#include "config/config.h"
+#include "aws/creds/creds.h"
+#include "pipeline/findings.h"
+#include "core/http.h"
+#include "core/log.h"
+#include "outputs/metrics.h"
+#include "pipeline/plan.h"
+#include "outputs/report.h"
+#include "cmd/runtime.h"
+#include "outputs/state.h"
+#include "core/timeutil.h"
+
+static const char check_usage[] =
+    "usage: logcanary check --config FILE [--format text|json] [--output FILE]\n"
+    "                       [--target NAME] [--source TYPE] [--no-canary] [--verbose]\n"
+    "                       [--since TIME|DURATION] [--wait DURATION [--wait-interval D]]\n"
+    "                       [--metrics-file FILE] [--now TIME]\n"
+    "  --metrics-file  write Prometheus metrics for node_exporter's textfile collector\n"
+    "  --now        evaluate as of TIME (ISO-8601 UTC), to reproduce a report\n"
+    "  --since      every stream needs a delivery newer than TIME (or than DURATION ago)\n"
+    "  --wait       re-check until every stream has such a delivery (default: newer than the\n"
+    "               start of the command), or fail when DURATION has passed\n";
+
+struct check_args {
+    const char *config;
+    const char *format;
+    const char *output;
+    const char *target;
+    const char *source;
+    bool canary;
+    int verbose;
+    time_t now;
+    time_t since;
+    int64_t wait_s;
+    int64_t wait_interval_s;
+    const char *metrics_file;
+};
+
+static int parse_args(int argc, char **argv, struct check_args *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"target", required_argument, NULL, 't'},
+        {"source", required_argument, NULL, 's'},
+        {"no-canary", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"now", required_argument, NULL, 'N'},
+        {"since", required_argument, NULL, 'S'},
+        {"wait", required_argument, NULL, 'W'},
+        {"wait-interval", required_argument, NULL, 'I'},
+        {"metrics-file", required_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    a->format = "text";
+    a->canary = true;
+    a->wait_interval_s = 30;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "c:f:o:t:s:nvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a->config = optarg;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 't':
+            a->target = optarg;
+            break;
+        case 's':
+            a->source = optarg;
+            break;
+        case 'n':
+            a->canary = false;
+            break;
+        case 'v':
+            a->verbose++;
+            break;
+        case 'N':
+            if (lc_time_parse_iso8601(optarg, &a->now) != 0) {
+                fprintf(stderr,
+                        "logcanary check: --now: expected an ISO-8601 time like "
+                        "2026-11-22T08:00:00Z, not '%s'\n",
+                        optarg);
+                return LC_EXIT_USAGE;
+            }
+            break;
+        case 'S': {
+            int64_t d;
+            if (lc_time_parse_iso8601(optarg, &a->since) == 0)
+                break;
+            if (lc_duration_parse(optarg, &d) == 0 && d > 0) {
+                a->since = time(NULL) - (time_t)d;
+                break;
+            }
+            fprintf(stderr,
+                    "logcanary check: --since: expected an ISO-8601 time or a duration "
+                    "like \"2h\", not '%s'\n",
+                    optarg);
+            return LC_EXIT_USAGE;
+        }
+        case 'W':
+        case 'I': {
+            int64_t *dst = c == 'W' ? &a->wait_s : &a->wait_interval_s;
+            if (lc_duration_parse(optarg, dst) != 0 || *dst <= 0) {
+                fprintf(stderr,
+                        "logcanary check: --%s: expected a duration like \"15m\", not "
+                        "'%s'\n",
+                        c == 'W' ? "wait" : "wait-interval", optarg);
+                return LC_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'M':
+            a->metrics_file = optarg;
+            break;
+        case 'h':
+            fputs(check_usage, stdout);
+            return -1;
+        default:
+            fprintf(stderr, "logcanary check: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            fputs(check_usage, stderr);
+            return LC_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "logcanary check: unexpected argument '%s'\n", argv[optind]);
+        fputs(check_usage, stderr);
+        return LC_EXIT_USAGE;
+    }
+    if (!a->config) {
+        fprintf(stderr, "logcanary check: --config FILE is required\n");
+        fputs(check_usage, stderr);
+        return LC_EXIT_USAGE;
+    }
+    if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0) {
+        fprintf(stderr, "logcanary check: --format must be text or json, not '%s'\n", a->format);
+        return LC_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The run's outcome into the incident state, and the alerts it owes out (cron and timer runs:
+ * the state file carries incidents from one run to the next). Only with alerts configured, or
+ * a state directory that exists. Problems here are reported but do not change the verdict. */
+static void process_incidents(struct lc_runtime *rt, const struct lc_config *cfg,
+                              const struct lc_observations *obs, const struct lc_findings *f,
+                              struct lc_state **stp)
+{
+    struct lc_state *st = NULL;
+    struct lc_notifications nl = {0};
+    struct lc_alerts_result res;
+    struct lc_error err;
+    time_t now = time(NULL);
+
+    *stp = NULL;
+    if (cfg->n_webhooks == 0 && access(cfg->state_dir, W_OK) != 0)
+        return;
+    lc_error_clear(&err);
+    if (lc_state_open(cfg->state_dir, 10000, &st, &err) != 0) {
+        LC_ERR("state", "%s: %s", cfg->state_dir, err.message);
+        return;
+    }
+    if (st->warning[0])
+        LC_WARN("state", "%s", st->warning);
+    if (lc_state_apply(st, obs, f, now, cfg->renotify_s, &nl) != 0 ||
+        lc_alerts_enqueue(st, cfg->webhooks, cfg->n_webhooks, &nl, now) != 0) {
+        LC_ERR("state", "out of memory applying the findings");
+        lc_notifications_free(&nl);
+        lc_state_close(st);
+        return;
+    }
+    for (size_t i = 0; i < nl.n; i++)
+        LC_INFO("incident", "%s %s", lc_notify_kind_name(nl.items[i].kind),
+                nl.items[i].incident_key);
+    lc_notifications_free(&nl);
+    if (lc_state_save(st, &err) != 0) /* incidents durable before any send */
+        LC_ERR("state", "%s", err.message);
+    if (st->n_outbox > 0 && cfg->n_webhooks > 0) {
+        struct lc_alerts_opts ao = {0};
+        memset(&res, 0, sizeof(res));
+        if (lc_alerts_send(rt->base, rt->http, st, cfg->webhooks, cfg->n_webhooks, &ao, &res,
+                           &err) != 0)
+            LC_ERR("alerts", "%s", err.message);
+        else if (res.pending || res.dead || lc_log_get_level() >= LC_LOG_INFO)
+            lc_alerts_result_text(stderr, &res);
+        lc_alerts_result_free(&res);
+        if (lc_state_save(st, &err) != 0)
+            LC_ERR("state", "%s", err.message);
+    }
+    *stp = st;
+}
+
+static void write_metrics(const char *path, struct lc_runtime *rt,
+                          const struct lc_observations *obs, const struct lc_findings *f,
+                          const struct lc_state *st, double duration_s)
+{
+    struct lc_metrics_service svc[32];
+    struct lc_error err;
+    struct lc_metrics_in in = {
+        .obs = obs,
+        .findings = f,
+        .services = svc,
+        .n_services = lc_metrics_collect_aws(rt->aws, svc),
+        .run_duration_s = duration_s,
+        .last_success = st ? st->last_success : (strcmp(f->overall, "error") != 0 ? obs->now : 0),
+        .has_alerts = st != NULL,
+        .alerts_pending = st ? st->n_outbox : 0,
+        .alerts_dead = st ? st->n_dead : 0,
+    };
+    lc_error_clear(&err);
+    if (lc_metrics_write_file(path, &in, &err) != 0)
+        LC_ERR("metrics", "%s: %s", path, err.message);
+}
+
+int lc_cmd_check(int argc, char **argv)
+{
+    struct check_args a;
+    struct lc_config *cfg = NULL;
+    struct lc_plan plan = {0};
+    struct lc_runtime rt;
+    struct lc_observations obs = {0};
+    struct lc_findings fnd = {0};
+    struct lc_error err;
+    FILE *out = stdout;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc)
+        return rc < 0 ? LC_EXIT_OK : rc;
+    lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
+    memset(&rt, 0, sizeof(rt));
+    lc_error_clear(&err);
+    if (lc_cli_load_config(a.config, &cfg) != 0)
+        return LC_EXIT_USAGE;
+    if (lc_plan_build(cfg, a.target, a.source, &plan, &err) != 0) {
+        fprintf(stderr, "logcanary: %s\n", err.message);
+        rc = LC_EXIT_USAGE;
+        goto out;
+    }
+    if (lc_runtime_init(&rt, cfg, &err) != 0) {
+        fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    /* --wait: the change being smoke-tested happened when the command started, unless --since
+     * says otherwise; re-check on a timer of the one loop until satisfied or out of time. */
+    time_t started = time(NULL);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    time_t deadline = started + (time_t)a.wait_s;
+    struct lc_check_opts co = {.canary = a.canary,
+                               .now = a.now,
+                               .discover = true,
+                               .since = a.since    ? a.since
+                                        : a.wait_s ? started
+                                                   : 0};
+    for (int round = 1;; round++) {
+        lc_check_run(rt.aws, cfg, &plan, &rt.creds, &co, &obs);
+        if (lc_findings_build(&obs, &fnd) != 0) {
+            fprintf(stderr, "logcanary: out of memory judging the results\n");
+            rc = LC_EXIT_CANNOT_RUN;
+            goto out;
+        }
+        if (!a.wait_s || strcmp(fnd.overall, "ok") == 0 ||
+            time(NULL) + a.wait_interval_s > deadline)
+            break;
+        size_t waiting = 0;
+        for (size_t i = 0; i < obs.n_streams; i++)
+            waiting += fnd.stream_status[i] != LC_ST_OK;
+        LC_WARN("wait",
+                "round %d: %zu of %zu streams not yet satisfied, %zu finding(s); "
+                "checking again in %llds",
+                round, waiting, obs.n_streams, fnd.n, (long long)a.wait_interval_s);
+        lc_findings_free(&fnd);
+        lc_observations_free(&obs);
+        lc_runtime_pause(&rt, a.wait_interval_s);
+    }
+    struct lc_state *st = NULL;
+    process_incidents(&rt, cfg, &obs, &fnd, &st);
+    if (a.metrics_file) {
+        struct timespec end;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        write_metrics(a.metrics_file, &rt, &obs, &fnd, st,
+                      (double)(end.tv_sec - t0.tv_sec) + (double)(end.tv_nsec - t0.tv_nsec) / 1e9);
+    }
+    lc_state_close(st);
+    if (a.output) {
+        out = fopen(a.output, "w");
+        if (!out) {
+            fprintf(stderr, "logcanary: cannot write %s: %m\n", a.output);
+            out = stdout;
+            rc = LC_EXIT_CANNOT_RUN;
+            goto out;
+        }
+    }
+    if (strcmp(a.format, "json") == 0)
+        rc = lc_report_json(out, &obs, &fnd);
+    else
+        rc = lc_report_text(out, &obs, &fnd,
+                            !a.output && isatty(fileno(out)) && !getenv("NO_COLOR"));
+    if (out != stdout && fclose(out) != 0)
+        rc = LC_E_IO;
+    out = stdout;
+    if (rc) {
+        fprintf(stderr, "logcanary: cannot write the report\n");
+        rc = LC_EXIT_CANNOT_RUN;
+    } else if (strcmp(fnd.overall, "error") == 0) {
+        rc = LC_EXIT_CANNOT_RUN;
+    } else {
+        rc = strcmp(fnd.overall, "ok") == 0 ? LC_EXIT_OK : LC_EXIT_PROBLEMS;
+    }
+out:
+    if (out != stdout)
+        fclose(out);
+    lc_findings_free(&fnd);
+    lc_observations_free(&obs);
+    lc_runtime_free(&rt);
+    lc_plan_free(&plan);
+    lc_config_free(cfg);
+    return rc;
+}

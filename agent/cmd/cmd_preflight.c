@@ -1,0 +1,1432 @@
+/* logcanary preflight: try, against AWS, every permission logcanary itself needs, and print
+ * what is missing as IAM policy documents, one per principal.
+ *
+ * Each check is one real call whose answer proves or disproves one permission: allowed (2xx or
+ * an answer such as NoSuchBucketPolicy), missing (an authorization error), or unknown (network,
+ * throttling after retries, a server without the call). All checks run at once on the one loop;
+ * only the canary is a sequence (PUT -> GET -> DELETE of one marked object). */
+#include <event2/event.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/awscall.h"
+#include "aws/awsjson.h"
+#include "aws/awsxml.h"
+#include "cmd/cli.h"
+#include "iam/diagnose.h"
+#include "config/config.h"
+#include "aws/creds/creds.h"
+#include "core/log.h"
+#include "pipeline/plan.h"
+#include "cmd/runtime.h"
+#include "aws/s3.h"
+
+static const char preflight_usage[] =
+    "usage: logcanary preflight --config FILE [--format text|json] [--target NAME] [--verbose]\n"
+    "  checks each permission logcanary needs, with the credentials it will use, and prints\n"
+    "  what is missing as IAM policy documents. Exit 0: all allowed (\"unknown\" results are\n"
+    "  listed but do not fail), 1: something is missing, 2: usage or config error, 3: could\n"
+    "  not run (e.g. no credentials).\n";
+
+enum pf_result { PF_ALLOWED = 0, PF_UNKNOWN, PF_MISSING };
+
+static const char *const result_names[] = {"allowed", "unknown", "missing"};
+
+/* Table and policy order. */
+static const char *const perm_order[] = {
+    "sts:AssumeRole",
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPolicy",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "ec2:DescribeFlowLogs",
+    "config:DescribeDeliveryChannels",
+    "config:DescribeDeliveryChannelStatus",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+};
+
+struct pf_target;
+
+struct pf_principal {
+    char *name; /* what it is, for people */
+    char *arn;  /* role ARN or the caller's ARN; NULL when unknown */
+};
+
+struct pf_row {
+    size_t principal;
+    const char *permission;
+    char *resource; /* NULL: the key of key_of, resolved at the end */
+    const struct pf_target *key_of;
+    enum pf_result result;
+    char *reason;
+};
+
+struct pf_target {
+    struct pf *pf;
+    const struct lc_target_cfg *t;
+    struct lc_credprov *creds;
+    size_t principal;
+    const char *region;
+    const char *partition;
+    char *bucket_arn;
+    /* listings and the delivery read */
+    int lists_pending;
+    bool list_ok;
+    char *first_folder; /* resource folder of the first listing */
+    char *newest_key;
+    char *newest_folder;
+    time_t newest_modified;
+    uint64_t newest_size;
+    /* the key deliveries use */
+    char *key_asked;
+    char *key_arn; /* from DescribeKey */
+    /* canary */
+    char *canary_key;
+    char *canary_body;
+    bool canary_put;
+};
+
+struct pf_read {
+    struct pf_role *role;
+    enum lc_source_type type;
+    const char *region;
+    const char *bucket;
+};
+
+struct pf_role {
+    struct pf *pf;
+    char *arn;
+    size_t principal;
+    struct lc_credprov *prov;
+    struct pf_read *reads;
+    size_t n_reads;
+};
+
+struct pf {
+    struct lc_runtime *rt;
+    const struct lc_config *cfg;
+    const struct lc_plan *plan;
+    int outstanding;
+    char run_id[128];
+    struct pf_principal *principals;
+    size_t n_principals;
+    struct pf_row *rows;
+    size_t n_rows;
+    struct pf_target *targets;
+    size_t n_targets;
+    struct pf_role **roles;
+    size_t n_roles;
+    struct lc_error fatal;
+    bool nomem;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static char *fmt_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *fmt_dup(const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+static void done_one(struct pf *pf)
+{
+    pf->outstanding--;
+}
+
+static size_t add_principal(struct pf *pf, const char *name, const char *arn)
+{
+    for (size_t i = 0; i < pf->n_principals; i++)
+        if (arn && pf->principals[i].arn && strcmp(pf->principals[i].arn, arn) == 0)
+            return i;
+    struct pf_principal *p = realloc(pf->principals, (pf->n_principals + 1) * sizeof(*p));
+    if (!p) {
+        pf->nomem = true;
+        return 0;
+    }
+    pf->principals = p;
+    p[pf->n_principals].name = strdup(name);
+    p[pf->n_principals].arn = dup_or_null(arn);
+    return pf->n_principals++;
+}
+
+/* An authorization error that denies a permission (not bad credentials or signatures). */
+static bool is_denial(const struct lc_error *e)
+{
+    static const char *const codes[] = {
+        "AccessDenied",       "AccessDeniedException",     "UnauthorizedOperation",
+        "UnauthorizedAccess", "KMS.AccessDeniedException", "NotAuthorized",
+        "Forbidden",          "AllAccessDisabled",
+    };
+    if (!e->auth)
+        return false;
+    if (!e->code[0])
+        return e->status == 403;
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (strcmp(e->code, codes[i]) == 0)
+            return true;
+    return false;
+}
+
+static enum pf_result classify(const struct lc_error *e)
+{
+    if (e->kind == LC_OK)
+        return PF_ALLOWED;
+    return is_denial(e) ? PF_MISSING : PF_UNKNOWN;
+}
+
+static char *err_reason(const struct lc_error *e)
+{
+    char buf[768];
+    if (e->kind == LC_OK)
+        return NULL;
+    lc_error_format(e, buf, sizeof(buf));
+    if (e->auth && !is_denial(e))
+        return fmt_dup("credentials rejected, not a permission: %s", buf);
+    return strdup(buf);
+}
+
+static void add_row_r(struct pf *pf, size_t principal, const char *perm, const char *resource,
+                      const struct pf_target *key_of, enum pf_result r, char *reason)
+{
+    struct pf_row *rows = realloc(pf->rows, (pf->n_rows + 1) * sizeof(*rows));
+    if (!rows) {
+        pf->nomem = true;
+        free(reason);
+        return;
+    }
+    pf->rows = rows;
+    rows[pf->n_rows++] = (struct pf_row){principal, perm, dup_or_null(resource), key_of, r, reason};
+}
+
+/* One row from a call's error (LC_OK: allowed). */
+static void add_row(struct pf *pf, size_t principal, const char *perm, const char *resource,
+                    const struct lc_error *e)
+{
+    add_row_r(pf, principal, perm, resource, NULL, classify(e), err_reason(e));
+}
+
+static void add_key_row(struct pf_target *tg, const char *perm, const struct lc_error *e)
+{
+    add_row_r(tg->pf, tg->principal, perm, NULL, tg, classify(e), err_reason(e));
+}
+
+/* The key as an IAM resource: DescribeKey's ARN, the configured ARN, else a key id made an ARN
+ * with any account; aliases cannot be granted on: "*". */
+static char *key_resource(const struct pf_target *tg)
+{
+    const char *k = tg->key_arn ? tg->key_arn : tg->key_asked;
+    if (!k)
+        return strdup("*");
+    if (strncmp(k, "arn:", 4) == 0 && !strstr(k, ":alias/"))
+        return strdup(k);
+    if (strncmp(k, "alias/", 6) == 0 || strstr(k, ":alias/"))
+        return strdup("*");
+    return fmt_dup("arn:%s:kms:%s:*:key/%s", tg->partition, tg->region, k);
+}
+
+/* "<folder>/AWSLogs/<acct>/..." -> "arn:<p>:s3:::<bucket>/<folder>/AWSLogs/..." */
+static char *folder_resource(const struct pf_target *tg, const char *base)
+{
+    const char *a = strstr(base, "AWSLogs/");
+    int n = a ? (int)(a - base) + 8 : (int)strlen(base);
+    return fmt_dup("arn:%s:s3:::%s/%.*s*", tg->partition, tg->t->bucket, n, base);
+}
+
+static char *canary_resource(const struct pf_target *tg)
+{
+    return fmt_dup("arn:%s:s3:::%s/%s*", tg->partition, tg->t->bucket, tg->t->canary_prefix);
+}
+
+/* ---- the delivery read -------------------------------------------------------------------- */
+
+static int on_discard(void *ud, const char *data, size_t len)
+{
+    (void)ud;
+    (void)data;
+    (void)len;
+    return 0;
+}
+
+static void on_delivery_got(void *ud, const struct lc_s3_object_info *info,
+                            const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+    if (resp->err.kms) {
+        /* S3 allowed the read; the key did not. */
+        add_key_row(tg, "kms:Decrypt", &resp->err);
+        add_row_r(tg->pf, tg->principal, "s3:GetObject", tg->newest_folder, NULL, PF_ALLOWED,
+                  strdup("S3 allowed the read; KMS refused to decrypt"));
+    } else {
+        add_row(tg->pf, tg->principal, "s3:GetObject", tg->newest_folder, &resp->err);
+    }
+    /* A readable SSE-KMS delivery proves kms:Decrypt on the key it names. */
+    if (resp->err.kind == LC_OK && info->sse_kms_key_id &&
+        strncmp(info->sse_kms_key_id, "arn:", 4) == 0)
+        add_row_r(tg->pf, tg->principal, "kms:Decrypt", info->sse_kms_key_id, NULL, PF_ALLOWED,
+                  NULL);
+    done_one(tg->pf);
+}
+
+static void read_delivery(struct pf_target *tg)
+{
+    struct lc_error err;
+    if (!tg->newest_key) {
+        if (tg->first_folder)
+            add_row_r(tg->pf, tg->principal, "s3:GetObject", tg->first_folder, NULL, PF_UNKNOWN,
+                      strdup(tg->list_ok ? "no delivery found to read"
+                                         : "not tried: the listing failed"));
+        return;
+    }
+    struct lc_s3_object_req req = {
+        .creds = tg->creds,
+        .bucket = tg->t->bucket,
+        .region = tg->region,
+        .key = tg->newest_key,
+        .range_start = 0,
+        .range_end = tg->newest_size > 0 ? 1023 : -1,
+        .on_body = on_discard,
+        .max_body = 4096,
+        .on_done = on_delivery_got,
+        .ud = tg,
+    };
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_s3_get_object(tg->pf->rt->aws, &req, &err) != 0) {
+        add_row(tg->pf, tg->principal, "s3:GetObject", tg->newest_folder, &err);
+        done_one(tg->pf);
+    }
+}
+
+/* ---- listings ----------------------------------------------------------------------------- */
+
+struct pf_list {
+    struct pf_target *tg;
+    char *folder;
+};
+
+static int on_listed(void *ud, const struct lc_s3_object *o)
+{
+    struct pf_list *pl = ud;
+    struct pf_target *tg = pl->tg;
+    if (tg->newest_key && o->last_modified <= tg->newest_modified)
+        return 0;
+    char *k = strdup(o->key), *f = strdup(pl->folder);
+    if (!k || !f) {
+        free(k);
+        free(f);
+        return 1;
+    }
+    free(tg->newest_key);
+    free(tg->newest_folder);
+    tg->newest_key = k;
+    tg->newest_folder = f;
+    tg->newest_modified = o->last_modified;
+    tg->newest_size = o->size;
+    return 0;
+}
+
+static void on_list_done(void *ud, const struct lc_s3_list_result *res)
+{
+    struct pf_list *pl = ud;
+    struct pf_target *tg = pl->tg;
+
+    add_row(tg->pf, tg->principal, "s3:ListBucket", tg->bucket_arn, &res->err);
+    if (res->err.kind == LC_OK)
+        tg->list_ok = true;
+    free(pl->folder);
+    free(pl);
+    if (--tg->lists_pending == 0)
+        read_delivery(tg);
+    done_one(tg->pf);
+}
+
+/* One ListObjectsV2 (max-keys 1) under the first stream base of each source. */
+static void start_listings(struct pf_target *tg)
+{
+    const struct lc_plan *plan = tg->pf->plan;
+    struct lc_error err;
+
+    tg->lists_pending = 1; /* held while starting */
+    for (size_t si = 0; si < tg->t->n_sources; si++) {
+        const struct lc_stream *s = NULL;
+        for (size_t i = 0; i < plan->n_streams && !s; i++)
+            if (plan->streams[i].target == tg->t && plan->streams[i].source == &tg->t->sources[si])
+                s = &plan->streams[i];
+        if (!s)
+            continue;
+        struct pf_list *pl = calloc(1, sizeof(*pl));
+        char *folder = folder_resource(tg, s->base);
+        if (!pl || !folder) {
+            free(pl);
+            free(folder);
+            tg->pf->nomem = true;
+            continue;
+        }
+        if (!tg->first_folder)
+            tg->first_folder = strdup(folder);
+        pl->tg = tg;
+        pl->folder = folder;
+        struct lc_s3_list_req req = {
+            .creds = tg->creds,
+            .bucket = tg->t->bucket,
+            .region = tg->region,
+            .prefix = s->base,
+            .max_keys = 1,
+            .max_pages = 1,
+            .on_object = on_listed,
+            .on_done = on_list_done,
+            .ud = pl,
+        };
+        lc_error_clear(&err);
+        tg->lists_pending++;
+        tg->pf->outstanding++;
+        if (lc_s3_list(tg->pf->rt->aws, &req, &err) != 0) {
+            add_row(tg->pf, tg->principal, "s3:ListBucket", tg->bucket_arn, &err);
+            free(pl->folder);
+            free(pl);
+            tg->lists_pending--;
+            done_one(tg->pf);
+        }
+    }
+    if (--tg->lists_pending == 0)
+        read_delivery(tg);
+}
+
+/* ---- the canary: PUT -> GET -> DELETE of one marked object -------------------------------- */
+
+static struct lc_s3_object_req canary_req(struct pf_target *tg, lc_s3_object_done_cb cb)
+{
+    struct lc_s3_object_req req = {
+        .creds = tg->creds,
+        .bucket = tg->t->bucket,
+        .region = tg->region,
+        .key = tg->canary_key,
+        .on_done = cb,
+        .ud = tg,
+    };
+    return req;
+}
+
+static void add_canary_row(struct pf_target *tg, const char *perm, enum pf_result r, char *reason)
+{
+    char *res = canary_resource(tg);
+    add_row_r(tg->pf, tg->principal, perm, res, NULL, r, reason);
+    free(res);
+}
+
+static void add_canary_err(struct pf_target *tg, const char *perm, const struct lc_error *e)
+{
+    add_canary_row(tg, perm, classify(e), err_reason(e));
+}
+
+static void on_canary_deleted(void *ud, const struct lc_s3_object_info *info,
+                              const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+    (void)info;
+    add_canary_err(tg, "s3:DeleteObject", &resp->err);
+    if (resp->err.kind != LC_OK && tg->canary_put)
+        LC_WARN("preflight", "the canary object s3://%s/%s could not be deleted", tg->t->bucket,
+                tg->canary_key);
+    done_one(tg->pf);
+}
+
+static void canary_delete(struct pf_target *tg)
+{
+    struct lc_error err;
+    struct lc_s3_object_req req = canary_req(tg, on_canary_deleted);
+    lc_error_clear(&err);
+    if (lc_s3_delete_object(tg->pf->rt->aws, &req, &err) != 0) {
+        add_canary_err(tg, "s3:DeleteObject", &err);
+        done_one(tg->pf);
+    }
+}
+
+static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
+                          const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+
+    if (resp->err.kms) {
+        add_key_row(tg, "kms:Decrypt", &resp->err);
+        add_canary_row(tg, "s3:GetObject", PF_ALLOWED,
+                       strdup("S3 allowed the read; KMS refused to decrypt"));
+    } else {
+        add_canary_err(tg, "s3:GetObject", &resp->err);
+        if (resp->err.kind == LC_OK && tg->t->kms_key_arn)
+            add_key_row(tg, "kms:Decrypt", &resp->err);
+    }
+    if (resp->err.kind == LC_OK) {
+        const char *marker = lc_kv_get(info->headers, "x-amz-meta-logcanary-run");
+        bool same = marker && strcmp(marker, tg->pf->run_id) == 0 &&
+                    resp->body->len == strlen(tg->canary_body) &&
+                    memcmp(resp->body->data, tg->canary_body, resp->body->len) == 0;
+        if (!same) {
+            /* Not what we wrote: leave it alone. */
+            add_canary_row(
+                tg, "s3:DeleteObject", PF_UNKNOWN,
+                fmt_dup("not tried: %s is not the object preflight wrote", tg->canary_key));
+            done_one(tg->pf);
+            return;
+        }
+    }
+    /* A failed read cannot check the marker, but the key is this run's own. */
+    canary_delete(tg);
+}
+
+static void on_canary_put(void *ud, const struct lc_s3_object_info *info,
+                          const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+    struct lc_error err;
+    (void)info;
+
+    if (resp->err.kind != LC_OK) {
+        if (resp->err.kms) {
+            add_key_row(tg, "kms:GenerateDataKey", &resp->err);
+            add_canary_row(tg, "s3:PutObject", PF_UNKNOWN,
+                           strdup("the write reached KMS, which refused the data key"));
+        } else {
+            add_canary_err(tg, "s3:PutObject", &resp->err);
+        }
+        add_canary_row(tg, "s3:GetObject", PF_UNKNOWN,
+                       strdup("not tried: no canary object to read"));
+        /* DELETE of the key that was not written: 204 when allowed, 403 when not. */
+        canary_delete(tg);
+        return;
+    }
+    tg->canary_put = true;
+    add_canary_row(tg, "s3:PutObject", PF_ALLOWED, NULL);
+    if (tg->t->kms_key_arn)
+        add_key_row(tg, "kms:GenerateDataKey", &resp->err);
+    struct lc_s3_object_req req = canary_req(tg, on_canary_got);
+    req.max_body = 64 * 1024;
+    lc_error_clear(&err);
+    if (lc_s3_get_object(tg->pf->rt->aws, &req, &err) != 0) {
+        add_canary_err(tg, "s3:GetObject", &err);
+        canary_delete(tg);
+    }
+}
+
+static void start_canary(struct pf_target *tg)
+{
+    const struct lc_target_cfg *t = tg->t;
+    struct lc_kvlist h = {0};
+    struct lc_error err;
+    int rc;
+
+    tg->canary_key = fmt_dup("%spreflight-%s.txt", t->canary_prefix, tg->pf->run_id);
+    tg->canary_body =
+        fmt_dup("logcanary preflight canary\nrun: %s\ntarget: %s\n", tg->pf->run_id, t->name);
+    rc = tg->canary_key && tg->canary_body ? 0 : LC_E_NOMEM;
+    if (!rc)
+        rc = lc_kv_add(&h, "x-amz-meta-logcanary-run", tg->pf->run_id);
+    if (!rc && t->kms_key_arn) {
+        rc = lc_kv_add(&h, "x-amz-server-side-encryption", "aws:kms");
+        if (!rc)
+            rc = lc_kv_add(&h, "x-amz-server-side-encryption-aws-kms-key-id", t->kms_key_arn);
+    }
+    if (rc) {
+        tg->pf->nomem = true;
+        lc_kv_free(&h);
+        return;
+    }
+    struct lc_s3_object_req req = canary_req(tg, on_canary_put);
+    req.body = tg->canary_body;
+    req.body_len = strlen(tg->canary_body);
+    req.headers = &h;
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_s3_put_object(tg->pf->rt->aws, &req, &err) != 0) {
+        add_canary_err(tg, "s3:PutObject", &err);
+        done_one(tg->pf);
+    }
+    lc_kv_free(&h);
+}
+
+/* ---- bucket configuration and the key ----------------------------------------------------- */
+
+static void on_key_policy(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+    (void)result;
+    add_key_row(tg, "kms:GetKeyPolicy", &resp->err);
+    done_one(tg->pf);
+}
+
+static void get_key_policy(struct pf_target *tg)
+{
+    struct lc_error err;
+    char region[64];
+    const char *key = tg->key_arn ? tg->key_arn : tg->key_asked;
+    cJSON *in = cJSON_CreateObject();
+
+    lc_arn_region(key, tg->region, region, sizeof(region));
+    cJSON_AddStringToObject(in, "KeyId", key);
+    cJSON_AddStringToObject(in, "PolicyName", "default");
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_aws_json_call(tg->pf->rt->aws, tg->creds, "kms", region, "GetKeyPolicy", in,
+                         on_key_policy, tg, &err) != 0) {
+        add_key_row(tg, "kms:GetKeyPolicy", &err);
+        done_one(tg->pf);
+    }
+    cJSON_Delete(in);
+}
+
+static void on_key_described(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+    const char *arn = NULL;
+
+    add_key_row(tg, "kms:DescribeKey", &resp->err);
+    if (result && lc_json_string(result, "KeyMetadata.Arn", LC_JSON_OPTIONAL, &arn, NULL) == 0 &&
+        arn)
+        tg->key_arn = strdup(arn);
+    get_key_policy(tg);
+    done_one(tg->pf);
+}
+
+static void start_key(struct pf_target *tg)
+{
+    struct lc_error err;
+    char region[64];
+    cJSON *in = cJSON_CreateObject();
+
+    lc_arn_region(tg->key_asked, tg->region, region, sizeof(region));
+    cJSON_AddStringToObject(in, "KeyId", tg->key_asked);
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_aws_json_call(tg->pf->rt->aws, tg->creds, "kms", region, "DescribeKey", in,
+                         on_key_described, tg, &err) != 0) {
+        add_key_row(tg, "kms:DescribeKey", &err);
+        get_key_policy(tg);
+        done_one(tg->pf);
+    }
+    cJSON_Delete(in);
+}
+
+static void on_encryption(void *ud, const struct lc_s3_encryption *enc,
+                          const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+
+    add_row(tg->pf, tg->principal, "s3:GetEncryptionConfiguration", tg->bucket_arn, &resp->err);
+    if (!tg->t->kms_key_arn) {
+        if (resp->err.kind == LC_OK && enc->kms_key_id) {
+            tg->key_asked = strdup(enc->kms_key_id);
+            if (tg->key_asked)
+                start_key(tg);
+        } else if (resp->err.kind != LC_OK) {
+            static const char *const perms[] = {"kms:DescribeKey", "kms:GetKeyPolicy"};
+            for (size_t i = 0; i < 2; i++)
+                add_row_r(tg->pf, tg->principal, perms[i], NULL, tg, PF_UNKNOWN,
+                          strdup("not tried: the bucket's default key could not be read"));
+        }
+    }
+    done_one(tg->pf);
+}
+
+static void on_bucket_policy(void *ud, const char *policy, const struct lc_aws_resp *resp)
+{
+    struct pf_target *tg = ud;
+    (void)policy;
+    add_row(tg->pf, tg->principal, "s3:GetBucketPolicy", tg->bucket_arn, &resp->err);
+    done_one(tg->pf);
+}
+
+static void start_bucket_reads(struct pf_target *tg)
+{
+    struct lc_aws *aws = tg->pf->rt->aws;
+    struct lc_error err;
+
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_s3_get_bucket_encryption(aws, tg->creds, tg->t->bucket, tg->region, on_encryption, tg,
+                                    &err) != 0) {
+        add_row(tg->pf, tg->principal, "s3:GetEncryptionConfiguration", tg->bucket_arn, &err);
+        done_one(tg->pf);
+    }
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_s3_get_bucket_policy(aws, tg->creds, tg->t->bucket, tg->region, on_bucket_policy, tg,
+                                &err) != 0) {
+        add_row(tg->pf, tg->principal, "s3:GetBucketPolicy", tg->bucket_arn, &err);
+        done_one(tg->pf);
+    }
+    if (tg->t->kms_key_arn) {
+        tg->key_asked = strdup(tg->t->kms_key_arn);
+        if (tg->key_asked)
+            start_key(tg);
+    }
+}
+
+static void target_run(struct pf_target *tg)
+{
+    start_listings(tg);
+    if (tg->t->canary)
+        start_canary(tg);
+    start_bucket_reads(tg);
+}
+
+/* The target's role could not be assumed: nothing else can be told. */
+static void target_skip(struct pf_target *tg)
+{
+    static const char *const bucket_perms[] = {"s3:ListBucket", "s3:GetEncryptionConfiguration",
+                                               "s3:GetBucketPolicy"};
+    const char *why = "not tried: the target's role could not be assumed";
+    for (size_t i = 0; i < 3; i++)
+        add_row_r(tg->pf, tg->principal, bucket_perms[i], tg->bucket_arn, NULL, PF_UNKNOWN,
+                  strdup(why));
+    if (tg->t->canary) {
+        add_canary_row(tg, "s3:PutObject", PF_UNKNOWN, strdup(why));
+        add_canary_row(tg, "s3:DeleteObject", PF_UNKNOWN, strdup(why));
+    }
+}
+
+static void on_target_creds(void *ud, const struct lc_creds *creds, const struct lc_error *err)
+{
+    struct pf_target *tg = ud;
+    add_row(tg->pf, 0, "sts:AssumeRole", tg->t->role_arn, err ? err : &(struct lc_error){0});
+    if (creds)
+        target_run(tg);
+    else
+        target_skip(tg);
+    done_one(tg->pf);
+}
+
+static void target_start(struct pf_target *tg)
+{
+    struct lc_error err;
+    if (!tg->t->role_arn) {
+        target_run(tg);
+        return;
+    }
+    lc_error_clear(&err);
+    tg->pf->outstanding++;
+    if (lc_credprov_get(tg->creds, on_target_creds, tg, &err) != 0) {
+        add_row(tg->pf, 0, "sts:AssumeRole", tg->t->role_arn, &err);
+        target_skip(tg);
+        done_one(tg->pf);
+    }
+}
+
+/* ---- status APIs in the source accounts --------------------------------------------------- */
+
+static void read_done(struct pf_read *rd, const char *perm, const char *resource,
+                      const struct lc_aws_resp *resp)
+{
+    add_row(rd->role->pf, rd->role->principal, perm, resource, &resp->err);
+    done_one(rd->role->pf);
+}
+
+static void on_flow_logs(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
+{
+    (void)doc;
+    read_done(ud, "ec2:DescribeFlowLogs", "*", resp);
+}
+
+static void on_channel_status(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    (void)result;
+    read_done(ud, "config:DescribeDeliveryChannelStatus", "*", resp);
+}
+
+static void on_channels(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    (void)result;
+    read_done(ud, "config:DescribeDeliveryChannels", "*", resp);
+}
+
+static void on_trail_status(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    (void)result;
+    read_done(ud, "cloudtrail:GetTrailStatus", "*", resp);
+}
+
+static void on_trails(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct pf_read *rd = ud;
+    struct pf *pf = rd->role->pf;
+    const cJSON *list = NULL, *t;
+    const char *name = NULL, *home = NULL;
+    struct lc_error err;
+
+    add_row(pf, rd->role->principal, "cloudtrail:DescribeTrails", "*", &resp->err);
+    if (result)
+        lc_json_array(result, "trailList", LC_JSON_OPTIONAL, &list, NULL);
+    /* GetTrailStatus needs a trail: the one delivering here, else any. */
+    cJSON_ArrayForEach(t, list)
+    {
+        const char *arn = NULL, *bucket = NULL, *h = NULL;
+        lc_json_string(t, "TrailARN", LC_JSON_OPTIONAL, &arn, NULL);
+        lc_json_string(t, "S3BucketName", LC_JSON_OPTIONAL, &bucket, NULL);
+        lc_json_string(t, "HomeRegion", LC_JSON_OPTIONAL, &h, NULL);
+        if (arn && (!name || (bucket && strcmp(bucket, rd->bucket) == 0))) {
+            name = arn;
+            home = h;
+        }
+    }
+    if (!name) {
+        add_row_r(pf, rd->role->principal, "cloudtrail:GetTrailStatus", "*", NULL, PF_UNKNOWN,
+                  strdup(result ? "not tried: no trail to ask about"
+                                : "not tried: DescribeTrails failed"));
+        done_one(pf);
+        return;
+    }
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "Name", name);
+    lc_error_clear(&err);
+    if (lc_aws_json_call(pf->rt->aws, rd->role->prov, "cloudtrail", home ? home : rd->region,
+                         "GetTrailStatus", in, on_trail_status, rd, &err) != 0) {
+        add_row(pf, rd->role->principal, "cloudtrail:GetTrailStatus", "*", &err);
+        done_one(pf);
+    }
+    cJSON_Delete(in);
+}
+
+static const char *const read_perms[][2] = {
+    [LC_SRC_VPCFLOWLOGS] = {"ec2:DescribeFlowLogs", NULL},
+    [LC_SRC_CONFIG] = {"config:DescribeDeliveryChannels", "config:DescribeDeliveryChannelStatus"},
+    [LC_SRC_CLOUDTRAIL] = {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"},
+};
+
+static void read_skip(struct pf_read *rd, const char *why)
+{
+    for (int i = 0; i < 2; i++)
+        if (read_perms[rd->type][i])
+            add_row_r(rd->role->pf, rd->role->principal, read_perms[rd->type][i], "*", NULL,
+                      PF_UNKNOWN, strdup(why));
+}
+
+static void read_start(struct pf_read *rd)
+{
+    struct pf *pf = rd->role->pf;
+    struct lc_aws *aws = pf->rt->aws;
+    struct lc_credprov *p = rd->role->prov;
+    struct lc_error err;
+    int rc;
+
+    lc_error_clear(&err);
+    switch (rd->type) {
+    case LC_SRC_VPCFLOWLOGS: {
+        struct lc_kvlist q = {0};
+        rc = lc_kv_add(&q, "MaxResults", "5");
+        pf->outstanding++;
+        if (!rc)
+            rc = lc_aws_query_call(aws, p, "ec2", rd->region, "DescribeFlowLogs", &q, on_flow_logs,
+                                   rd, &err);
+        lc_kv_free(&q);
+        if (rc) {
+            add_row(pf, rd->role->principal, "ec2:DescribeFlowLogs", "*", &err);
+            done_one(pf);
+        }
+        break;
+    }
+    case LC_SRC_CONFIG:
+        pf->outstanding += 2;
+        if (lc_aws_json_call(aws, p, "config", rd->region, "DescribeDeliveryChannels", NULL,
+                             on_channels, rd, &err) != 0) {
+            add_row(pf, rd->role->principal, "config:DescribeDeliveryChannels", "*", &err);
+            done_one(pf);
+        }
+        lc_error_clear(&err);
+        if (lc_aws_json_call(aws, p, "config", rd->region, "DescribeDeliveryChannelStatus", NULL,
+                             on_channel_status, rd, &err) != 0) {
+            add_row(pf, rd->role->principal, "config:DescribeDeliveryChannelStatus", "*", &err);
+            done_one(pf);
+        }
+        break;
+    case LC_SRC_CLOUDTRAIL: {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddBoolToObject(in, "includeShadowTrails", 0);
+        pf->outstanding++;
+        if (lc_aws_json_call(aws, p, "cloudtrail", rd->region, "DescribeTrails", in, on_trails, rd,
+                             &err) != 0) {
+            add_row(pf, rd->role->principal, "cloudtrail:DescribeTrails", "*", &err);
+            read_skip(rd, "not tried: DescribeTrails failed");
+            done_one(pf);
+        }
+        cJSON_Delete(in);
+        break;
+    }
+    }
+}
+
+static void on_role_creds(void *ud, const struct lc_creds *creds, const struct lc_error *err)
+{
+    struct pf_role *ro = ud;
+    add_row(ro->pf, 0, "sts:AssumeRole", ro->arn, err ? err : &(struct lc_error){0});
+    for (size_t i = 0; i < ro->n_reads; i++) {
+        if (creds)
+            read_start(&ro->reads[i]);
+        else
+            read_skip(&ro->reads[i], "not tried: the status role could not be assumed");
+    }
+    done_one(ro->pf);
+}
+
+/* "arn:aws:iam::{account}:role/x" for one account. */
+static char *expand_role(const char *tmpl, const char *account)
+{
+    const char *mark = strstr(tmpl, "{account}");
+    if (!mark)
+        return strdup(tmpl);
+    return fmt_dup("%.*s%s%s", (int)(mark - tmpl), tmpl, account, mark + 9);
+}
+
+/* Each status role once, each (type, region) once per role. */
+static int plan_roles(struct pf *pf)
+{
+    for (size_t i = 0; i < pf->plan->n_streams; i++) {
+        const struct lc_stream *s = &pf->plan->streams[i];
+        struct pf_role *ro = NULL;
+        if (!s->source->status_role_arn)
+            continue;
+        char *arn = expand_role(s->source->status_role_arn, s->account);
+        if (!arn)
+            return LC_E_NOMEM;
+        for (size_t r = 0; r < pf->n_roles && !ro; r++)
+            if (strcmp(pf->roles[r]->arn, arn) == 0)
+                ro = pf->roles[r];
+        if (!ro) {
+            struct pf_role **v = realloc(pf->roles, (pf->n_roles + 1) * sizeof(*v));
+            if (!v || !(ro = calloc(1, sizeof(*ro)))) {
+                if (v)
+                    pf->roles = v;
+                free(arn);
+                return LC_E_NOMEM;
+            }
+            pf->roles = v;
+            pf->roles[pf->n_roles++] = ro;
+            char *name = fmt_dup("status role of account %s", s->account);
+            ro->pf = pf;
+            ro->arn = arn;
+            ro->principal = add_principal(pf, name ? name : "status role", arn);
+            free(name);
+            arn = NULL;
+        }
+        free(arn);
+        bool seen = false;
+        for (size_t k = 0; k < ro->n_reads && !seen; k++)
+            seen =
+                ro->reads[k].type == s->source->type && strcmp(ro->reads[k].region, s->region) == 0;
+        if (seen)
+            continue;
+        struct pf_read *rv = realloc(ro->reads, (ro->n_reads + 1) * sizeof(*rv));
+        if (!rv)
+            return LC_E_NOMEM;
+        ro->reads = rv;
+        rv[ro->n_reads++] = (struct pf_read){ro, s->source->type, s->region, s->target->bucket};
+    }
+    return 0;
+}
+
+static void start_roles(struct pf *pf)
+{
+    struct lc_error err;
+    for (size_t r = 0; r < pf->n_roles; r++) {
+        struct pf_role *ro = pf->roles[r];
+        lc_error_clear(&err);
+        ro->prov = lc_credprov_assume_role(pf->rt->aws, pf->rt->creds.base, ro->arn, NULL,
+                                           "logcanary-preflight",
+                                           ro->n_reads ? ro->reads[0].region : NULL, &err);
+        pf->outstanding++;
+        if (!ro->prov || lc_credprov_get(ro->prov, on_role_creds, ro, &err) != 0) {
+            add_row(pf, 0, "sts:AssumeRole", ro->arn, &err);
+            for (size_t i = 0; i < ro->n_reads; i++)
+                read_skip(&ro->reads[i], "not tried: the status role could not be assumed");
+            done_one(pf);
+        }
+    }
+}
+
+/* ---- who the default credentials are ------------------------------------------------------ */
+
+static void on_caller(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
+{
+    struct pf *pf = ud;
+    const char *arn =
+        doc ? lc_awsxml_get(doc, "GetCallerIdentityResponse/GetCallerIdentityResult/Arn") : NULL;
+    (void)resp;
+    if (arn && *arn && !pf->principals[0].arn)
+        pf->principals[0].arn = strdup(arn);
+    done_one(pf);
+}
+
+static void on_default_creds(void *ud, const struct lc_creds *creds, const struct lc_error *err)
+{
+    struct pf *pf = ud;
+    if (!creds)
+        pf->fatal = *err;
+    done_one(pf);
+}
+
+static void run_loop(struct pf *pf)
+{
+    while (pf->outstanding > 0)
+        if (event_base_loop(pf->rt->base, EVLOOP_ONCE) != 0)
+            break;
+}
+
+static void make_run_id(char *out, size_t len)
+{
+    char host[64] = "host";
+    unsigned char r[4] = {0};
+    char stamp[20];
+    struct tm tm;
+    time_t now = time(NULL);
+
+    gethostname(host, sizeof(host) - 1);
+    host[strcspn(host, "./ ")] = '\0';
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        memset(r, 0, sizeof(r));
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, len, "%s-%s-%d-%02x%02x%02x%02x", stamp, host, (int)getpid(), r[0], r[1], r[2],
+             r[3]);
+}
+
+/* ---- results: resolve, sort, merge -------------------------------------------------------- */
+
+static size_t perm_rank(const char *p)
+{
+    for (size_t i = 0; i < sizeof(perm_order) / sizeof(perm_order[0]); i++)
+        if (strcmp(p, perm_order[i]) == 0)
+            return i;
+    return sizeof(perm_order) / sizeof(perm_order[0]);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct pf_row *x = a, *y = b;
+    if (x->principal != y->principal)
+        return x->principal < y->principal ? -1 : 1;
+    size_t rx = perm_rank(x->permission), ry = perm_rank(y->permission);
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return strcmp(x->resource, y->resource);
+}
+
+static void finalize(struct pf *pf)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pf->n_rows; i++)
+        if (!pf->rows[i].resource && !(pf->rows[i].resource = key_resource(pf->rows[i].key_of))) {
+            pf->nomem = true;
+            return;
+        }
+    qsort(pf->rows, pf->n_rows, sizeof(*pf->rows), row_cmp);
+    /* The same permission on the same resource, asked twice: the worst answer stands. */
+    for (size_t i = 0; i < pf->n_rows; i++) {
+        struct pf_row *r = &pf->rows[i];
+        if (n > 0 && row_cmp(&pf->rows[n - 1], r) == 0) {
+            struct pf_row *k = &pf->rows[n - 1];
+            if (r->result > k->result || (r->result == k->result && !k->reason)) {
+                k->result = r->result;
+                free(k->reason);
+                k->reason = r->reason;
+                r->reason = NULL;
+            }
+            free(r->resource);
+            free(r->reason);
+            continue;
+        }
+        pf->rows[n++] = *r;
+    }
+    pf->n_rows = n;
+}
+
+/* The IAM policy granting this principal's missing permissions; NULL when none. */
+static cJSON *policy_for(const struct pf *pf, size_t principal)
+{
+    cJSON *doc = NULL, *stmts = NULL;
+    int sid = 0;
+
+    for (size_t i = 0; i < pf->n_rows; i++) {
+        const struct pf_row *r = &pf->rows[i];
+        if (r->principal != principal || r->result != PF_MISSING)
+            continue;
+        /* One statement per resource, in first-seen order. */
+        bool earlier = false;
+        for (size_t j = 0; j < i && !earlier; j++)
+            earlier = pf->rows[j].principal == principal && pf->rows[j].result == PF_MISSING &&
+                      strcmp(pf->rows[j].resource, r->resource) == 0;
+        if (earlier)
+            continue;
+        if (!doc) {
+            doc = cJSON_CreateObject();
+            cJSON_AddStringToObject(doc, "Version", "2012-10-17");
+            stmts = cJSON_AddArrayToObject(doc, "Statement");
+        }
+        char sidbuf[32];
+        snprintf(sidbuf, sizeof(sidbuf), "LogcanaryPreflight%d", ++sid);
+        cJSON *st = cJSON_CreateObject();
+        cJSON_AddStringToObject(st, "Sid", sidbuf);
+        cJSON_AddStringToObject(st, "Effect", "Allow");
+        cJSON *acts = cJSON_AddArrayToObject(st, "Action");
+        for (size_t j = i; j < pf->n_rows; j++) {
+            const struct pf_row *o = &pf->rows[j];
+            if (o->principal != principal || o->result != PF_MISSING ||
+                strcmp(o->resource, r->resource) != 0)
+                continue;
+            bool dup = false;
+            const cJSON *a;
+            cJSON_ArrayForEach(a, acts) dup = dup || strcmp(a->valuestring, o->permission) == 0;
+            if (!dup)
+                cJSON_AddItemToArray(acts, cJSON_CreateString(o->permission));
+        }
+        cJSON_AddStringToObject(st, "Resource", r->resource);
+        cJSON_AddItemToArray(stmts, st);
+    }
+    return doc;
+}
+
+static void count(const struct pf *pf, size_t out[3])
+{
+    out[0] = out[1] = out[2] = 0;
+    for (size_t i = 0; i < pf->n_rows; i++)
+        out[pf->rows[i].result]++;
+}
+
+static int report_json(FILE *out, const struct pf *pf)
+{
+    size_t n[3];
+    cJSON *root = cJSON_CreateObject(), *ps;
+    count(pf, n);
+    cJSON_AddStringToObject(root, "status", n[PF_MISSING] ? "missing" : "ok");
+    cJSON *sum = cJSON_AddObjectToObject(root, "summary");
+    for (int i = 0; i < 3; i++)
+        cJSON_AddNumberToObject(sum, result_names[i], (double)n[i]);
+    ps = cJSON_AddArrayToObject(root, "principals");
+    for (size_t p = 0; p < pf->n_principals; p++) {
+        cJSON *pj = cJSON_CreateObject(), *checks;
+        cJSON_AddStringToObject(pj, "principal", pf->principals[p].name);
+        if (pf->principals[p].arn)
+            cJSON_AddStringToObject(pj, "arn", pf->principals[p].arn);
+        else
+            cJSON_AddNullToObject(pj, "arn");
+        checks = cJSON_AddArrayToObject(pj, "checks");
+        for (size_t i = 0; i < pf->n_rows; i++) {
+            const struct pf_row *r = &pf->rows[i];
+            if (r->principal != p)
+                continue;
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "permission", r->permission);
+            cJSON_AddStringToObject(c, "resource", r->resource);
+            cJSON_AddStringToObject(c, "result", result_names[r->result]);
+            if (r->reason)
+                cJSON_AddStringToObject(c, "reason", r->reason);
+            cJSON_AddItemToArray(checks, c);
+        }
+        cJSON *pol = policy_for(pf, p);
+        if (pol)
+            cJSON_AddItemToObject(pj, "policy", pol);
+        else
+            cJSON_AddNullToObject(pj, "policy");
+        if (cJSON_GetArraySize(checks) > 0)
+            cJSON_AddItemToArray(ps, pj);
+        else
+            cJSON_Delete(pj);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return LC_E_NOMEM;
+    int rc = fprintf(out, "%s\n", text) < 0 ? LC_E_IO : 0;
+    free(text);
+    return rc;
+}
+
+static int report_text(FILE *out, const struct pf *pf)
+{
+    size_t n[3], wp = strlen("PERMISSION"), wr = strlen("RESOURCE");
+    count(pf, n);
+    for (size_t i = 0; i < pf->n_rows; i++) {
+        size_t a = strlen(pf->rows[i].permission), b = strlen(pf->rows[i].resource);
+        wp = a > wp ? a : wp;
+        wr = b > wr ? b : wr;
+    }
+    for (size_t p = 0; p < pf->n_principals; p++) {
+        bool any = false;
+        for (size_t i = 0; i < pf->n_rows && !any; i++)
+            any = pf->rows[i].principal == p;
+        if (!any)
+            continue;
+        fprintf(out, "%s%s%s\n", pf->principals[p].name, pf->principals[p].arn ? ": " : "",
+                pf->principals[p].arn ? pf->principals[p].arn : "");
+        fprintf(out, "  %-*s  %-*s  %s\n", (int)wp, "PERMISSION", (int)wr, "RESOURCE", "RESULT");
+        for (size_t i = 0; i < pf->n_rows; i++) {
+            const struct pf_row *r = &pf->rows[i];
+            if (r->principal != p)
+                continue;
+            fprintf(out, "  %-*s  %-*s  %s%s%s\n", (int)wp, r->permission, (int)wr, r->resource,
+                    r->result == PF_MISSING ? "MISSING" : result_names[r->result],
+                    r->reason ? ": " : "", r->reason ? r->reason : "");
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "%zu allowed, %zu missing, %zu unknown", n[PF_ALLOWED], n[PF_MISSING],
+            n[PF_UNKNOWN]);
+    if (n[PF_UNKNOWN])
+        fprintf(out, " (\"unknown\" does not fail preflight: the call could not tell; check "
+                     "those by hand)");
+    fputc('\n', out);
+    for (size_t p = 0; p < pf->n_principals; p++) {
+        cJSON *pol = policy_for(pf, p);
+        if (!pol)
+            continue;
+        struct lc_buf text = {0};
+        int prc = lc_diag_json_pretty(pol, &text); /* the same layout as policy statements */
+        cJSON_Delete(pol);
+        if (prc || !text.data) {
+            lc_buf_free(&text);
+            return LC_E_NOMEM;
+        }
+        fprintf(out,
+                "\nMissing permissions of %s%s%s: attach this IAM policy to that principal:\n%s\n",
+                pf->principals[p].name, pf->principals[p].arn ? ", " : "",
+                pf->principals[p].arn ? pf->principals[p].arn : "", text.data);
+        lc_buf_free(&text);
+    }
+    return ferror(out) ? LC_E_IO : 0;
+}
+
+/* ---- the command -------------------------------------------------------------------------- */
+
+struct pf_args {
+    const char *config;
+    const char *format;
+    const char *target;
+    int verbose;
+};
+
+static int parse_args(int argc, char **argv, struct pf_args *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
+        {"target", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    a->format = "text";
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "c:f:t:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a->config = optarg;
+            break;
+        case 'f':
+            a->format = optarg;
+            break;
+        case 't':
+            a->target = optarg;
+            break;
+        case 'v':
+            a->verbose++;
+            break;
+        case 'h':
+            fputs(preflight_usage, stdout);
+            return -1;
+        default:
+            fprintf(stderr, "logcanary preflight: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            fputs(preflight_usage, stderr);
+            return LC_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "logcanary preflight: unexpected argument '%s'\n", argv[optind]);
+        return LC_EXIT_USAGE;
+    }
+    if (!a->config) {
+        fprintf(stderr, "logcanary preflight: --config FILE is required\n");
+        fputs(preflight_usage, stderr);
+        return LC_EXIT_USAGE;
+    }
+    if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0) {
+        fprintf(stderr, "logcanary preflight: --format must be text or json, not '%s'\n",
+                a->format);
+        return LC_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void pf_free(struct pf *pf)
+{
+    for (size_t i = 0; i < pf->n_targets; i++) {
+        struct pf_target *tg = &pf->targets[i];
+        free(tg->bucket_arn);
+        free(tg->first_folder);
+        free(tg->newest_key);
+        free(tg->newest_folder);
+        free(tg->key_asked);
+        free(tg->key_arn);
+        free(tg->canary_key);
+        free(tg->canary_body);
+    }
+    free(pf->targets);
+    for (size_t i = 0; i < pf->n_roles; i++) {
+        lc_credprov_free(pf->roles[i]->prov);
+        free(pf->roles[i]->arn);
+        free(pf->roles[i]->reads);
+        free(pf->roles[i]);
+    }
+    free(pf->roles);
+    for (size_t i = 0; i < pf->n_rows; i++) {
+        free(pf->rows[i].resource);
+        free(pf->rows[i].reason);
+    }
+    free(pf->rows);
+    for (size_t i = 0; i < pf->n_principals; i++) {
+        free(pf->principals[i].name);
+        free(pf->principals[i].arn);
+    }
+    free(pf->principals);
+}
+
+int lc_cmd_preflight(int argc, char **argv)
+{
+    struct pf_args a;
+    struct lc_config *cfg = NULL;
+    struct lc_plan plan = {0};
+    struct lc_runtime rt;
+    struct lc_error err;
+    struct pf pf;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc)
+        return rc < 0 ? LC_EXIT_OK : rc;
+    lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
+    memset(&rt, 0, sizeof(rt));
+    memset(&pf, 0, sizeof(pf));
+    lc_error_clear(&err);
+    if (lc_cli_load_config(a.config, &cfg) != 0)
+        return LC_EXIT_USAGE;
+    if (lc_plan_build(cfg, a.target, NULL, &plan, &err) != 0) {
+        fprintf(stderr, "logcanary: %s\n", err.message);
+        rc = LC_EXIT_USAGE;
+        goto out;
+    }
+    if (lc_runtime_init(&rt, cfg, &err) != 0) {
+        fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    pf.rt = &rt;
+    pf.cfg = cfg;
+    pf.plan = &plan;
+    make_run_id(pf.run_id, sizeof(pf.run_id));
+
+    /* Without the default credentials nothing can be told. */
+    pf.outstanding = 1;
+    if (lc_credprov_get(rt.default_creds, on_default_creds, &pf, &err) != 0) {
+        pf.fatal = err;
+        pf.outstanding = 0;
+    }
+    run_loop(&pf);
+    if (pf.fatal.kind != LC_OK) {
+        char buf[768];
+        fprintf(stderr, "logcanary: cannot run: no usable credentials: %s\n",
+                lc_error_format(&pf.fatal, buf, sizeof(buf)));
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    char *dname =
+        fmt_dup("logcanary's default credentials (%s)", lc_credprov_source(rt.default_creds));
+    add_principal(&pf, dname ? dname : "logcanary's default credentials", NULL);
+    free(dname);
+
+    pf.targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*pf.targets));
+    if (!pf.targets) {
+        fprintf(stderr, "logcanary: out of memory\n");
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    pf.outstanding++;
+    if (lc_aws_query_call(rt.aws, rt.default_creds, "sts", rt.region, "GetCallerIdentity", NULL,
+                          on_caller, &pf, &err) != 0)
+        pf.outstanding--;
+    for (size_t ti = 0; ti < cfg->n_targets; ti++) {
+        const struct lc_target_cfg *t = &cfg->targets[ti];
+        bool planned = false;
+        for (size_t i = 0; i < plan.n_streams && !planned; i++)
+            planned = plan.streams[i].target == t;
+        if (!planned)
+            continue;
+        struct pf_target *tg = &pf.targets[pf.n_targets++];
+        tg->pf = &pf;
+        tg->t = t;
+        tg->creds = rt.creds.targets[ti];
+        tg->region = t->region ? t->region : rt.region;
+        tg->partition = lc_partition_for_region(tg->region);
+        tg->bucket_arn = fmt_dup("arn:%s:s3:::%s", tg->partition, t->bucket);
+        if (t->role_arn) {
+            char *name = fmt_dup("role of target %s", t->name);
+            tg->principal = add_principal(&pf, name ? name : "target role", t->role_arn);
+            free(name);
+        }
+        if (!tg->bucket_arn) {
+            pf.nomem = true;
+            continue;
+        }
+    }
+    if (plan_roles(&pf) != 0) {
+        fprintf(stderr, "logcanary: out of memory\n");
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    /* Principals first (their order is the report's), then every call at once. */
+    for (size_t i = 0; i < pf.n_targets; i++)
+        if (pf.targets[i].bucket_arn)
+            target_start(&pf.targets[i]);
+    start_roles(&pf);
+    run_loop(&pf);
+    finalize(&pf);
+    if (pf.nomem) {
+        fprintf(stderr, "logcanary: out of memory\n");
+        rc = LC_EXIT_CANNOT_RUN;
+        goto out;
+    }
+    rc = strcmp(a.format, "json") == 0 ? report_json(stdout, &pf) : report_text(stdout, &pf);
+    if (rc) {
+        fprintf(stderr, "logcanary: cannot write the report\n");
+        rc = LC_EXIT_CANNOT_RUN;
+    } else {
+        size_t n[3];
+        count(&pf, n);
+        rc = n[PF_MISSING] ? LC_EXIT_PROBLEMS : LC_EXIT_OK;
+    }
+out:
+    pf_free(&pf);
+    lc_runtime_free(&rt);
+    lc_plan_free(&plan);
+    lc_config_free(cfg);
+    return rc;
+}

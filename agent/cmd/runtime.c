@@ -1,0 +1,99 @@
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/creds/creds.h"
+#include "cmd/runtime.h"
+
+int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct lc_error *err)
+{
+    memset(rt, 0, sizeof(*rt));
+    rt->region = cfg->region ? strdup(cfg->region) : lc_creds_default_region(cfg->profile);
+    if (!rt->region)
+        rt->region = strdup("us-east-1");
+    rt->base = event_base_new();
+    if (!rt->region || !rt->base) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory starting the event loop");
+        goto fail;
+    }
+    struct lc_http_opts ho = {
+        .max_total = cfg->max_concurrency,
+        .max_per_host = cfg->max_per_host,
+        .timeout_ms = cfg->timeout_s * 1000,
+        .ca_bundle = cfg->ca_bundle,
+    };
+    rt->http = lc_http_new(rt->base, &ho, err);
+    if (!rt->http)
+        goto fail;
+    struct lc_aws_config ac = {
+        .region = rt->region,
+        .endpoint = cfg->endpoint,
+        .endpoints = &cfg->endpoints,
+        .path_style = cfg->path_style,
+    };
+    rt->aws = lc_aws_new(rt->base, rt->http, &ac, err);
+    if (!rt->aws)
+        goto fail;
+    struct lc_credprov_opts co = {.profile = cfg->profile};
+    rt->default_creds = lc_credprov_default(rt->aws, &co, err);
+    if (!rt->default_creds)
+        goto fail;
+    rt->creds.base = rt->default_creds;
+    rt->creds.n = cfg->n_targets;
+    rt->creds.targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*rt->creds.targets));
+    if (!rt->creds.targets) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        const struct lc_target_cfg *t = &cfg->targets[i];
+        if (!t->role_arn) {
+            rt->creds.targets[i] = rt->default_creds;
+            continue;
+        }
+        rt->creds.targets[i] = lc_credprov_assume_role(
+            rt->aws, rt->default_creds, t->role_arn, t->external_id, "logcanary", rt->region, err);
+        if (!rt->creds.targets[i])
+            goto fail;
+    }
+    return 0;
+fail:
+    lc_runtime_free(rt);
+    return err->kind ? err->kind : LC_E_INTERNAL;
+}
+
+void lc_runtime_free(struct lc_runtime *rt)
+{
+    for (size_t i = 0; rt->creds.targets && i < rt->creds.n; i++)
+        if (rt->creds.targets[i] && rt->creds.targets[i] != rt->default_creds)
+            lc_credprov_free(rt->creds.targets[i]);
+    free(rt->creds.targets);
+    lc_credprov_free(rt->default_creds);
+    lc_aws_free(rt->aws);
+    lc_http_free(rt->http);
+    if (rt->base)
+        event_base_free(rt->base);
+    free(rt->region);
+    memset(rt, 0, sizeof(*rt));
+}
+
+static void on_pause_over(evutil_socket_t fd, short what, void *arg)
+{
+    bool *over = arg;
+    (void)fd;
+    (void)what;
+    *over = true;
+}
+
+void lc_runtime_pause(struct lc_runtime *rt, int64_t seconds)
+{
+    struct timeval tv = {.tv_sec = (time_t)seconds, .tv_usec = 0};
+    bool over = false;
+
+    if (event_base_once(rt->base, -1, EV_TIMEOUT, on_pause_over, &over, &tv) != 0)
+        return;
+    while (!over)
+        if (event_base_loop(rt->base, EVLOOP_ONCE) != 0)
+            break;
+}

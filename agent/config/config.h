@@ -1,0 +1,119 @@
+/* logcanary's configuration: a JSON file loaded with cJSON into the structs below.
+ *
+ * Parsing, defaults, validation and the key reference in config/README.md come from one table
+ * per struct (a "config map": key, type, default, offset, help), so adding an option touches one
+ * entry. Errors name the JSON path and what was expected:
+ *     targets[0].sources[1].max_age: expected a duration like "30m"
+ * String values may reference the environment as "${NAME}" (whole value or embedded); an unset
+ * variable is an error naming the path and the variable. */
+#ifndef LC_CONFIG_H
+#define LC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "core/kv.h"
+
+enum lc_source_type { LC_SRC_VPCFLOWLOGS = 0, LC_SRC_CONFIG, LC_SRC_CLOUDTRAIL };
+
+struct lc_source_cfg {
+    enum lc_source_type type; /* "type": vpcflowlogs | config | cloudtrail */
+    char **accounts;          /* "accounts": 12-digit account ids (required, >= 1) */
+    size_t n_accounts;
+    char **regions; /* "regions": region names (required, >= 1) */
+    size_t n_regions;
+    int64_t max_age_s;   /* "max_age": newest delivery must be younger (defaults:
+                          * vpcflowlogs 30m, config 7h, cloudtrail 20m) */
+    int64_t interval_s;  /* "interval": run-mode period (0 = derived from max_age) */
+    char *prefix;        /* "prefix": bucket folder before AWSLogs/, without leading or
+                          * trailing '/' (NULL = target's, "" = bucket root) */
+    size_t sample_bytes; /* "sample_bytes": range read size (default 65536, max 8 MiB) */
+    bool sample;         /* "sample": read and validate content (default true) */
+    /* vpcflowlogs */
+    bool hive;         /* "hive_compatible": Hive-compatible partitions */
+    bool per_hour;     /* "per_hour": per-hour partitions */
+    char *file_format; /* "file_format": plain-text (default) | parquet */
+    /* cloudtrail */
+    char *org_id; /* "org_id": organization trail layout AWSLogs/<o-id>/<acct>/ */
+    /* diagnosis (optional): role to assume in the source account to read delivery status,
+     * "{account}" replaced by the account id */
+    char *status_role_arn; /* "status_role_arn" */
+};
+
+struct lc_target_cfg {
+    char *name;          /* "name": unique among targets (required) */
+    char *bucket;        /* "bucket" (required) */
+    char *region;        /* "region": the bucket's region (NULL = aws.region) */
+    char *prefix;        /* "prefix": bucket folder before AWSLogs/, e.g. Control Tower's o-id;
+                          * no leading or trailing '/' (NULL = bucket root, never "") */
+    char *role_arn;      /* "role_arn": assumed for every call on this target */
+    char *external_id;   /* "external_id" */
+    char *kms_key_arn;   /* "kms_key_arn": the key deliveries must use (NULL = bucket default) */
+    bool canary;         /* "canary.enabled" (default true) */
+    char *canary_prefix; /* "canary.prefix" (default "logcanary-canary/"; always ends in '/') */
+    struct lc_source_cfg *sources; /* "sources" (required, >= 1) */
+    size_t n_sources;
+};
+
+enum lc_webhook_type { LC_WEBHOOK_GENERIC = 0, LC_WEBHOOK_SLACK, LC_WEBHOOK_PAGERDUTY };
+
+/* "alerts.webhooks[]": a sink for incident notifications. url, secret and routing_key are
+ * secrets: never log or report them (lc_redact_url in alerts.h shows a URL safely). */
+struct lc_webhook_cfg {
+    char *name;                /* "name": unique among webhooks (required) */
+    enum lc_webhook_type type; /* "type": generic | slack | pagerduty (required) */
+    char *url;                 /* "url": required for generic and slack; pagerduty defaults to
+                                * the Events API v2 endpoint */
+    char *secret;              /* "secret": generic only, HMAC-SHA256 signing key */
+    char *routing_key;         /* "routing_key": pagerduty only (required there) */
+    int64_t timeout_s;         /* "timeout": per request (default 10s) */
+};
+
+#define LC_PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
+
+struct lc_config {
+    /* "aws" */
+    char *region;               /* "aws.region" (NULL = environment/profile, else us-east-1) */
+    char *endpoint;             /* "aws.endpoint": base URL for every service */
+    struct lc_kvlist endpoints; /* "aws.endpoints": { "<service>": URL } */
+    bool path_style;            /* "aws.path_style" */
+    char *profile;              /* "aws.profile" */
+    char *ca_bundle;            /* "aws.ca_bundle" */
+    int max_concurrency;        /* "aws.max_concurrency" (default 16) */
+    int max_per_host;           /* "aws.max_per_host" (default 8) */
+    int64_t timeout_s;          /* "aws.timeout" (default 30s) */
+    /* "targets" (required, >= 1) */
+    struct lc_target_cfg *targets;
+    size_t n_targets;
+    char *state_dir; /* "state_dir": incidents and the alert outbox (default
+                      * /var/lib/logcanary) */
+    /* "alerts" */
+    int64_t renotify_s; /* "alerts.renotify": repeat an open incident's alert after this
+                         * (default 4h, 0 = never) */
+    struct lc_webhook_cfg *webhooks; /* "alerts.webhooks" (optional) */
+    size_t n_webhooks;
+    char *origin; /* file the config came from (for messages) */
+};
+
+#define LC_CONFIG_MAX_BYTES (1024 * 1024) /* larger files are rejected */
+
+/* 0, or LC_E_INVALID / LC_E_IO / LC_E_PARSE (LC_E_NOMEM) with err->message = "<path>: <what>".
+ * <path> is the JSON path for content errors (LC_E_INVALID), and "<origin>:<line>:<column>" for
+ * encoding and JSON syntax errors (LC_E_PARSE); I/O and size errors start with the file name.
+ * Messages never quote values (they may be secrets from the environment). *out is NULL on
+ * failure; err may be NULL. */
+int lc_config_load_file(const char *path, struct lc_config **out, struct lc_error *err);
+int lc_config_load_string(const char *json, size_t len, const char *origin, struct lc_config **out,
+                          struct lc_error *err);
+void lc_config_free(struct lc_config *cfg);
+
+/* The key reference (config/README.md, Markdown) generated from the tables. 0 or LC_E_IO. */
+int lc_config_write_reference(FILE *out);
+
+const char *lc_source_type_name(enum lc_source_type t);
+const char *lc_webhook_type_name(enum lc_webhook_type t);
+
+#endif

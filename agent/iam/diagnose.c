@@ -1,0 +1,1216 @@
+/* Service request models, evaluation against key and bucket policies, remediation. */
+#include "iam/diagnose.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPN_LOGS   "delivery.logs.amazonaws.com"
+#define SPN_CONFIG "config.amazonaws.com"
+#define SPN_TRAIL  "cloudtrail.amazonaws.com"
+#define CT_TRAIL   "aws-controltower-BaselineCloudTrail"
+#define CT_BUCKET  "aws-controltower-logs-"
+
+int lc_diag_service_parse(const char *s, enum lc_diag_service *out)
+{
+    if (strcmp(s, "vpcflowlogs") == 0)
+        *out = LC_DIAG_VPCFLOWLOGS;
+    else if (strcmp(s, "config") == 0)
+        *out = LC_DIAG_CONFIG;
+    else if (strcmp(s, "cloudtrail") == 0)
+        *out = LC_DIAG_CLOUDTRAIL;
+    else
+        return LC_E_INVALID;
+    return 0;
+}
+
+const char *lc_diag_service_name(enum lc_diag_service s)
+{
+    switch (s) {
+    case LC_DIAG_VPCFLOWLOGS:
+        return "vpcflowlogs";
+    case LC_DIAG_CONFIG:
+        return "config";
+    default:
+        return "cloudtrail";
+    }
+}
+
+static const char *service_title(enum lc_diag_service s)
+{
+    switch (s) {
+    case LC_DIAG_VPCFLOWLOGS:
+        return "VPC Flow Logs";
+    case LC_DIAG_CONFIG:
+        return "AWS Config";
+    default:
+        return "CloudTrail";
+    }
+}
+
+/* ---- parameters --------------------------------------------------------------------------- */
+
+static bool is_account(const char *s)
+{
+    if (!s || strlen(s) != 12)
+        return false;
+    for (int i = 0; i < 12; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* "arn:<partition>:<service>:<region>:<account>:..." -> account (12 digits) or false. */
+static bool arn_account(const char *arn, const char *service, char acct[16])
+{
+    char svc[32];
+    const char *p = arn;
+
+    if (!arn || strncmp(arn, "arn:aws:", 8) != 0)
+        return false;
+    p += 8;
+    const char *c = strchr(p, ':');
+    if (!c || (size_t)(c - p) >= sizeof(svc))
+        return false;
+    memcpy(svc, p, (size_t)(c - p));
+    svc[c - p] = '\0';
+    if (service && strcmp(svc, service) != 0)
+        return false;
+    const char *r = strchr(c + 1, ':'); /* after region */
+    if (!r || strlen(r + 1) < 13 || r[13] != ':')
+        return false;
+    memcpy(acct, r + 1, 12);
+    acct[12] = '\0';
+    return is_account(acct);
+}
+
+static bool safe_text(const char *s, size_t max)
+{
+    if (!s || !*s || strlen(s) > max)
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x21 || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f)
+            return false;
+    return true;
+}
+
+static int check_params(const struct lc_diag_params *p, struct lc_error *err)
+{
+    char a[16];
+
+    if (!is_account(p->account)) {
+        lc_error_set(err, LC_E_INVALID, "--account: expected a 12-digit account id");
+        return LC_E_INVALID;
+    }
+    if (!safe_text(p->region, 32)) {
+        lc_error_set(err, LC_E_INVALID, "--region: expected a region such as us-east-1");
+        return LC_E_INVALID;
+    }
+    if (!safe_text(p->bucket, 63) || strchr(p->bucket, '/')) {
+        lc_error_set(err, LC_E_INVALID, "--bucket: expected a bucket name");
+        return LC_E_INVALID;
+    }
+    if (p->prefix && (!safe_text(p->prefix, 256) || p->prefix[0] == '/' ||
+                      p->prefix[strlen(p->prefix) - 1] == '/')) {
+        lc_error_set(err, LC_E_INVALID,
+                     "--prefix: expected a key prefix without leading or trailing '/'");
+        return LC_E_INVALID;
+    }
+    if (p->key_arn && (!safe_text(p->key_arn, 256) || !arn_account(p->key_arn, "kms", a))) {
+        lc_error_set(err, LC_E_INVALID,
+                     "--key-arn: expected arn:aws:kms:<region>:<account>:key/<id>");
+        return LC_E_INVALID;
+    }
+    if (p->trail_arn &&
+        (!safe_text(p->trail_arn, 256) || !arn_account(p->trail_arn, "cloudtrail", a) ||
+         !strstr(p->trail_arn, ":trail/"))) {
+        lc_error_set(err, LC_E_INVALID,
+                     "--trail-arn: expected arn:aws:cloudtrail:<region>:<account>:trail/<name>");
+        return LC_E_INVALID;
+    }
+    if (p->org_id && (!safe_text(p->org_id, 64) || strncmp(p->org_id, "o-", 2) != 0)) {
+        lc_error_set(err, LC_E_INVALID, "--org-id: expected an organization id (o-...)");
+        return LC_E_INVALID;
+    }
+    if (p->config_role_arn &&
+        (!safe_text(p->config_role_arn, 255) || !arn_account(p->config_role_arn, "iam", a))) {
+        lc_error_set(err, LC_E_INVALID, "config role: expected arn:aws:iam::<account>:role/<name>");
+        return LC_E_INVALID;
+    }
+    if (p->reader_role_arn &&
+        (!safe_text(p->reader_role_arn, 255) || (!arn_account(p->reader_role_arn, "iam", a) &&
+                                                 !arn_account(p->reader_role_arn, "sts", a)))) {
+        lc_error_set(err, LC_E_INVALID, "reader role: expected arn:aws:iam::<account>:role/<name>");
+        return LC_E_INVALID;
+    }
+    return 0;
+}
+
+/* Derived facts shared by the models and the remediation. */
+struct facts {
+    bool ct;              /* Control Tower */
+    char key_account[16]; /* the key's account: from the key ARN, else Control Tower's
+                           * management account is unknown, else the source account */
+    char bucket_account[16];
+    char key_res[512]; /* key ARN, or the prefix arn:aws:kms:<region>:<account>:key/ */
+    bool key_res_prefix;
+    char trail[512]; /* trail ARN, or prefix */
+    bool trail_prefix;
+    char trail_account[16];
+    char base[384];         /* "<bucket>/<prefix>/" or "<bucket>/" */
+    char obj_prefix[640];   /* ARN prefix of the objects the service writes */
+    char put_resource[640]; /* the bucket-policy Resource the documentation uses */
+    char org_resource[640];
+};
+
+static void derive(const struct lc_diag_params *p, struct facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->ct = p->control_tower || strncmp(p->bucket, CT_BUCKET, strlen(CT_BUCKET)) == 0;
+    if (p->key_arn)
+        arn_account(p->key_arn, "kms", f->key_account);
+    else if (!f->ct)
+        lc_strlcpy(f->key_account, p->account, sizeof(f->key_account));
+    /* aws-controltower-logs-<log archive account>-<home region> */
+    if (strncmp(p->bucket, CT_BUCKET, strlen(CT_BUCKET)) == 0 &&
+        strlen(p->bucket) > strlen(CT_BUCKET) + 12 && p->bucket[strlen(CT_BUCKET) + 12] == '-') {
+        snprintf(f->bucket_account, sizeof(f->bucket_account), "%.12s",
+                 p->bucket + strlen(CT_BUCKET));
+        if (!is_account(f->bucket_account))
+            f->bucket_account[0] = '\0';
+    }
+    if (p->key_arn) {
+        lc_strlcpy(f->key_res, p->key_arn, sizeof(f->key_res));
+    } else {
+        snprintf(f->key_res, sizeof(f->key_res), "arn:aws:kms:%s:%s:key/", p->region,
+                 f->key_account[0] ? f->key_account : "");
+        if (!f->key_account[0])
+            snprintf(f->key_res, sizeof(f->key_res), "arn:aws:kms:%s:", p->region);
+        f->key_res_prefix = true;
+    }
+    if (p->trail_arn) {
+        lc_strlcpy(f->trail, p->trail_arn, sizeof(f->trail));
+        arn_account(p->trail_arn, "cloudtrail", f->trail_account);
+    } else if (f->ct && f->key_account[0]) {
+        /* Control Tower's organization trail lives in the management account, as the key. */
+        snprintf(f->trail, sizeof(f->trail), "arn:aws:cloudtrail:%s:%s:trail/%s", p->region,
+                 f->key_account, CT_TRAIL);
+        lc_strlcpy(f->trail_account, f->key_account, sizeof(f->trail_account));
+    } else {
+        snprintf(f->trail, sizeof(f->trail), "arn:aws:cloudtrail:%s:%s:trail/", p->region,
+                 p->account);
+        f->trail_prefix = true;
+        lc_strlcpy(f->trail_account, p->account, sizeof(f->trail_account));
+    }
+    snprintf(f->base, sizeof(f->base), "%s/%s%s", p->bucket, p->prefix ? p->prefix : "",
+             p->prefix ? "/" : "");
+    switch (p->service) {
+    case LC_DIAG_VPCFLOWLOGS:
+        snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/vpcflowlogs/%s/",
+                 f->base, p->account, p->region);
+        snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/*", f->base,
+                 p->account);
+        break;
+    case LC_DIAG_CONFIG:
+        snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/Config/", f->base,
+                 p->account);
+        snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/Config/*",
+                 f->base, p->account);
+        break;
+    case LC_DIAG_CLOUDTRAIL:
+        if (p->org_id)
+            snprintf(f->obj_prefix, sizeof(f->obj_prefix),
+                     "arn:aws:s3:::%sAWSLogs/%s/%s/CloudTrail/", f->base, p->org_id, p->account);
+        else
+            snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/CloudTrail/",
+                     f->base, p->account);
+        snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/*", f->base,
+                 p->account);
+        if (p->org_id)
+            snprintf(f->org_resource, sizeof(f->org_resource), "arn:aws:s3:::%sAWSLogs/%s/*",
+                     f->base, p->org_id);
+        break;
+    }
+}
+
+/* ---- request models ----------------------------------------------------------------------- */
+
+struct reqlist {
+    struct lc_diag_request *v;
+    size_t n;
+    int nomem;
+};
+
+static struct lc_diag_request *req_new(struct reqlist *l, enum lc_policy_kind target,
+                                       const char *need, enum lc_pol_principal_type pt,
+                                       const char *principal, const char *action)
+{
+    struct lc_diag_request *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v) {
+        l->nomem = 1;
+        return NULL;
+    }
+    l->v = v;
+    struct lc_diag_request *r = &v[l->n++];
+    memset(r, 0, sizeof(*r));
+    r->target = target;
+    lc_strlcpy(r->need, need, sizeof(r->need));
+    r->principal_type = pt;
+    lc_strlcpy(r->principal, principal, sizeof(r->principal));
+    lc_strlcpy(r->action, action, sizeof(r->action));
+    return r;
+}
+
+static void req_res(struct lc_diag_request *r, const char *res, bool prefix, const char *acct)
+{
+    lc_strlcpy(r->resource, res, sizeof(r->resource));
+    r->resource_prefix = prefix;
+    lc_strlcpy(r->resource_account, acct ? acct : "", sizeof(r->resource_account));
+}
+
+static void ctx_add(struct lc_diag_request *r, const char *name, enum lc_pol_value_state st,
+                    const char *value)
+{
+    if (r->n_ctx >= LC_DIAG_MAX_CTX)
+        return;
+    struct lc_diag_ctx *c = &r->ctx[r->n_ctx++];
+    lc_strlcpy(c->name, name, sizeof(c->name));
+    c->state = st;
+    lc_strlcpy(c->value, value ? value : "", sizeof(c->value));
+}
+
+/* The SSE-KMS encryption context S3 sends: the object ARN, or the bucket ARN with a Bucket Key. */
+static void ctx_s3(struct lc_diag_request *r, const struct lc_diag_params *p, const struct facts *f,
+                   bool via_s3)
+{
+    char bucket_arn[128];
+
+    if (p->bucket_key) {
+        snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
+        ctx_add(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_EXACT, bucket_arn);
+    } else {
+        ctx_add(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_PREFIX, f->obj_prefix);
+    }
+    if (via_s3) {
+        char via[96];
+        snprintf(via, sizeof(via), "s3.%s.amazonaws.com", p->region);
+        ctx_add(r, "kms:ViaService", LC_VAL_EXACT, via);
+    } else {
+        ctx_add(r, "kms:ViaService", LC_VAL_ABSENT, NULL);
+    }
+}
+
+static void ctx_source(struct lc_diag_request *r, const char *account, const char *arn,
+                       bool arn_prefix)
+{
+    ctx_add(r, "aws:SourceAccount", LC_VAL_EXACT, account);
+    ctx_add(r, "aws:SourceArn", arn_prefix ? LC_VAL_PREFIX : LC_VAL_EXACT, arn);
+}
+
+static void ctx_iam(struct lc_diag_request *r, const char *role)
+{
+    char acct[16] = "";
+    if (!arn_account(role, "iam", acct))
+        arn_account(role, "sts", acct);
+    ctx_add(r, "kms:CallerAccount", LC_VAL_EXACT, acct);
+    ctx_add(r, "aws:SourceAccount", LC_VAL_ABSENT, NULL); /* only for service principals */
+    ctx_add(r, "aws:SourceArn", LC_VAL_ABSENT, NULL);
+}
+
+static void model_reader(struct reqlist *l, const struct lc_diag_params *p, const struct facts *f)
+{
+    struct lc_diag_request *r;
+
+    if (!p->reader_role_arn)
+        return;
+    r = req_new(l, LC_POLICY_KEY, "kms:Decrypt (reader)", LC_PRINCIPAL_IAM, p->reader_role_arn,
+                "kms:Decrypt");
+    if (!r)
+        return;
+    req_res(r, f->key_res, f->key_res_prefix, f->key_account);
+    ctx_s3(r, p, f, true);
+    ctx_iam(r, p->reader_role_arn);
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    r = req_new(l, LC_POLICY_BUCKET, "s3:GetObject (reader)", LC_PRINCIPAL_IAM, p->reader_role_arn,
+                "s3:GetObject");
+    if (!r)
+        return;
+    req_res(r, f->obj_prefix, true, f->bucket_account);
+    ctx_iam(r, p->reader_role_arn);
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+}
+
+/* delivery.logs.amazonaws.com (facts §2.1): S3 PutObject with bucket-owner-full-control and
+ * GetBucketAcl; S3 calls kms:GenerateDataKey with the service's source context. */
+static void model_flowlogs(struct reqlist *l, const struct lc_diag_params *p, const struct facts *f)
+{
+    char src_arn[128], bucket_arn[128];
+    struct lc_diag_request *r;
+
+    snprintf(src_arn, sizeof(src_arn), "arn:aws:logs:%s:%s:", p->region, p->account);
+    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
+    r = req_new(l, LC_POLICY_KEY, "kms:GenerateDataKey", LC_PRINCIPAL_SERVICE, SPN_LOGS,
+                "kms:GenerateDataKey");
+    if (!r)
+        return;
+    req_res(r, f->key_res, f->key_res_prefix, f->key_account);
+    ctx_source(r, p->account, src_arn, true);
+    ctx_s3(r, p, f, true);
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+
+    r = req_new(l, LC_POLICY_BUCKET, "s3:PutObject", LC_PRINCIPAL_SERVICE, SPN_LOGS,
+                "s3:PutObject");
+    if (!r)
+        return;
+    req_res(r, f->obj_prefix, true, f->bucket_account);
+    ctx_source(r, p->account, src_arn, true);
+    ctx_add(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+
+    r = req_new(l, LC_POLICY_BUCKET, "s3:GetBucketAcl", LC_PRINCIPAL_SERVICE, SPN_LOGS,
+                "s3:GetBucketAcl");
+    if (!r)
+        return;
+    req_res(r, bucket_arn, false, f->bucket_account);
+    ctx_source(r, p->account, src_arn, true);
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+}
+
+/* config.amazonaws.com and, when known, the recorder's role (facts §2.2): Config writes as the
+ * role first and falls back to the service principal, so the two are alternatives. */
+static void model_config_one(struct reqlist *l, const struct lc_diag_params *p,
+                             const struct facts *f, enum lc_pol_principal_type pt, const char *who)
+{
+    static const char *const kms_actions[] = {"kms:GenerateDataKey", "kms:Decrypt"};
+    static const char *const s3_actions[] = {"s3:GetBucketAcl", "s3:ListBucket", "s3:PutObject"};
+    char src_arn[128], bucket_arn[128];
+    struct lc_diag_request *r;
+    bool svc = pt == LC_PRINCIPAL_SERVICE;
+
+    snprintf(src_arn, sizeof(src_arn), "arn:aws:config:%s:%s:", p->region, p->account);
+    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
+    for (size_t i = 0; i < 2; i++) {
+        r = req_new(l, LC_POLICY_KEY, kms_actions[i], pt, who, kms_actions[i]);
+        if (!r)
+            return;
+        req_res(r, f->key_res, f->key_res_prefix, f->key_account);
+        if (svc)
+            ctx_source(r, p->account, src_arn, true);
+        else
+            ctx_iam(r, who);
+        ctx_s3(r, p, f, true);
+        ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    }
+    for (size_t i = 0; i < 3; i++) {
+        r = req_new(l, LC_POLICY_BUCKET, s3_actions[i], pt, who, s3_actions[i]);
+        if (!r)
+            return;
+        /* The HeadBucket existence check may fail without stopping delivery. */
+        r->advisory = strcmp(s3_actions[i], "s3:ListBucket") == 0;
+        if (strcmp(s3_actions[i], "s3:PutObject") == 0) {
+            req_res(r, f->obj_prefix, true, f->bucket_account);
+            ctx_add(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
+        } else {
+            req_res(r, bucket_arn, false, f->bucket_account);
+        }
+        if (svc)
+            ctx_source(r, p->account, src_arn, true);
+        else
+            ctx_iam(r, who);
+        ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    }
+}
+
+/* cloudtrail.amazonaws.com (facts §2.3): CloudTrail calls KMS itself with the encryption context
+ * {aws:cloudtrail:arn: trail, aws:s3:arn: object}; DescribeKey is checked at setup only. */
+static void model_cloudtrail(struct reqlist *l, const struct lc_diag_params *p,
+                             const struct facts *f)
+{
+    char bucket_arn[128];
+    struct lc_diag_request *r;
+    enum lc_pol_value_state ts = f->trail_prefix ? LC_VAL_PREFIX : LC_VAL_EXACT;
+
+    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
+    for (int i = 0; i < (p->bucket_key ? 2 : 1); i++) {
+        const char *act = i == 0 ? "kms:GenerateDataKey" : "kms:Decrypt";
+        r = req_new(l, LC_POLICY_KEY, act, LC_PRINCIPAL_SERVICE, SPN_TRAIL, act);
+        if (!r)
+            return;
+        req_res(r, f->key_res, f->key_res_prefix, f->key_account);
+        ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
+        ctx_add(r, "kms:EncryptionContext:aws:cloudtrail:arn", ts, f->trail);
+        ctx_s3(r, p, f, false);
+        ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    }
+    r = req_new(l, LC_POLICY_KEY, "kms:DescribeKey", LC_PRINCIPAL_SERVICE, SPN_TRAIL,
+                "kms:DescribeKey");
+    if (!r)
+        return;
+    r->advisory = true;
+    req_res(r, f->key_res, f->key_res_prefix, f->key_account);
+    ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
+    ctx_add(r, "kms:EncryptionContext:aws:cloudtrail:arn", LC_VAL_ABSENT, NULL);
+    ctx_add(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_ABSENT, NULL);
+    ctx_add(r, "kms:ViaService", LC_VAL_ABSENT, NULL);
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+
+    r = req_new(l, LC_POLICY_BUCKET, "s3:GetBucketAcl", LC_PRINCIPAL_SERVICE, SPN_TRAIL,
+                "s3:GetBucketAcl");
+    if (!r)
+        return;
+    req_res(r, bucket_arn, false, f->bucket_account);
+    ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+
+    r = req_new(l, LC_POLICY_BUCKET, "s3:PutObject", LC_PRINCIPAL_SERVICE, SPN_TRAIL,
+                "s3:PutObject");
+    if (!r)
+        return;
+    req_res(r, f->obj_prefix, true, f->bucket_account);
+    ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
+    ctx_add(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
+    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+}
+
+int lc_diag_requests(const struct lc_diag_params *p, struct lc_diag_request **out, size_t *n,
+                     struct lc_error *err)
+{
+    struct reqlist l = {0};
+    struct facts f;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    lc_error_clear(err);
+    rc = check_params(p, err);
+    if (rc)
+        return rc;
+    derive(p, &f);
+    switch (p->service) {
+    case LC_DIAG_VPCFLOWLOGS:
+        model_flowlogs(&l, p, &f);
+        break;
+    case LC_DIAG_CONFIG:
+        if (p->config_role_arn)
+            model_config_one(&l, p, &f, LC_PRINCIPAL_IAM, p->config_role_arn);
+        model_config_one(&l, p, &f, LC_PRINCIPAL_SERVICE, SPN_CONFIG);
+        break;
+    case LC_DIAG_CLOUDTRAIL:
+        model_cloudtrail(&l, p, &f);
+        break;
+    }
+    model_reader(&l, p, &f);
+    if (l.nomem) {
+        free(l.v);
+        lc_error_set(err, LC_E_NOMEM, "diagnose: out of memory");
+        return LC_E_NOMEM;
+    }
+    *out = l.v;
+    *n = l.n;
+    return 0;
+}
+
+int lc_diag_evaluate(const struct lc_policy *pol, const struct lc_diag_request *rq,
+                     struct lc_pol_result *res)
+{
+    struct lc_pol_ctxkey ctx[LC_DIAG_MAX_CTX];
+    struct lc_pol_request pr = {
+        .principal_type = rq->principal_type,
+        .principal = rq->principal,
+        .resource_account = rq->resource_account[0] ? rq->resource_account : NULL,
+        .action = rq->action,
+        .resource = {rq->resource_prefix ? LC_VAL_PREFIX : LC_VAL_EXACT, rq->resource},
+        .ctx = ctx,
+        .n_ctx = rq->n_ctx,
+    };
+
+    for (size_t i = 0; i < rq->n_ctx; i++) {
+        ctx[i].name = rq->ctx[i].name;
+        ctx[i].value.state = rq->ctx[i].state;
+        ctx[i].value.s = rq->ctx[i].value;
+    }
+    return lc_policy_evaluate(pol, &pr, res);
+}
+
+/* ---- remediation statements --------------------------------------------------------------- */
+
+static cJSON *strings(const char *const *v, size_t n)
+{
+    return cJSON_CreateStringArray(v, (int)n);
+}
+
+static cJSON *statement(const char *sid, const char *service, cJSON *actions, const char *resource,
+                        cJSON *condition)
+{
+    cJSON *st = cJSON_CreateObject(), *pr = cJSON_CreateObject();
+
+    if (!st || !pr || !actions)
+        goto fail;
+    cJSON_AddStringToObject(st, "Sid", sid);
+    cJSON_AddStringToObject(st, "Effect", "Allow");
+    cJSON_AddStringToObject(pr, "Service", service);
+    cJSON_AddItemToObject(st, "Principal", pr);
+    pr = NULL;
+    if (cJSON_GetArraySize(actions) == 1) {
+        cJSON_AddStringToObject(st, "Action", cJSON_GetArrayItem(actions, 0)->valuestring);
+        cJSON_Delete(actions);
+    } else {
+        cJSON_AddItemToObject(st, "Action", actions);
+    }
+    actions = NULL;
+    cJSON_AddStringToObject(st, "Resource", resource);
+    if (condition)
+        cJSON_AddItemToObject(st, "Condition", condition);
+    return st;
+fail:
+    cJSON_Delete(st);
+    cJSON_Delete(pr);
+    cJSON_Delete(actions);
+    cJSON_Delete(condition);
+    return NULL;
+}
+
+/* {"<op>": {"<key>": "<value>"}} merged into cond (created on first use). */
+static cJSON *cond_put(cJSON *cond, const char *op, const char *key, const char *value)
+{
+    if (!cond)
+        cond = cJSON_CreateObject();
+    if (!cond)
+        return NULL;
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(cond, op);
+    if (!o)
+        o = cJSON_AddObjectToObject(cond, op);
+    if (o)
+        cJSON_AddStringToObject(o, key, value);
+    return cond;
+}
+
+static bool gap_any(const struct lc_diag_section *sec, const char *const *needs, size_t n)
+{
+    if (!sec)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (lc_pol_names_has(&sec->open_needs, needs[i]) &&
+            !lc_pol_names_has(&sec->deny_blocked, needs[i]))
+            return true;
+    return false;
+}
+
+static void add(cJSON *arr, cJSON *st)
+{
+    if (st && !cJSON_AddItemToArray(arr, st))
+        cJSON_Delete(st);
+}
+
+static void key_statements(const struct lc_diag_params *p, const struct facts *f,
+                           const struct lc_diag_section *sec, cJSON *out)
+{
+    char v[640];
+    cJSON *c;
+
+    switch (p->service) {
+    case LC_DIAG_VPCFLOWLOGS: {
+        static const char *const needs[] = {"kms:GenerateDataKey"};
+        static const char *const acts[] = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+                                           "kms:GenerateDataKey*", "kms:DescribeKey"};
+        if (!gap_any(sec, needs, 1))
+            break;
+        c = cond_put(NULL, "StringEquals", "aws:SourceAccount", p->account);
+        snprintf(v, sizeof(v), "arn:aws:logs:%s:%s:*", p->region, p->account);
+        c = cond_put(c, "ArnLike", "aws:SourceArn", v);
+        add(out,
+            statement("Allow Logs Delivery to use the key", SPN_LOGS, strings(acts, 5), "*", c));
+        break;
+    }
+    case LC_DIAG_CONFIG: {
+        static const char *const needs[] = {"kms:GenerateDataKey", "kms:Decrypt"};
+        static const char *const acts[] = {"kms:Decrypt", "kms:GenerateDataKey"};
+        if (!gap_any(sec, needs, 2))
+            break;
+        if (f->ct) /* Control Tower: Config in every account uses the management key */
+            add(out, statement("Allow Config to use KMS for encryption", SPN_CONFIG,
+                               strings(acts, 2), p->key_arn ? p->key_arn : "*", NULL));
+        else
+            add(out, statement("AWSConfigKMSPolicy", SPN_CONFIG, strings(acts, 2), "*",
+                               cond_put(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
+        break;
+    }
+    case LC_DIAG_CLOUDTRAIL: {
+        static const char *const enc[] = {"kms:GenerateDataKey", "kms:Decrypt"};
+        static const char *const desc[] = {"kms:DescribeKey"};
+        static const char *const ct_acts[] = {"kms:GenerateDataKey*", "kms:Decrypt"};
+        char pat[128];
+        snprintf(pat, sizeof(pat), "arn:aws:cloudtrail:*:%s:trail/*", f->trail_account);
+        if (gap_any(sec, enc, 2)) {
+            c = f->trail_prefix ? NULL : cond_put(NULL, "StringEquals", "aws:SourceArn", f->trail);
+            c = cond_put(c, "StringLike", "kms:EncryptionContext:aws:cloudtrail:arn", pat);
+            if (f->ct)
+                add(out, statement("Allow CloudTrail to use KMS for encryption", SPN_TRAIL,
+                                   strings(ct_acts, 2), p->key_arn ? p->key_arn : "*", c));
+            else
+                add(out, statement("Allow CloudTrail to encrypt logs", SPN_TRAIL,
+                                   strings(ct_acts, p->bucket_key ? 2 : 1), "*", c));
+        }
+        if (gap_any(sec, desc, 1)) {
+            c = f->trail_prefix ? NULL : cond_put(NULL, "StringEquals", "aws:SourceArn", f->trail);
+            add(out, statement("Allow CloudTrail to describe key", SPN_TRAIL, strings(desc, 1),
+                               f->ct && p->key_arn ? p->key_arn : "*", c));
+        }
+        break;
+    }
+    }
+}
+
+static void bucket_statements(const struct lc_diag_params *p, const struct facts *f,
+                              const struct lc_diag_section *sec, cJSON *out)
+{
+    static const char *const put[] = {"s3:PutObject"};
+    static const char *const acl[] = {"s3:GetBucketAcl"};
+    static const char *const list[] = {"s3:ListBucket"};
+    char bucket_arn[128], v[640];
+    cJSON *c;
+
+    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
+    switch (p->service) {
+    case LC_DIAG_VPCFLOWLOGS:
+        snprintf(v, sizeof(v), "arn:aws:logs:%s:%s:*", p->region, p->account);
+        if (gap_any(sec, put, 1)) {
+            c = cond_put(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
+            c = cond_put(c, "StringEquals", "aws:SourceAccount", p->account);
+            c = cond_put(c, "ArnLike", "aws:SourceArn", v);
+            add(out,
+                statement("AWSLogDeliveryWrite", SPN_LOGS, strings(put, 1), f->put_resource, c));
+        }
+        if (gap_any(sec, acl, 1)) {
+            c = cond_put(NULL, "StringEquals", "aws:SourceAccount", p->account);
+            c = cond_put(c, "ArnLike", "aws:SourceArn", v);
+            add(out, statement("AWSLogDeliveryAclCheck", SPN_LOGS, strings(acl, 1), bucket_arn, c));
+        }
+        break;
+    case LC_DIAG_CONFIG:
+        if (gap_any(sec, acl, 1))
+            add(out, statement("AWSConfigBucketPermissionsCheck", SPN_CONFIG, strings(acl, 1),
+                               bucket_arn,
+                               cond_put(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
+        if (gap_any(sec, list, 1))
+            add(out,
+                statement("AWSConfigBucketExistenceCheck", SPN_CONFIG, strings(list, 1), bucket_arn,
+                          cond_put(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
+        if (gap_any(sec, put, 1)) {
+            c = cond_put(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
+            c = cond_put(c, "StringEquals", "AWS:SourceAccount", p->account);
+            add(out, statement("AWSConfigBucketDelivery", SPN_CONFIG, strings(put, 1),
+                               f->put_resource, c));
+        }
+        break;
+    case LC_DIAG_CLOUDTRAIL:
+        if (gap_any(sec, acl, 1)) {
+            c = f->trail_prefix ? NULL : cond_put(NULL, "StringEquals", "aws:SourceArn", f->trail);
+            add(out, statement("AWSCloudTrailAclCheck20150319", SPN_TRAIL, strings(acl, 1),
+                               bucket_arn, c));
+        }
+        if (gap_any(sec, put, 1)) {
+            c = cond_put(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
+            if (!f->trail_prefix)
+                c = cond_put(c, "StringEquals", "aws:SourceArn", f->trail);
+            if (p->org_id)
+                add(out, statement("AWSCloudTrailOrganizationWrite20150319", SPN_TRAIL,
+                                   strings(put, 1), f->org_resource, c));
+            else
+                add(out, statement("AWSCloudTrailWrite20150319", SPN_TRAIL, strings(put, 1),
+                                   f->put_resource, c));
+        }
+        break;
+    }
+}
+
+cJSON *lc_diag_remediation(const struct lc_diag_params *p, enum lc_policy_kind target,
+                           const struct lc_diag_section *sec)
+{
+    struct facts f;
+    cJSON *out = cJSON_CreateArray();
+
+    if (!out)
+        return NULL;
+    derive(p, &f);
+    if (target == LC_POLICY_KEY)
+        key_statements(p, &f, sec, out);
+    else
+        bucket_statements(p, &f, sec, out);
+    return out;
+}
+
+/* ---- diagnosis ---------------------------------------------------------------------------- */
+
+static void section_free(struct lc_diag_section *s)
+{
+    lc_pol_names_free(&s->missing_actions);
+    lc_pol_names_free(&s->advisory_missing);
+    lc_pol_names_free(&s->denied_by);
+    lc_pol_names_free(&s->deny_blocked);
+    lc_pol_names_free(&s->open_needs);
+    lc_pol_names_free(&s->undetermined);
+    lc_pol_names_free(&s->notes);
+    cJSON_Delete(s->statements);
+    for (size_t i = 0; i < s->n_outcomes; i++)
+        lc_pol_result_free(&s->outcomes[i].res);
+    free(s->outcomes);
+    memset(s, 0, sizeof(*s));
+}
+
+void lc_diag_report_free(struct lc_diag_report *r)
+{
+    section_free(&r->key);
+    section_free(&r->bucket);
+    lc_pol_names_free(&r->steps_after);
+    lc_pol_names_free(&r->assumptions);
+    free(r->requests);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Evaluate every request of the target against pol; per need the best alternative counts, the
+ * section is the worst required need. */
+static int evaluate_section(const struct lc_policy *pol, enum lc_policy_kind target,
+                            const struct lc_diag_request *rq, size_t n, struct lc_diag_section *sec)
+{
+    int rc = 0;
+
+    sec->evaluated = true;
+    sec->verdict = LC_POL_GRANTED;
+    sec->outcomes = calloc(n ? n : 1, sizeof(*sec->outcomes));
+    if (!sec->outcomes)
+        return LC_E_NOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (rq[i].target != target)
+            continue;
+        struct lc_diag_outcome *o = &sec->outcomes[sec->n_outcomes++];
+        o->req = &rq[i];
+        rc = lc_diag_evaluate(pol, &rq[i], &o->res);
+    }
+    /* Per need: the best alternative. */
+    for (size_t i = 0; i < sec->n_outcomes && !rc; i++) {
+        const struct lc_diag_request *r = sec->outcomes[i].req;
+        enum lc_pol_verdict best = LC_POL_GAP;
+        bool first = true;
+        for (size_t j = 0; j < sec->n_outcomes; j++) {
+            if (strcmp(sec->outcomes[j].req->need, r->need) != 0)
+                continue;
+            if (j < i) {
+                first = false;
+                break;
+            }
+            if (sec->outcomes[j].res.verdict > best)
+                best = sec->outcomes[j].res.verdict;
+        }
+        if (!first)
+            continue;
+        if (best != LC_POL_GRANTED)
+            rc = lc_pol_names_add(&sec->open_needs, r->need);
+        if (!rc && best == LC_POL_GAP)
+            rc = lc_pol_names_add(r->advisory ? &sec->advisory_missing : &sec->missing_actions,
+                                  r->need);
+        if (!r->advisory && best < sec->verdict)
+            sec->verdict = best;
+    }
+    /* What blocks or leaves open the needs that are not granted. */
+    for (size_t i = 0; i < sec->n_outcomes && !rc; i++) {
+        const struct lc_pol_result *res = &sec->outcomes[i].res;
+        if (res->verdict == LC_POL_GRANTED)
+            continue;
+        for (size_t k = 0; k < res->denied_by.n && !rc; k++)
+            rc = lc_pol_names_add(&sec->denied_by, res->denied_by.items[k]);
+        if (!rc && res->explicit_deny && res->allowed_by.n)
+            rc = lc_pol_names_add(&sec->deny_blocked, sec->outcomes[i].req->need);
+        for (size_t k = 0; k < res->undetermined.n && !rc; k++)
+            rc = lc_pol_names_add(&sec->undetermined, res->undetermined.items[k]);
+        for (size_t k = 0; k < res->notes.n && !rc; k++)
+            rc = lc_pol_names_addf(&sec->notes, "%s %s: %s", sec->outcomes[i].req->principal,
+                                   sec->outcomes[i].req->action, res->notes.items[k]);
+    }
+    return rc;
+}
+
+/* Re-evaluate with the statements added: every required need that was a gap must be granted
+ * (or, where a Deny blocks it, the Deny is still reported). */
+static int verify(const struct lc_policy *pol, enum lc_policy_kind target,
+                  const struct lc_diag_request *rq, size_t n, struct lc_diag_section *sec)
+{
+    struct lc_policy *fixed = NULL;
+    struct lc_diag_section after = {0};
+    struct lc_error err;
+    int rc;
+
+    sec->verified = false;
+    if (!sec->statements || cJSON_GetArraySize(sec->statements) == 0)
+        return 0;
+    rc = lc_policy_with_statements(pol, sec->statements, &fixed, &err);
+    if (rc)
+        return rc == LC_E_NOMEM ? rc : 0;
+    rc = evaluate_section(fixed, target, rq, n, &after);
+    if (!rc)
+        sec->verified = after.missing_actions.n == 0 && after.deny_blocked.n == 0;
+    section_free(&after);
+    lc_policy_free(fixed);
+    return rc;
+}
+
+static int steps_and_assumptions(const struct lc_diag_params *p, const struct facts *f,
+                                 struct lc_diag_report *r)
+{
+    struct lc_pol_names *s = &r->steps_after, *a = &r->assumptions;
+    int rc = 0;
+
+    if (r->verdict != LC_POL_GRANTED) {
+        if (p->service == LC_DIAG_VPCFLOWLOGS) {
+            rc = lc_pol_names_add(s, "Nothing to restart: the flow log keeps delivering and "
+                                     "objects appear within about 10 minutes once there is "
+                                     "traffic.");
+            if (!rc)
+                rc = lc_pol_names_add(s, "The bucket's default encryption must name the key by "
+                                         "its ARN, not its key id (else \"LogDestination is "
+                                         "undeliverable\").");
+        } else if (f->ct) {
+            rc = lc_pol_names_add(s, "Control Tower: in CloudFormation, delete the failed stack "
+                                     "(e.g. AWSControlTowerBP-BASELINE-CLOUDTRAIL-MASTER, or the "
+                                     "failed StackSet-AWSControlTowerBP-BASELINE-CONFIG-* "
+                                     "instance).");
+            if (!rc)
+                rc = lc_pol_names_add(s, "Then re-run the landing-zone setup (Control Tower > "
+                                         "Landing zone settings: retry / update the landing "
+                                         "zone).");
+        } else if (p->service == LC_DIAG_CONFIG) {
+            rc = lc_pol_names_add(s, "If PutDeliveryChannel failed with "
+                                     "InsufficientDeliveryPolicyException, run it again; an "
+                                     "existing channel delivers at its next delivery.");
+        } else {
+            rc = lc_pol_names_add(s, "CloudTrail resumes by itself; `aws cloudtrail "
+                                     "get-trail-status` shows LatestDeliveryError clear after "
+                                     "the next delivery (about 5 minutes). If CreateTrail or "
+                                     "UpdateTrail failed (InsufficientEncryptionPolicyException),"
+                                     " run it again.");
+        }
+    }
+    if (!rc && p->service == LC_DIAG_VPCFLOWLOGS)
+        rc = lc_pol_names_addf(a,
+                               "aws:SourceArn of delivery.logs is modelled as "
+                               "arn:aws:logs:%s:%s:<unknown> (AWS documents ArnLike "
+                               "arn:aws:logs:<region>:<account>:*)",
+                               p->region, p->account);
+    if (!rc && p->service == LC_DIAG_CONFIG)
+        rc = lc_pol_names_addf(a,
+                               "aws:SourceArn of config.amazonaws.com is modelled as "
+                               "arn:aws:config:%s:%s:<unknown>",
+                               p->region, p->account);
+    if (!rc && p->service == LC_DIAG_CLOUDTRAIL)
+        rc = f->trail_prefix
+                 ? lc_pol_names_addf(
+                       a, "trail ARN not given: aws:SourceArn is modelled as %s<name>", f->trail)
+                 : lc_pol_names_addf(a, "trail ARN: %s", f->trail);
+    if (!rc)
+        rc = lc_pol_names_addf(a, "objects are written under %s...%s", f->obj_prefix,
+                               p->bucket_key ? " (Bucket Key: encryption context is the bucket "
+                                               "ARN)"
+                                             : " (encryption context aws:s3:arn = object ARN)");
+    if (!rc && !p->key_arn)
+        rc = lc_pol_names_add(a, "key ARN not given: key-policy statements are assumed to be "
+                                 "on this key");
+    if (!rc && f->ct)
+        rc = lc_pol_names_add(a, "Control Tower landing zone (statements as its documentation "
+                                 "gives them)");
+    return rc;
+}
+
+int lc_diagnose(const struct lc_diag_params *p, const struct lc_policy *key_policy,
+                const struct lc_policy *bucket_policy, struct lc_diag_report *out,
+                struct lc_error *err)
+{
+    struct facts f;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->service = p->service;
+    rc = lc_diag_requests(p, &out->requests, &out->n_requests, err);
+    if (rc)
+        return rc;
+    derive(p, &f);
+    out->control_tower = f.ct;
+    out->verdict = LC_POL_GRANTED;
+    const struct lc_policy *pols[2] = {key_policy, bucket_policy};
+    struct lc_diag_section *secs[2] = {&out->key, &out->bucket};
+    enum lc_policy_kind kinds[2] = {LC_POLICY_KEY, LC_POLICY_BUCKET};
+    for (int i = 0; i < 2 && !rc; i++) {
+        if (!pols[i])
+            continue;
+        rc = evaluate_section(pols[i], kinds[i], out->requests, out->n_requests, secs[i]);
+        if (rc)
+            break;
+        if (secs[i]->verdict < out->verdict)
+            out->verdict = secs[i]->verdict;
+        secs[i]->statements = lc_diag_remediation(p, kinds[i], secs[i]);
+        if (!secs[i]->statements) {
+            rc = LC_E_NOMEM;
+            break;
+        }
+        rc = verify(pols[i], kinds[i], out->requests, out->n_requests, secs[i]);
+        for (size_t k = 0; k < secs[i]->denied_by.n && !rc; k++)
+            rc = lc_pol_names_addf(&secs[i]->notes,
+                                   "remove or narrow the Deny statement \"%s\": added "
+                                   "statements cannot override an explicit Deny",
+                                   secs[i]->denied_by.items[k]);
+    }
+    if (!rc)
+        rc = steps_and_assumptions(p, &f, out);
+    if (rc) {
+        lc_diag_report_free(out);
+        lc_error_set(err, LC_E_NOMEM, "diagnose: out of memory");
+    }
+    return rc;
+}
+
+/* ---- output ------------------------------------------------------------------------------- */
+
+static cJSON *names_json(const struct lc_pol_names *n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n->n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(n->items[i]));
+    return a;
+}
+
+static cJSON *verdict_json(enum lc_pol_verdict v)
+{
+    if (v == LC_POL_UNDETERMINED)
+        return cJSON_CreateNull();
+    return cJSON_CreateBool(v == LC_POL_GRANTED);
+}
+
+static cJSON *section_json(const struct lc_diag_section *s)
+{
+    cJSON *o, *rem, *reqs;
+
+    if (!s->evaluated)
+        return cJSON_CreateNull();
+    o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddItemToObject(o, "granted", verdict_json(s->verdict));
+    cJSON_AddItemToObject(o, "missing_actions", names_json(&s->missing_actions));
+    cJSON_AddItemToObject(o, "advisory_missing", names_json(&s->advisory_missing));
+    cJSON_AddItemToObject(o, "denied_by", names_json(&s->denied_by));
+    cJSON_AddItemToObject(o, "undetermined", names_json(&s->undetermined));
+    rem = cJSON_AddObjectToObject(o, "remediation");
+    if (rem && s->statements && cJSON_GetArraySize(s->statements) > 0) {
+        cJSON_AddItemToObject(rem, "add_statements", cJSON_Duplicate(s->statements, 1));
+        cJSON_AddBoolToObject(rem, "verified", s->verified);
+    }
+    cJSON_AddItemToObject(o, "notes", names_json(&s->notes));
+    reqs = cJSON_AddArrayToObject(o, "requests");
+    for (size_t i = 0; reqs && i < s->n_outcomes; i++) {
+        const struct lc_diag_outcome *oc = &s->outcomes[i];
+        cJSON *r = cJSON_CreateObject();
+        if (!r)
+            break;
+        cJSON_AddStringToObject(r, "principal", oc->req->principal);
+        cJSON_AddStringToObject(r, "action", oc->req->action);
+        char res[600];
+        snprintf(res, sizeof(res), "%s%s", oc->req->resource, oc->req->resource_prefix ? "*" : "");
+        cJSON_AddStringToObject(r, "resource", res);
+        if (oc->req->advisory)
+            cJSON_AddBoolToObject(r, "advisory", true);
+        cJSON_AddItemToObject(r, "granted", verdict_json(oc->res.verdict));
+        cJSON_AddItemToObject(r, "allowed_by", names_json(&oc->res.allowed_by));
+        cJSON_AddItemToObject(r, "denied_by", names_json(&oc->res.denied_by));
+        cJSON_AddItemToObject(r, "undetermined", names_json(&oc->res.undetermined));
+        cJSON_AddItemToArray(reqs, r);
+    }
+    return o;
+}
+
+cJSON *lc_diag_report_json(const struct lc_diag_report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "service", lc_diag_service_name(r->service));
+    cJSON_AddItemToObject(o, "granted", verdict_json(r->verdict));
+    cJSON_AddItemToObject(o, "key_policy", section_json(&r->key));
+    cJSON_AddItemToObject(o, "bucket_policy", section_json(&r->bucket));
+    cJSON_AddBoolToObject(o, "control_tower", r->control_tower);
+    cJSON_AddItemToObject(o, "steps_after", names_json(&r->steps_after));
+    cJSON_AddItemToObject(o, "assumptions", names_json(&r->assumptions));
+    return o;
+}
+
+static const char *verdict_word(enum lc_pol_verdict v)
+{
+    switch (v) {
+    case LC_POL_GRANTED:
+        return "GRANTED";
+    case LC_POL_UNDETERMINED:
+        return "UNDETERMINED";
+    default:
+        return "GAP";
+    }
+}
+
+/* Pretty JSON with 4-space indents, short scalar arrays on one line: ready to paste. */
+static int pretty(struct lc_buf *b, const cJSON *j, int depth)
+{
+    int rc = 0;
+
+    if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
+        bool obj = cJSON_IsObject(j), flat = !obj;
+        size_t width = 0;
+        for (const cJSON *c = j->child; c && flat; c = c->next) {
+            flat = cJSON_IsString(c) || cJSON_IsNumber(c) || cJSON_IsBool(c);
+            width += c->valuestring ? strlen(c->valuestring) + 4 : 8;
+        }
+        if (!j->child)
+            return lc_buf_append(b, obj ? "{}" : "[]", 2);
+        if (flat && width < 80) {
+            rc = lc_buf_putc(b, '[');
+            for (const cJSON *c = j->child; c && !rc; c = c->next) {
+                rc = pretty(b, c, depth + 1);
+                if (!rc && c->next)
+                    rc = lc_buf_append(b, ", ", 2);
+            }
+            return rc ? rc : lc_buf_putc(b, ']');
+        }
+        rc = lc_buf_appendf(b, "%c\n", obj ? '{' : '[');
+        for (const cJSON *c = j->child; c && !rc; c = c->next) {
+            rc = lc_buf_appendf(b, "%*s", (depth + 1) * 4, "");
+            if (!rc && obj) {
+                cJSON *k = cJSON_CreateString(c->string);
+                char *ks = k ? cJSON_PrintUnformatted(k) : NULL;
+                cJSON_Delete(k);
+                rc = ks ? lc_buf_appendf(b, "%s: ", ks) : LC_E_NOMEM;
+                free(ks);
+            }
+            if (!rc)
+                rc = pretty(b, c, depth + 1);
+            if (!rc)
+                rc = lc_buf_appendf(b, "%s\n", c->next ? "," : "");
+        }
+        if (!rc)
+            rc = lc_buf_appendf(b, "%*s%c", depth * 4, "", obj ? '}' : ']');
+        return rc;
+    }
+    char *s = cJSON_PrintUnformatted(j);
+    if (!s)
+        return LC_E_NOMEM;
+    rc = lc_buf_append(b, s, strlen(s));
+    free(s);
+    return rc;
+}
+
+int lc_diag_json_pretty(const cJSON *j, struct lc_buf *out)
+{
+    int rc = pretty(out, j, 0);
+    return rc ? rc : lc_buf_putc(out, '\n');
+}
+
+/* Indent every line of s by pad. */
+static int put_indented(struct lc_buf *b, const char *s, const char *pad)
+{
+    int rc = 0;
+    while (*s && !rc) {
+        size_t n = strcspn(s, "\n");
+        rc = lc_buf_appendf(b, "%s%.*s\n", pad, (int)n, s);
+        s += n;
+        if (*s)
+            s++;
+    }
+    return rc;
+}
+
+static int list_text(struct lc_buf *b, const char *title, const struct lc_pol_names *n)
+{
+    int rc = 0;
+    if (!n->n)
+        return 0;
+    rc = lc_buf_appendf(b, "  %s:\n", title);
+    for (size_t i = 0; i < n->n && !rc; i++)
+        rc = lc_buf_appendf(b, "    - %s\n", n->items[i]);
+    return rc;
+}
+
+static int section_text(struct lc_buf *b, const char *name, const char *where,
+                        const struct lc_diag_section *s)
+{
+    int rc;
+
+    if (!s->evaluated)
+        return lc_buf_appendf(b, "%s: not checked (give --%s FILE)\n\n", name,
+                              strcmp(name, "key policy") == 0 ? "key-policy" : "bucket-policy");
+    rc = lc_buf_appendf(b, "%s: %s\n", name, verdict_word(s->verdict));
+    for (size_t i = 0; i < s->n_outcomes && !rc; i++) {
+        const struct lc_diag_outcome *o = &s->outcomes[i];
+        rc = lc_buf_appendf(b, "  %-12s %s %s%s\n", verdict_word(o->res.verdict), o->req->principal,
+                            o->req->action, o->req->advisory ? " (advisory)" : "");
+    }
+    if (!rc)
+        rc = list_text(b, "missing", &s->missing_actions);
+    if (!rc)
+        rc = list_text(b, "missing but not needed for delivery", &s->advisory_missing);
+    if (!rc)
+        rc = list_text(b, "denied by", &s->denied_by);
+    if (!rc)
+        rc = list_text(b, "undetermined (cannot be known offline)", &s->undetermined);
+    if (!rc && s->verdict != LC_POL_GRANTED)
+        rc = list_text(b, "why", &s->notes);
+    if (!rc && s->statements && cJSON_GetArraySize(s->statements) > 0) {
+        int n = cJSON_GetArraySize(s->statements);
+        rc = lc_buf_appendf(b, "  add %s to the %s \"Statement\" array:\n",
+                            n == 1 ? "this statement" : "these statements", where);
+        for (const cJSON *st = s->statements->child; st && !rc; st = st->next) {
+            struct lc_buf txt = {0};
+            rc = lc_diag_json_pretty(st, &txt);
+            if (!rc)
+                rc = put_indented(b, txt.data, "    ");
+            lc_buf_free(&txt);
+        }
+        if (!rc)
+            rc = lc_buf_appendf(b, "  %s\n",
+                                s->verified ? "(checked: with these added, every required request "
+                                              "above is granted)"
+                                            : "(with these added, some requests are still not "
+                                              "granted: see above)");
+    }
+    if (!rc)
+        rc = lc_buf_append(b, "\n", 1);
+    return rc;
+}
+
+int lc_diag_report_text(const struct lc_diag_report *r, const struct lc_diag_params *p,
+                        struct lc_buf *out)
+{
+    int rc;
+
+    rc = lc_buf_appendf(out, "%s -> s3://%s/%s (account %s, region %s)%s\n\n",
+                        service_title(r->service), p->bucket, p->prefix ? p->prefix : "",
+                        p->account, p->region, r->control_tower ? ", Control Tower" : "");
+    if (!rc)
+        rc = section_text(out, "key policy", "key policy's", &r->key);
+    if (!rc)
+        rc = section_text(out, "bucket policy", "bucket policy's", &r->bucket);
+    if (!rc && r->steps_after.n) {
+        rc = lc_buf_appendf(out, "after the edit:\n");
+        for (size_t i = 0; i < r->steps_after.n && !rc; i++)
+            rc = lc_buf_appendf(out, "  - %s\n", r->steps_after.items[i]);
+        if (!rc)
+            rc = lc_buf_append(out, "\n", 1);
+    }
+    if (!rc) {
+        rc = lc_buf_appendf(out, "assumptions:\n");
+        for (size_t i = 0; i < r->assumptions.n && !rc; i++)
+            rc = lc_buf_appendf(out, "  - %s\n", r->assumptions.items[i]);
+    }
+    if (!rc)
+        rc = lc_buf_appendf(out, "\nverdict: %s\n",
+                            r->verdict == LC_POL_GRANTED ? "GRANTED: the policies allow delivery"
+                            : r->verdict == LC_POL_GAP
+                                ? "GAP: delivery is blocked by the policies"
+                                : "UNDETERMINED: depends on values that cannot be known offline");
+    return rc;
+}

@@ -1,0 +1,1023 @@
+/* The check engine. Each stream is a small state machine driven by S3 callbacks:
+ *
+ *   window listings -> (nothing recent? lookback listings) -> sample GET of the newest -> done
+ *
+ * and each canary a fixed sequence PUT -> HEAD -> GET -> DELETE. All of them start at once;
+ * the HTTP engine's caps decide how many requests are on the wire. The loop runs until the last
+ * one finishes. Nothing here knows key layouts (the probes do) or judges results (findings.c). */
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/awscall.h"
+#include "aws/awsjson.h"
+#include "aws/awsxml.h"
+#include "pipeline/check.h"
+#include "aws/creds/creds.h"
+#include "core/log.h"
+#include "probes/probe.h"
+#include "aws/s3.h"
+
+/* When nothing recent is found, look this far back for the newest older delivery, so that the
+ * report can say "last delivery 5 h ago" instead of only "none in 30 min". Healthy streams never
+ * pay for it. */
+#define LOOKBACK_MIN_S (24 * 3600)
+#define LOOKBACK_MAX_S (7 * 24 * 3600)
+
+struct role_cred {
+    char *role_arn;
+    struct lc_credprov *prov;
+};
+
+struct check {
+    struct lc_aws *aws;
+    struct lc_observations *obs;
+    const struct lc_config *cfg;
+    const struct lc_plan *plan;
+    const struct lc_check_creds *creds;
+    struct lc_check_opts opts;
+    int phase;       /* 1: streams and canaries; 2: diagnosis of what failed */
+    int outstanding; /* work under way in the current phase (+1 while starting it) */
+    lc_check_done_cb done;
+    void *ud;
+    struct role_cred *roles; /* status_role_arn providers made during this run */
+    size_t n_roles;
+};
+
+static void check_advance(struct check *ck);
+
+struct stream_run {
+    struct check *ck;
+    struct lc_stream_obs *obs;
+    struct lc_credprov *creds;
+    struct lc_listings todo;
+    size_t next;
+    bool lookback;
+    struct lc_sample *sample;
+    uint64_t sample_fed;
+    bool sample_enough;
+};
+
+struct canary_run {
+    struct check *ck;
+    struct lc_canary_obs *obs;
+    struct lc_credprov *creds;
+    char *body;
+    char *run_id;
+    struct timespec started;
+};
+
+static const char *target_region(const struct lc_target_cfg *t, struct lc_aws *aws)
+{
+    return t->region ? t->region : lc_aws_default_region(aws);
+}
+
+static void check_done_one(struct check *ck)
+{
+    if (--ck->outstanding == 0)
+        check_advance(ck);
+}
+
+/* ---- streams -------------------------------------------------------------------------------- */
+
+static void stream_finish(struct stream_run *sr)
+{
+    lc_listings_free(&sr->todo);
+    lc_sample_free(sr->sample);
+    check_done_one(sr->ck);
+    free(sr);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int on_object(void *ud, const struct lc_s3_object *o)
+{
+    struct stream_run *sr = ud;
+    const struct lc_stream *s = sr->obs->stream;
+    struct lc_stream_obs *obs = sr->obs;
+    time_t name_time = 0;
+
+    if (s->probe->classify(s, o->key, &name_time) != LC_KEY_DELIVERY)
+        return 0;
+    obs->objects_seen++;
+    /* An object whose name says 10:00 but that landed at 16:00 is not a 16:00 delivery (a copy,
+     * a replay): trust the name plus the service's latency when it is the older of the two. */
+    time_t delivered = o->last_modified;
+    if (name_time && name_time + s->probe->latency_allowance_s < delivered)
+        delivered = name_time + s->probe->latency_allowance_s;
+    if (delivered > sr->ck->obs->now)
+        delivered = sr->ck->obs->now; /* not delivered in the future of the check */
+    if (obs->newest_key &&
+        (delivered < obs->newest_delivered ||
+         (delivered == obs->newest_delivered && strcmp(o->key, obs->newest_key) <= 0)))
+        return 0;
+    char *k = strdup(o->key);
+    if (!k)
+        return 1;
+    free(obs->newest_key);
+    obs->newest_key = k;
+    obs->newest_size = o->size;
+    obs->newest_modified = o->last_modified;
+    obs->newest_name_time = name_time;
+    obs->newest_delivered = delivered;
+    return 0;
+}
+
+static int on_group(void *ud, const struct lc_s3_object *o);
+static void stream_next(struct stream_run *sr);
+
+static void on_list_done(void *ud, const struct lc_s3_list_result *res)
+{
+    struct stream_run *sr = ud;
+
+    sr->obs->requests += res->requests;
+    if (res->err.kind != LC_OK) {
+        sr->obs->list_err = res->err;
+        stream_finish(sr);
+        return;
+    }
+    stream_next(sr);
+}
+
+static void stream_sample(struct stream_run *sr);
+
+static void stream_next(struct stream_run *sr)
+{
+    struct lc_stream_obs *obs = sr->obs;
+    const struct lc_stream *s = obs->stream;
+    struct lc_error err;
+
+    lc_error_clear(&err);
+    if (sr->next == sr->todo.n) {
+        if (!obs->newest_key && !sr->lookback) {
+            /* Nothing recent: find the newest older delivery for the report. */
+            time_t span = 4 * s->source->max_age_s;
+            if (span < LOOKBACK_MIN_S)
+                span = LOOKBACK_MIN_S;
+            if (span > LOOKBACK_MAX_S)
+                span = LOOKBACK_MAX_S;
+            sr->lookback = true;
+            obs->lookback_from = obs->window_from - span;
+            lc_listings_free(&sr->todo);
+            sr->next = 0;
+            if (s->probe->listings(s, obs->lookback_from, obs->window_from, &sr->todo)) {
+                lc_error_set(&obs->list_err, LC_E_NOMEM, "out of memory planning listings");
+                stream_finish(sr);
+                return;
+            }
+            stream_next(sr);
+            return;
+        }
+        stream_sample(sr);
+        return;
+    }
+    const struct lc_listing *l = &sr->todo.items[sr->next++];
+    struct lc_s3_list_req req = {
+        .creds = sr->creds,
+        .bucket = s->target->bucket,
+        .region = target_region(s->target, sr->ck->aws),
+        .prefix = l->prefix,
+        .start_after = l->start_after,
+        .delimiter = l->discover ? "_" : NULL,
+        .on_object = on_object,
+        .on_prefix = l->discover ? on_group : NULL,
+        .on_done = on_list_done,
+        .ud = sr,
+    };
+    /* The current listing's suffix must outlive a realloc of todo by on_group. */
+    if (lc_s3_list(sr->ck->aws, &req, &err) != 0) {
+        obs->list_err = err;
+        stream_finish(sr);
+    }
+}
+
+/* A discovery listing found a group (a flow-log id): list it from the window's start. */
+static int on_group(void *ud, const struct lc_s3_object *o)
+{
+    struct stream_run *sr = ud;
+    const struct lc_listing *cur = &sr->todo.items[sr->next - 1];
+    struct lc_buf after = {0};
+    char *suffix = dup_or_null(cur->start_after_suffix);
+    int rc = lc_buf_appendf(&after, "%s%s", o->key, suffix ? suffix : "");
+
+    if (!rc)
+        rc = lc_listings_add(&sr->todo, o->key, suffix ? after.data : NULL, false, NULL);
+    free(suffix);
+    lc_buf_free(&after);
+    return rc;
+}
+
+static int on_sample_body(void *ud, const char *data, size_t len)
+{
+    struct stream_run *sr = ud;
+    sr->sample_fed += len;
+    if (lc_sample_feed(sr->sample, data, len) == 1) {
+        sr->sample_enough = true;
+        return 1; /* enough seen: stop the transfer */
+    }
+    return 0;
+}
+
+static void on_sample_restart(void *ud)
+{
+    struct stream_run *sr = ud;
+    struct lc_sample_opts o = {
+        .kind = sr->obs->stream->probe->sample_kind(sr->obs->stream, sr->obs->newest_key)};
+    lc_sample_free(sr->sample);
+    sr->sample = lc_sample_new(&o);
+    sr->sample_fed = 0;
+    sr->sample_enough = false;
+}
+
+static void on_sample_done(void *ud, const struct lc_s3_object_info *info,
+                           const struct lc_aws_resp *resp)
+{
+    struct stream_run *sr = ud;
+    struct lc_stream_obs *obs = sr->obs;
+
+    obs->requests++;
+    obs->sse = dup_or_null(info->sse);
+    obs->sse_kms_key_id = dup_or_null(info->sse_kms_key_id);
+    obs->bucket_key = info->bucket_key_enabled;
+    if (resp->err.kind != LC_OK && !(resp->err.kind == LC_E_CANCELLED && sr->sample_enough)) {
+        obs->sample_err = resp->err;
+    } else {
+        obs->sampled = true;
+        lc_sample_finish(sr->sample, !sr->sample_enough && sr->sample_fed >= obs->newest_size,
+                         &obs->sample);
+    }
+    stream_finish(sr);
+}
+
+static void stream_sample(struct stream_run *sr)
+{
+    struct lc_stream_obs *obs = sr->obs;
+    const struct lc_stream *s = obs->stream;
+    struct lc_error err;
+
+    if (!obs->newest_key || !s->source->sample) {
+        stream_finish(sr);
+        return;
+    }
+    on_sample_restart(sr);
+    if (sr->sample && obs->newest_size == 0) {
+        /* A ranged GET of an empty object is a 416: the listing already says it is empty. */
+        obs->sampled = true;
+        lc_sample_finish(sr->sample, true, &obs->sample);
+        stream_finish(sr);
+        return;
+    }
+    if (!sr->sample) {
+        lc_error_set(&obs->sample_err, LC_E_NOMEM, "out of memory");
+        stream_finish(sr);
+        return;
+    }
+    lc_error_clear(&err);
+    struct lc_s3_object_req req = {
+        .creds = sr->creds,
+        .bucket = s->target->bucket,
+        .region = target_region(s->target, sr->ck->aws),
+        .key = obs->newest_key,
+        .range_start = 0,
+        .range_end = (int64_t)s->source->sample_bytes - 1,
+        .max_body = s->source->sample_bytes + 1024,
+        .on_body = on_sample_body,
+        .on_restart = on_sample_restart,
+        .on_done = on_sample_done,
+        .ud = sr,
+    };
+    if (lc_s3_get_object(sr->ck->aws, &req, &err) != 0) {
+        obs->sample_err = err;
+        stream_finish(sr);
+    }
+}
+
+static int stream_start(struct check *ck, struct lc_stream_obs *obs, struct lc_credprov *creds)
+{
+    const struct lc_stream *s = obs->stream;
+    struct stream_run *sr = calloc(1, sizeof(*sr));
+
+    if (!sr)
+        return LC_E_NOMEM;
+    sr->ck = ck;
+    sr->obs = obs;
+    sr->creds = creds;
+    /* Deliveries named from (now - max_age), or from --since when that is earlier, minus the
+     * service's latency: a file named 10:00 may land at 10:15. */
+    time_t from = ck->obs->now - s->source->max_age_s;
+    if (ck->obs->since && ck->obs->since < from)
+        from = ck->obs->since;
+    obs->window_from = from - s->probe->latency_allowance_s;
+    if (s->probe->listings(s, obs->window_from, ck->obs->now, &sr->todo)) {
+        lc_listings_free(&sr->todo);
+        free(sr);
+        return LC_E_NOMEM;
+    }
+    ck->outstanding++;
+    stream_next(sr);
+    return 0;
+}
+
+/* ---- canaries ------------------------------------------------------------------------------- */
+
+static void canary_finish(struct canary_run *cr)
+{
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    cr->obs->latency_s = (double)(end.tv_sec - cr->started.tv_sec) +
+                         (double)(end.tv_nsec - cr->started.tv_nsec) / 1e9;
+    free(cr->body);
+    free(cr->run_id);
+    check_done_one(cr->ck);
+    free(cr);
+}
+
+static void canary_fail(struct canary_run *cr, const char *step, const struct lc_error *err)
+{
+    cr->obs->failed_step = step;
+    cr->obs->err = *err;
+}
+
+static struct lc_s3_object_req canary_req(struct canary_run *cr, lc_s3_object_done_cb cb)
+{
+    const struct lc_target_cfg *t = cr->obs->target;
+    struct lc_s3_object_req req = {
+        .creds = cr->creds,
+        .bucket = t->bucket,
+        .region = target_region(t, cr->ck->aws),
+        .key = cr->obs->key,
+        .on_done = cb,
+        .ud = cr,
+    };
+    return req;
+}
+
+static void on_canary_deleted(void *ud, const struct lc_s3_object_info *info,
+                              const struct lc_aws_resp *resp)
+{
+    struct canary_run *cr = ud;
+    (void)info;
+    if (resp->err.kind != LC_OK) {
+        if (!cr->obs->failed_step)
+            canary_fail(cr, "delete", &resp->err);
+    } else {
+        cr->obs->deleted = true;
+    }
+    canary_finish(cr);
+}
+
+static void canary_delete(struct canary_run *cr)
+{
+    struct lc_error err;
+    struct lc_s3_object_req req = canary_req(cr, on_canary_deleted);
+    lc_error_clear(&err);
+    if (lc_s3_delete_object(cr->ck->aws, &req, &err) != 0) {
+        if (!cr->obs->failed_step)
+            canary_fail(cr, "delete", &err);
+        canary_finish(cr);
+    }
+}
+
+static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
+                          const struct lc_aws_resp *resp)
+{
+    struct canary_run *cr = ud;
+    (void)info;
+    if (resp->err.kind != LC_OK)
+        canary_fail(cr, "get", &resp->err);
+    else
+        cr->obs->content_match = resp->body->len == strlen(cr->body) &&
+                                 memcmp(resp->body->data, cr->body, resp->body->len) == 0;
+    canary_delete(cr); /* the marker was verified by HEAD: the object is ours */
+}
+
+static void on_canary_head(void *ud, const struct lc_s3_object_info *info,
+                           const struct lc_aws_resp *resp)
+{
+    struct canary_run *cr = ud;
+    struct lc_error err;
+
+    if (resp->err.kind != LC_OK) {
+        /* Without HEAD we cannot prove the object is the one we wrote: leave it. */
+        canary_fail(cr, "head", &resp->err);
+        canary_finish(cr);
+        return;
+    }
+    const char *marker = lc_kv_get(info->headers, "x-amz-meta-logcanary-run");
+    if (!marker || strcmp(marker, cr->run_id) != 0) {
+        lc_error_clear(&err);
+        lc_error_set(&err, LC_E_INTERNAL,
+                     "canary object %s does not carry this run's marker: not touching it",
+                     cr->obs->key);
+        canary_fail(cr, "head", &err);
+        canary_finish(cr);
+        return;
+    }
+    cr->obs->sse = dup_or_null(info->sse);
+    cr->obs->sse_kms_key_id = dup_or_null(info->sse_kms_key_id);
+    cr->obs->bucket_key = info->bucket_key_enabled;
+    lc_error_clear(&err);
+    struct lc_s3_object_req req = canary_req(cr, on_canary_got);
+    req.max_body = 64 * 1024;
+    if (lc_s3_get_object(cr->ck->aws, &req, &err) != 0) {
+        canary_fail(cr, "get", &err);
+        canary_delete(cr);
+    }
+}
+
+static void on_canary_put(void *ud, const struct lc_s3_object_info *info,
+                          const struct lc_aws_resp *resp)
+{
+    struct canary_run *cr = ud;
+    struct lc_error err;
+    (void)info;
+
+    if (resp->err.kind != LC_OK) {
+        canary_fail(cr, "put", &resp->err);
+        canary_finish(cr);
+        return;
+    }
+    lc_error_clear(&err);
+    struct lc_s3_object_req req = canary_req(cr, on_canary_head);
+    if (lc_s3_head_object(cr->ck->aws, &req, &err) != 0) {
+        canary_fail(cr, "head", &err);
+        canary_finish(cr);
+    }
+}
+
+static int canary_start(struct check *ck, struct lc_canary_obs *obs, struct lc_credprov *creds,
+                        const char *run_id)
+{
+    const struct lc_target_cfg *t = obs->target;
+    struct lc_kvlist h = {0};
+    struct lc_buf key = {0}, body = {0};
+    struct lc_error err;
+    char stamp[32];
+    struct tm tm;
+    int rc;
+
+    struct canary_run *cr = calloc(1, sizeof(*cr));
+    if (!cr)
+        return LC_E_NOMEM;
+    cr->ck = ck;
+    cr->obs = obs;
+    cr->creds = creds;
+    cr->run_id = strdup(run_id);
+    gmtime_r(&ck->obs->now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rc = cr->run_id ? 0 : LC_E_NOMEM;
+    if (!rc)
+        rc = lc_buf_appendf(&key, "%s%s.txt", t->canary_prefix, run_id);
+    if (!rc)
+        rc = lc_buf_appendf(&body, "logcanary canary\nrun: %s\ntarget: %s\nwritten: %s\n", run_id,
+                            t->name, stamp);
+    if (!rc)
+        rc = lc_kv_add(&h, "x-amz-meta-logcanary-run", run_id);
+    /* SSE-KMS with the expected key; without one, the bucket default applies. */
+    if (!rc && t->kms_key_arn) {
+        rc = lc_kv_add(&h, "x-amz-server-side-encryption", "aws:kms");
+        if (!rc)
+            rc = lc_kv_add(&h, "x-amz-server-side-encryption-aws-kms-key-id", t->kms_key_arn);
+    }
+    if (rc)
+        goto fail;
+    obs->key = lc_buf_steal(&key);
+    cr->body = lc_buf_steal(&body);
+    obs->ran = true;
+    clock_gettime(CLOCK_MONOTONIC, &cr->started);
+    ck->outstanding++;
+    struct lc_s3_object_req req = canary_req(cr, on_canary_put);
+    req.body = cr->body;
+    req.body_len = strlen(cr->body);
+    req.headers = &h;
+    lc_error_clear(&err);
+    if (lc_s3_put_object(ck->aws, &req, &err) != 0) {
+        canary_fail(cr, "put", &err);
+        canary_finish(cr);
+    }
+    lc_kv_free(&h);
+    return 0;
+fail:
+    lc_kv_free(&h);
+    lc_buf_free(&key);
+    lc_buf_free(&body);
+    free(cr->run_id);
+    free(cr);
+    return LC_E_NOMEM;
+}
+
+/* ---- discovery: the bucket's encryption, the key, the key policy, the bucket policy -------- */
+
+struct target_run {
+    struct check *ck;
+    struct lc_target_obs *obs;
+    struct lc_credprov *creds;
+    int pending;
+};
+
+static void target_step_done(struct target_run *tr)
+{
+    if (--tr->pending > 0)
+        return;
+    check_done_one(tr->ck);
+    free(tr);
+}
+
+static void on_key_policy(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+    const char *policy = NULL;
+
+    o->requests += resp->attempts;
+    if (!result) {
+        o->key_policy_err = resp->err;
+    } else if (lc_json_string(result, "Policy", LC_JSON_REQUIRED, &policy, &o->key_policy_err) ==
+               0) {
+        o->key_policy_read = true;
+        o->key_policy = strdup(policy);
+    }
+    target_step_done(tr);
+}
+
+static void on_key_described(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+    const char *arn = NULL, *state = NULL, *manager = NULL;
+    bool multi = false;
+    struct lc_error err;
+
+    o->requests += resp->attempts;
+    if (!result) {
+        o->key_err = resp->err;
+        target_step_done(tr);
+        return;
+    }
+    if (lc_json_string(result, "KeyMetadata.Arn", LC_JSON_REQUIRED, &arn, &o->key_err) ||
+        lc_json_string(result, "KeyMetadata.KeyState", LC_JSON_OPTIONAL, &state, &o->key_err) ||
+        lc_json_string(result, "KeyMetadata.KeyManager", LC_JSON_OPTIONAL, &manager, &o->key_err) ||
+        lc_json_bool(result, "KeyMetadata.MultiRegion", LC_JSON_OPTIONAL, &multi, &o->key_err)) {
+        target_step_done(tr);
+        return;
+    }
+    o->key_described = true;
+    o->key_arn = strdup(arn);
+    o->key_state = dup_or_null(state);
+    o->key_manager = dup_or_null(manager);
+    o->key_multi_region = multi;
+    /* The key policy: only the key's own account may read it; a failure is reported. */
+    char region[64];
+    cJSON *in = cJSON_CreateObject();
+    lc_arn_region(arn, target_region(o->target, tr->ck->aws), region, sizeof(region));
+    cJSON_AddStringToObject(in, "KeyId", arn);
+    cJSON_AddStringToObject(in, "PolicyName", "default");
+    lc_error_clear(&err);
+    if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "GetKeyPolicy", in, on_key_policy,
+                         tr, &err) != 0) {
+        o->key_policy_err = err;
+        target_step_done(tr);
+    }
+    cJSON_Delete(in);
+}
+
+static void describe_key(struct target_run *tr)
+{
+    struct lc_target_obs *o = tr->obs;
+    struct lc_error err;
+    char region[64];
+
+    if (!o->key_asked) {
+        target_step_done(tr);
+        return;
+    }
+    cJSON *in = cJSON_CreateObject();
+    lc_arn_region(o->key_asked, target_region(o->target, tr->ck->aws), region, sizeof(region));
+    cJSON_AddStringToObject(in, "KeyId", o->key_asked);
+    lc_error_clear(&err);
+    if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "DescribeKey", in, on_key_described,
+                         tr, &err) != 0) {
+        o->key_err = err;
+        target_step_done(tr);
+    }
+    cJSON_Delete(in);
+}
+
+static void on_encryption(void *ud, const struct lc_s3_encryption *enc,
+                          const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+
+    o->requests += resp->attempts;
+    if (resp->err.kind != LC_OK) {
+        o->enc_err = resp->err;
+    } else {
+        o->enc_read = true;
+        o->enc_configured = enc->configured;
+        o->enc_algorithm = dup_or_null(enc->algorithm);
+        o->enc_kms_key_id = dup_or_null(enc->kms_key_id);
+        o->enc_bucket_key = enc->bucket_key_enabled;
+    }
+    /* The key deliveries use: the one configured, else the bucket default's. */
+    if (o->target->kms_key_arn)
+        o->key_asked = strdup(o->target->kms_key_arn);
+    else if (o->enc_kms_key_id)
+        o->key_asked = strdup(o->enc_kms_key_id);
+    describe_key(tr);
+}
+
+static void on_bucket_policy(void *ud, const char *policy, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    struct lc_target_obs *o = tr->obs;
+
+    o->requests += resp->attempts;
+    if (resp->err.kind != LC_OK) {
+        o->bucket_policy_err = resp->err;
+    } else {
+        o->bucket_policy_read = true;
+        o->bucket_policy = dup_or_null(policy);
+    }
+    target_step_done(tr);
+}
+
+static void on_caller(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
+{
+    struct target_run *tr = ud;
+    const char *arn =
+        doc ? lc_awsxml_get(doc, "GetCallerIdentityResponse/GetCallerIdentityResult/Arn") : NULL;
+    tr->obs->requests += resp->attempts;
+    if (arn)
+        tr->obs->caller_arn = strdup(arn);
+    else if (resp->err.kind != LC_OK)
+        tr->obs->caller_err = resp->err;
+    else
+        lc_error_set(&tr->obs->caller_err, LC_E_PARSE, "GetCallerIdentity: no Arn in the answer");
+    target_step_done(tr);
+}
+
+/* A read of this target was denied by KMS: the diagnosis needs to know who was denied. */
+static bool kms_read_denied(const struct lc_observations *o, const struct lc_target_cfg *t)
+{
+    for (size_t i = 0; i < o->n_streams; i++)
+        if (o->streams[i].stream->target == t && o->streams[i].sample_err.kms)
+            return true;
+    return false;
+}
+
+static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_credprov *creds)
+{
+    const struct lc_target_cfg *t = o->target;
+    struct lc_error err;
+    struct target_run *tr = calloc(1, sizeof(*tr));
+
+    if (!tr)
+        return LC_E_NOMEM;
+    tr->ck = ck;
+    tr->obs = o;
+    tr->creds = creds;
+    tr->pending = 2; /* encryption -> key -> key policy; bucket policy; (caller identity) */
+    ck->outstanding++;
+    lc_error_clear(&err);
+    if (lc_s3_get_bucket_encryption(ck->aws, creds, t->bucket, target_region(t, ck->aws),
+                                    on_encryption, tr, &err) != 0) {
+        o->enc_err = err;
+        target_step_done(tr);
+    }
+    lc_error_clear(&err);
+    if (lc_s3_get_bucket_policy(ck->aws, creds, t->bucket, target_region(t, ck->aws),
+                                on_bucket_policy, tr, &err) != 0) {
+        o->bucket_policy_err = err;
+        target_step_done(tr);
+    }
+    if (kms_read_denied(ck->obs, t)) {
+        tr->pending++;
+        lc_error_clear(&err);
+        if (lc_aws_query_call(ck->aws, creds, "sts", target_region(t, ck->aws), "GetCallerIdentity",
+                              NULL, on_caller, tr, &err) != 0) {
+            o->caller_err = err;
+            target_step_done(tr);
+        }
+    }
+    return 0;
+}
+
+/* ---- the run -------------------------------------------------------------------------------- */
+
+/* This stream failed in a way its service's own status could explain. */
+static bool stream_needs_diagnosis(const struct lc_observations *o, const struct lc_stream_obs *so)
+{
+    if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
+        return true;
+    return so->list_err.kind == LC_OK &&
+           (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
+            (o->since && so->newest_delivered < o->since));
+}
+
+static void on_status_done(void *ud)
+{
+    check_done_one(ud);
+}
+
+/* "arn:aws:iam::{account}:role/x" for this stream's account. */
+static char *status_role(const struct lc_stream *s)
+{
+    const char *t = s->source->status_role_arn;
+    const char *mark = strstr(t, "{account}");
+    struct lc_buf b = {0};
+    if (!mark)
+        return strdup(t);
+    if (lc_buf_appendf(&b, "%.*s%s%s", (int)(mark - t), t, s->account, mark + 9)) {
+        lc_buf_free(&b);
+        return NULL;
+    }
+    return lc_buf_steal(&b);
+}
+
+static struct lc_credprov *role_creds(struct check *ck, const struct lc_check_creds *creds,
+                                      const struct lc_stream *s, struct lc_error *err)
+{
+    char *role = status_role(s);
+    if (!role) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < ck->n_roles; i++)
+        if (strcmp(ck->roles[i].role_arn, role) == 0) {
+            free(role);
+            return ck->roles[i].prov;
+        }
+    struct role_cred *rc = realloc(ck->roles, (ck->n_roles + 1) * sizeof(*rc));
+    if (!rc) {
+        free(role);
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    ck->roles = rc;
+    struct lc_credprov *p = lc_credprov_assume_role(ck->aws, creds->base, role, NULL,
+                                                    "logcanary-status", s->region, err);
+    if (!p) {
+        free(role);
+        return NULL;
+    }
+    ck->roles[ck->n_roles++] = (struct role_cred){role, p};
+    return p;
+}
+
+static void start_status(struct check *ck, const struct lc_check_creds *creds,
+                         struct lc_stream_obs *so)
+{
+    struct lc_error err;
+    lc_error_clear(&err);
+    struct lc_credprov *p = role_creds(ck, creds, so->stream, &err);
+    if (p && lc_status_start(ck->aws, p, so->stream, &so->status, on_status_done, ck, &err) == 0) {
+        ck->outstanding++;
+        return;
+    }
+    so->status.asked = true;
+    so->status.err = err;
+    so->status.permission = "sts:AssumeRole";
+}
+
+/* A stream or canary of this target failed in a way the bucket or key could explain. */
+static bool needs_diagnosis(const struct lc_observations *o, const struct lc_target_cfg *t)
+{
+    for (size_t i = 0; i < o->n_streams; i++) {
+        const struct lc_stream_obs *so = &o->streams[i];
+        if (so->stream->target != t)
+            continue;
+        if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
+            return true;
+        if (so->list_err.kind == LC_OK &&
+            (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
+             (o->since && so->newest_delivered < o->since)))
+            return true;
+    }
+    for (size_t i = 0; i < o->n_canaries; i++) {
+        const struct lc_canary_obs *c = &o->canaries[i];
+        if (c->target == t && c->failed_step && (c->err.kms || c->err.auth))
+            return true;
+    }
+    return false;
+}
+
+static void make_run_id(char *out, size_t len, time_t now)
+{
+    char host[64] = "host";
+    unsigned char r[4] = {0};
+    struct tm tm;
+    char stamp[20];
+
+    gethostname(host, sizeof(host) - 1);
+    host[strcspn(host, "./ ")] = '\0';
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        memset(r, 0, sizeof(r));
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, len, "%s-%s-%d-%02x%02x%02x%02x", stamp, host, (int)getpid(), r[0], r[1], r[2],
+             r[3]);
+}
+
+static size_t target_index(const struct lc_config *cfg, const struct lc_target_cfg *t)
+{
+    return (size_t)(t - cfg->targets);
+}
+
+/* Phase two, only for targets with a problem: what the bucket and its key say, and what each
+ * failing stream's service says in the source account. */
+static int start_diagnosis(struct check *ck)
+{
+    struct lc_observations *out = ck->obs;
+    const struct lc_config *cfg = ck->cfg;
+    int rc = 0;
+
+    for (size_t ti = 0; ti < cfg->n_targets && !rc; ti++) {
+        const struct lc_target_cfg *t = &cfg->targets[ti];
+        if (!needs_diagnosis(out, t))
+            continue;
+        struct lc_target_obs *to = &out->targets[out->n_targets++];
+        to->target = t;
+        rc = target_start(ck, to, ck->creds->targets[ti]);
+        for (size_t i = 0; i < out->n_streams && !rc; i++) {
+            struct lc_stream_obs *so = &out->streams[i];
+            if (so->stream->target == t && so->stream->source->status_role_arn &&
+                stream_needs_diagnosis(out, so))
+                start_status(ck, ck->creds, so);
+        }
+    }
+    return rc;
+}
+
+static void release_start_ref(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    check_done_one(arg);
+}
+
+/* Start a phase holding one reference, released from the loop: a phase whose every request
+ * failed at once still finishes from the loop, never inside the caller. */
+static void run_phase(struct check *ck, int phase)
+{
+    struct timeval zero = {0, 0};
+    int rc = 0;
+
+    ck->phase = phase;
+    ck->outstanding++;
+    if (phase == 2)
+        rc = start_diagnosis(ck);
+    if (rc && ck->obs->fatal.kind == LC_OK)
+        lc_error_set(&ck->obs->fatal, rc, "could not start the diagnosis");
+    if (event_base_once(lc_aws_base(ck->aws), -1, EV_TIMEOUT, release_start_ref, ck, &zero) != 0)
+        check_done_one(ck);
+}
+
+static void check_advance(struct check *ck)
+{
+    if (ck->phase == 1 && ck->opts.discover && ck->obs->fatal.kind == LC_OK) {
+        run_phase(ck, 2);
+        return;
+    }
+    for (size_t i = 0; i < ck->n_roles; i++) {
+        lc_credprov_free(ck->roles[i].prov);
+        free(ck->roles[i].role_arn);
+    }
+    free(ck->roles);
+    ck->done(ck->ud, ck->obs);
+    free(ck);
+}
+
+int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                   const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                   struct lc_observations *out, lc_check_done_cb done, void *ud)
+{
+    struct check *ck = calloc(1, sizeof(*ck));
+    char run_id[128];
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (!ck) {
+        lc_error_set(&out->fatal, LC_E_NOMEM, "out of memory");
+        return LC_E_NOMEM;
+    }
+    *ck = (struct check){.aws = aws,
+                         .obs = out,
+                         .cfg = cfg,
+                         .plan = plan,
+                         .creds = creds,
+                         .opts = *opts,
+                         .done = done,
+                         .ud = ud};
+    out->now = opts->now ? opts->now : lc_aws_now(aws);
+    out->since = opts->since;
+    if (opts->run_id)
+        lc_strlcpy(run_id, opts->run_id, sizeof(run_id));
+    else
+        make_run_id(run_id, sizeof(run_id), out->now);
+    out->streams = calloc(plan->n_streams ? plan->n_streams : 1, sizeof(*out->streams));
+    out->canaries = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->canaries));
+    out->targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->targets));
+    if (!out->streams || !out->canaries || !out->targets) {
+        lc_error_set(&out->fatal, LC_E_NOMEM, "out of memory");
+        free(ck);
+        return LC_E_NOMEM;
+    }
+    ck->phase = 1;
+    ck->outstanding = 1; /* the start reference, released by run_phase's deferred event */
+    out->n_streams = plan->n_streams;
+    for (size_t i = 0; i < plan->n_streams && !rc; i++) {
+        const struct lc_stream *s = &plan->streams[i];
+        out->streams[i].stream = s;
+        rc = stream_start(ck, &out->streams[i], creds->targets[target_index(cfg, s->target)]);
+    }
+    /* One canary per target that is in the plan and wants one. */
+    for (size_t ti = 0; ti < cfg->n_targets && !rc && opts->canary; ti++) {
+        const struct lc_target_cfg *t = &cfg->targets[ti];
+        bool planned = false;
+        for (size_t i = 0; i < plan->n_streams; i++)
+            planned = planned || plan->streams[i].target == t;
+        if (!planned || !t->canary)
+            continue;
+        struct lc_canary_obs *c = &out->canaries[out->n_canaries++];
+        c->target = t;
+        rc = canary_start(ck, c, creds->targets[ti], run_id);
+    }
+    /* Even after a start failure, what was started finishes: its callbacks own memory. */
+    if (rc)
+        lc_error_set(&out->fatal, rc, "could not start the checks");
+    struct timeval zero = {0, 0};
+    if (event_base_once(lc_aws_base(aws), -1, EV_TIMEOUT, release_start_ref, ck, &zero) != 0) {
+        lc_error_set(&out->fatal, LC_E_NOMEM, "cannot schedule on the event loop");
+        ck->outstanding--; /* nothing else can release it; the loop finishes the rest */
+    }
+    return 0;
+}
+
+struct run_wait {
+    bool done;
+};
+
+static void on_run_done(void *ud, struct lc_observations *obs)
+{
+    struct run_wait *w = ud;
+    (void)obs;
+    w->done = true;
+}
+
+int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                 const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                 struct lc_observations *out)
+{
+    struct run_wait w = {false};
+    int rc = lc_check_start(aws, cfg, plan, creds, opts, out, on_run_done, &w);
+
+    if (rc)
+        return rc;
+    while (!w.done)
+        if (event_base_loop(lc_aws_base(aws), EVLOOP_ONCE) != 0)
+            break;
+    if (!w.done) {
+        lc_error_set(&out->fatal, LC_E_INTERNAL, "event loop ran dry before the checks ended");
+        return LC_E_INTERNAL;
+    }
+    return out->fatal.kind;
+}
+
+void lc_observations_free(struct lc_observations *o)
+{
+    for (size_t i = 0; i < o->n_streams; i++) {
+        free(o->streams[i].newest_key);
+        free(o->streams[i].sse);
+        free(o->streams[i].sse_kms_key_id);
+        lc_status_obs_free(&o->streams[i].status);
+    }
+    for (size_t i = 0; i < o->n_canaries; i++) {
+        free(o->canaries[i].key);
+        free(o->canaries[i].sse);
+        free(o->canaries[i].sse_kms_key_id);
+    }
+    for (size_t i = 0; i < o->n_targets; i++) {
+        struct lc_target_obs *t = &o->targets[i];
+        free(t->enc_algorithm);
+        free(t->enc_kms_key_id);
+        free(t->key_asked);
+        free(t->key_arn);
+        free(t->key_state);
+        free(t->key_manager);
+        free(t->key_policy);
+        free(t->bucket_policy);
+        free(t->caller_arn);
+    }
+    free(o->streams);
+    free(o->canaries);
+    free(o->targets);
+    memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,130 @@
+/* The check engine: runs every stream's listings and sample, and every target's canary, at once
+ * on the one event loop, and records what it saw. It judges nothing: findings.c turns these
+ * observations into statuses and findings. */
+#ifndef LC_CHECK_H
+#define LC_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "aws/aws.h"
+#include "config/config.h"
+#include "core/error.h"
+#include "pipeline/plan.h"
+#include "pipeline/sample.h"
+#include "pipeline/status.h"
+
+struct lc_stream_obs {
+    const struct lc_stream *stream;
+    time_t window_from;       /* deliveries named at or after this were looked for */
+    time_t lookback_from;     /* when nothing was recent: how far back it looked (0 = no) */
+    int requests;             /* S3 requests spent (listing pages + sample) */
+    uint64_t objects_seen;    /* delivery objects seen in the listings */
+    struct lc_error list_err; /* listing failure (LC_OK when none) */
+    char *newest_key;         /* newest delivery, NULL when none */
+    uint64_t newest_size;
+    time_t newest_modified;  /* its LastModified */
+    time_t newest_name_time; /* the time its file name carries (0 when none) */
+    time_t newest_delivered; /* min(LastModified, name time + latency allowance) */
+    /* the sample of the newest delivery */
+    bool sampled;
+    struct lc_error sample_err; /* GET failure */
+    struct lc_sample_result sample;
+    char *sse; /* x-amz-server-side-encryption of the newest delivery */
+    char *sse_kms_key_id;
+    bool bucket_key;
+    /* the delivering service's own status (diagnosis; asked only with status_role_arn) */
+    struct lc_status_obs status;
+};
+
+struct lc_canary_obs {
+    const struct lc_target_cfg *target;
+    bool ran;
+    char *key;
+    struct lc_error err;     /* the first failing step's error */
+    const char *failed_step; /* "put" | "head" | "get" | "delete" | NULL */
+    bool content_match;
+    bool deleted;
+    char *sse; /* from HEAD */
+    char *sse_kms_key_id;
+    bool bucket_key;
+    double latency_s; /* PUT to DELETE */
+};
+
+/* What logcanary learned about a target's bucket and key, for the diagnosis. A read that failed
+ * leaves its error (authorization errors name the permission logcanary lacks). */
+struct lc_target_obs {
+    const struct lc_target_cfg *target;
+    int requests;
+    /* GET ?encryption */
+    bool enc_read;
+    struct lc_error enc_err;
+    bool enc_configured;
+    char *enc_algorithm;  /* AES256 | aws:kms | aws:kms:dsse */
+    char *enc_kms_key_id; /* as configured: id, ARN or alias; NULL = aws/s3 */
+    bool enc_bucket_key;
+    /* KMS DescribeKey of the key deliveries should use (kms_key_arn, else the bucket default) */
+    char *key_asked; /* what was asked for; NULL when there is no KMS key to look at */
+    bool key_described;
+    struct lc_error key_err;
+    char *key_arn;
+    char *key_state;   /* Enabled | Disabled | PendingDeletion | ... */
+    char *key_manager; /* CUSTOMER | AWS */
+    bool key_multi_region;
+    /* KMS GetKeyPolicy */
+    bool key_policy_read;
+    struct lc_error key_policy_err;
+    char *key_policy; /* the policy document (JSON text) */
+    /* GET ?policy */
+    bool bucket_policy_read;
+    struct lc_error bucket_policy_err;
+    char *bucket_policy; /* NULL when the bucket has none */
+    /* STS GetCallerIdentity, when a read was denied by KMS: who logcanary is */
+    struct lc_error caller_err;
+    char *caller_arn;
+};
+
+struct lc_observations {
+    time_t now;
+    time_t since; /* deliveries must be newer than this (0 = only max_age counts) */
+    struct lc_stream_obs *streams; /* one per plan stream, same order */
+    size_t n_streams;
+    struct lc_canary_obs *canaries; /* one per target that has a canary and a stream */
+    size_t n_canaries;
+    struct lc_target_obs *targets; /* one per target in the plan (diagnosis) */
+    size_t n_targets;
+    struct lc_error fatal; /* could not run at all (e.g. no credentials) */
+};
+
+struct lc_check_opts {
+    bool canary;        /* run the canaries (false with --no-canary) */
+    time_t now;         /* 0 = lc_aws_now() */
+    const char *run_id; /* marker written into canary objects (NULL = generated) */
+    bool discover;      /* read bucket encryption, key, key policy and bucket policy */
+    time_t since;       /* demand deliveries newer than this (0 = none): check --since/--wait */
+};
+
+struct lc_credprov;
+/* Credentials for a target: per-target AssumeRole on top of the default chain. Owned by the
+ * caller; targets[i] for cfg->targets[i]. */
+struct lc_check_creds {
+    struct lc_credprov *base; /* the default chain: source for status_role_arn AssumeRoles */
+    struct lc_credprov **targets;
+    size_t n;
+};
+
+/* Start the plan on the loop; done runs once, from the loop, when every request (and the
+ * diagnosis of what failed) is finished. out, plan, cfg and creds must outlive it. */
+typedef void (*lc_check_done_cb)(void *ud, struct lc_observations *obs);
+int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                   const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                   struct lc_observations *out, lc_check_done_cb done, void *ud);
+/* Run the plan once: returns when every request is finished. 0, or an error when the checks
+ * could not be started at all (out->fatal then says why). */
+int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct lc_plan *plan,
+                 const struct lc_check_creds *creds, const struct lc_check_opts *opts,
+                 struct lc_observations *out);
+void lc_observations_free(struct lc_observations *o);
+
+#endif
