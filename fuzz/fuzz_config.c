@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "probes/probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,12 +44,14 @@ static void check(const struct lc_config *cfg)
             for (size_t a = 0; a < src->n_accounts; a++)
                 if (strlen(src->accounts[a]) != 12)
                     abort();
-            if ((src->org_id && src->type != LC_SRC_CLOUDTRAIL) ||
-                ((src->file_format || src->hive || src->per_hour) &&
-                 src->type != LC_SRC_VPCFLOWLOGS) ||
-                (src->type == LC_SRC_VPCFLOWLOGS && !src->file_format))
+            /* every source has its probe, and a probe with keys of its own their struct */
+            if (!src->probe || lc_probe_find(src->probe->cfg.name) != src->probe ||
+                (src->probe->cfg.options && !src->options) ||
+                (!src->probe->cfg.options && src->options))
                 abort();
-            if (strcmp(lc_source_type_name(src->type), "unknown") == 0)
+            /* keys of one probe's type only: defaults of its enum keys are always set */
+            if (strcmp(src->probe->cfg.name, "vpcflowlogs") == 0 &&
+                !lc_source_option_string(src, "file_format"))
                 abort();
         }
     }

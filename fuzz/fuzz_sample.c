@@ -1,7 +1,7 @@
-/* libFuzzer: the content sampler (agent/pipeline/sample.c) for each kind.
+/* libFuzzer: the content sampler (agent/pipeline/sample.c) for each probe's format.
  *
  * Input: byte 0 = control, byte 1 = chunk size, then the body.
- *   control bits 0-1  kind (flow log text, Parquet, Config, CloudTrail)
+ *   control bits 0-1  format (flow log text, Parquet, Config, CloudTrail)
  *           bit 2     the harness gzips the body first (so the fuzzer reaches the content
  *                     parsers); bit 4 makes that two gzip members
  *           bit 3     complete (the body is the whole object)
@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "pipeline/sample.h"
+#include "probes/probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -79,7 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     memset(&opts, 0, sizeof(opts));
-    opts.kind = (enum lc_sample_kind)(data[0] & 3);
+    static const char *const formats[] = {"vpcflowlogs text", "vpcflowlogs parquet", "config json",
+                                          "cloudtrail json"};
+    opts.format = lc_probe_sample_format(formats[data[0] & 3]);
     complete = data[0] & 8;
     opts.max_inflated = data[0] & 32 ? 4096 : 0;
     cap = opts.max_inflated ? opts.max_inflated : (size_t)4 * 1024 * 1024;

@@ -76,19 +76,31 @@ static enum lc_key_class classify(const struct lc_stream *s, const char *key, ti
     return LC_KEY_DELIVERY;
 }
 
-static enum lc_sample_kind sample_kind(const struct lc_stream *s, const char *key)
-{
-    (void)s;
-    (void)key;
-    return LC_SAMPLE_CONFIG_JSON;
-}
+/* {"fileVersion":"1.0","configurationItems":[{..., "configurationItemCaptureTime": ...}]}
+ * (history; snapshots add "configSnapshotId"). A top-level "Records" is a CloudTrail file. */
+static const struct lc_sample_format json_format = {
+    .name = "config json",
+    .encoding = LC_SAMPLE_GZIP,
+    .syntax = LC_SAMPLE_RECORDS,
+    .what = "Config",
+    .label = "config json",
+    .records_key = "configurationItems",
+    .time_key = "configurationItemCaptureTime",
+    .version_key = "fileVersion",
+    .foreign_key = "Records",
+    .foreign_hint = "a CloudTrail file?",
+};
+
+static const struct lc_sample_format *const formats[] = {&json_format, NULL};
+
+static const struct lc_cfg_default defaults[] = {{"max_age", "7h"}, {NULL, NULL}};
 
 const struct lc_probe lc_probe_config = {
-    .name = "config",
-    .type = LC_SRC_CONFIG,
+    .cfg = {.name = "config", .defaults = defaults},
     .latency_allowance_s = 60 * 60,
+    .old_records = true,
     .base_prefix = base_prefix,
     .listings = listings,
     .classify = classify,
-    .sample_kind = sample_kind,
+    .formats = formats,
 };

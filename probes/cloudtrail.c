@@ -11,11 +11,21 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 
+struct cloudtrail_opts {
+    char *org_id; /* organization trail: AWSLogs/<o-id>/<acct>/ */
+};
+
+static const char *org_id(const struct lc_stream *s)
+{
+    const struct cloudtrail_opts *o = s->source->options;
+    return o->org_id;
+}
+
 static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
 {
     int rc = lc_probe_append_folder(s, out);
-    if (!rc && s->source->org_id)
-        rc = lc_buf_appendf(out, "AWSLogs/%s/", s->source->org_id);
+    if (!rc && org_id(s))
+        rc = lc_buf_appendf(out, "AWSLogs/%s/", org_id(s));
     else if (!rc)
         rc = lc_buf_append(out, "AWSLogs/", 8);
     if (!rc)
@@ -62,19 +72,45 @@ static enum lc_key_class classify(const struct lc_stream *s, const char *key, ti
     return LC_KEY_DELIVERY;
 }
 
-static enum lc_sample_kind sample_kind(const struct lc_stream *s, const char *key)
-{
-    (void)s;
-    (void)key;
-    return LC_SAMPLE_CLOUDTRAIL_JSON;
-}
+/* {"Records":[{..., "eventTime": "2026-11-22T08:05:12Z", ...}, ...]} */
+static const struct lc_sample_format json_format = {
+    .name = "cloudtrail json",
+    .encoding = LC_SAMPLE_GZIP,
+    .syntax = LC_SAMPLE_RECORDS,
+    .what = "CloudTrail",
+    .label = "cloudtrail json",
+    .records_key = "Records",
+    .time_key = "eventTime",
+    .records_first = true,
+};
+
+static const struct lc_sample_format *const formats[] = {&json_format, NULL};
+
+static const struct lc_cfg_entry keys[] = {
+    {.key = "org_id",
+     .type = LC_CFG_STRING,
+     .off = offsetof(struct cloudtrail_opts, org_id),
+     .check = &lc_cfg_org_id,
+     .help = "An organization trail: deliveries are under `AWSLogs/<org_id>/<account>/` "
+             "(Control Tower's trail is one)."},
+};
+
+static const struct lc_cfg_map options = {
+    .path = "targets[].sources[]",
+    .e = keys,
+    .n = LC_CFG_NELEM(keys),
+    .size = sizeof(struct cloudtrail_opts),
+    .doc = "CloudTrail log files (`AWSLogs/<account>/CloudTrail/<region>/`), of a trail of the "
+           "account or of an organization trail.",
+};
+
+static const struct lc_cfg_default defaults[] = {{"max_age", "20m"}, {NULL, NULL}};
 
 const struct lc_probe lc_probe_cloudtrail = {
-    .name = "cloudtrail",
-    .type = LC_SRC_CLOUDTRAIL,
+    .cfg = {.name = "cloudtrail", .options = &options, .defaults = defaults},
     .latency_allowance_s = 20 * 60,
     .base_prefix = base_prefix,
     .listings = listings,
     .classify = classify,
-    .sample_kind = sample_kind,
+    .formats = formats,
 };

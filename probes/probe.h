@@ -24,6 +24,7 @@
 
 #include "core/buf.h"
 #include "config/config.h"
+#include "config/map.h"
 #include "pipeline/sample.h"
 
 struct lc_stream;
@@ -50,9 +51,12 @@ enum lc_key_class {
 };
 
 struct lc_probe {
-    const char *name; /* the config "type" */
-    enum lc_source_type type;
+    struct lc_cfg_plugin cfg; /* the config "type" (cfg.name), its own keys and defaults */
     long latency_allowance_s; /* how long after its file-name time a delivery may land */
+    bool old_records;         /* its files describe earlier states (Config): a fresh file with old
+                               * records is not a replay */
+    bool needs_key_arn;       /* delivery fails when the bucket's default encryption names the
+                               * KMS key by id instead of ARN */
     /* The stream's base prefix: "<folder>/AWSLogs/.../<region>/" into out. */
     int (*base_prefix)(const struct lc_stream *s, struct lc_buf *out);
     /* Listings that together hold every delivery whose file-name time is >= from (UTC), up to
@@ -60,12 +64,24 @@ struct lc_probe {
     int (*listings)(const struct lc_stream *s, time_t from, time_t now, struct lc_listings *out);
     /* Classify a key and read the time its file name carries (0 when it has none). */
     enum lc_key_class (*classify)(const struct lc_stream *s, const char *key, time_t *name_time);
-    enum lc_sample_kind (*sample_kind)(const struct lc_stream *s, const char *key);
+    /* The formats its delivery files are written in (the sample validator's descriptions),
+     * NULL-ended, and which one a key is in (NULL: always the first). */
+    const struct lc_sample_format *const *formats;
+    const struct lc_sample_format *(*sample_format)(const struct lc_stream *s, const char *key);
 };
 
 /* The registry: NULL-terminated, in probes/probes.c. */
 extern const struct lc_probe *const lc_probes[];
-const struct lc_probe *lc_probe_find(enum lc_source_type type);
+const struct lc_probe *lc_probe_find(const char *name);
+/* The registry as config-map plugins (the "type" of a source). */
+extern const struct lc_cfg_plugins lc_probe_plugins;
+/* The format of the delivery file key of stream s. */
+const struct lc_sample_format *lc_probe_format_of(const struct lc_stream *s, const char *key);
+/* A sample format of any probe by its name ("vpcflowlogs text"), NULL when none has it. */
+const struct lc_sample_format *lc_probe_sample_format(const char *name);
+/* A source's own option by key, for code outside its probe (tests, reports). */
+const char *lc_source_option_string(const struct lc_source_cfg *src, const char *key);
+bool lc_source_option_bool(const struct lc_source_cfg *src, const char *key);
 
 /* Helpers for probes (probes/probes.c). */
 int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start_after,

@@ -19,12 +19,48 @@ const struct lc_probe *const lc_probes[] = {
     NULL,
 };
 
-const struct lc_probe *lc_probe_find(enum lc_source_type type)
+const struct lc_probe *lc_probe_find(const char *name)
 {
     for (size_t i = 0; lc_probes[i]; i++)
-        if (lc_probes[i]->type == type)
+        if (strcmp(lc_probes[i]->cfg.name, name) == 0)
             return lc_probes[i];
     return NULL;
+}
+
+const struct lc_sample_format *lc_probe_format_of(const struct lc_stream *s, const char *key)
+{
+    return s->probe->sample_format ? s->probe->sample_format(s, key) : s->probe->formats[0];
+}
+
+const struct lc_sample_format *lc_probe_sample_format(const char *name)
+{
+    for (size_t i = 0; lc_probes[i]; i++)
+        for (size_t k = 0; lc_probes[i]->formats && lc_probes[i]->formats[k]; k++)
+            if (strcmp(lc_probes[i]->formats[k]->name, name) == 0)
+                return lc_probes[i]->formats[k];
+    return NULL;
+}
+
+static const void *plugin_at(size_t i)
+{
+    return i < sizeof(lc_probes) / sizeof(lc_probes[0]) ? lc_probes[i] : NULL;
+}
+
+static const struct lc_cfg_plugin *plugin_of(const void *module)
+{
+    return &((const struct lc_probe *)module)->cfg;
+}
+
+const struct lc_cfg_plugins lc_probe_plugins = {.at = plugin_at, .plugin = plugin_of};
+
+const char *lc_source_option_string(const struct lc_source_cfg *src, const char *key)
+{
+    return lc_cfg_option_string(&src->probe->cfg, src->options, key);
+}
+
+bool lc_source_option_bool(const struct lc_source_cfg *src, const char *key)
+{
+    return lc_cfg_option_bool(&src->probe->cfg, src->options, key);
 }
 
 int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start_after,

@@ -11,12 +11,23 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 
+struct flowlog_opts {
+    bool hive;         /* Hive-compatible partitions */
+    bool per_hour;     /* per-hour partitions */
+    char *file_format; /* plain-text | parquet */
+};
+
+static const struct flowlog_opts *opts(const struct lc_stream *s)
+{
+    return s->source->options;
+}
+
 static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
 {
     int rc = lc_probe_append_folder(s, out);
     if (rc)
         return rc;
-    if (s->source->hive)
+    if (opts(s)->hive)
         return lc_buf_appendf(out,
                               "AWSLogs/aws-account-id=%s/aws-service=vpcflowlogs/aws-region=%s/",
                               s->account, s->region);
@@ -26,18 +37,18 @@ static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
 static int add_partition(const struct lc_stream *s, const struct tm *tm, const char *stamp,
                          struct lc_listings *out)
 {
-    const struct lc_source_cfg *src = s->source;
+    const struct flowlog_opts *o = opts(s);
     struct lc_buf p = {0};
     int rc;
 
     rc = lc_buf_append(&p, s->base, strlen(s->base));
-    if (!rc && src->hive)
+    if (!rc && o->hive)
         rc = lc_buf_appendf(&p, "year=%04d/month=%02d/day=%02d/", tm->tm_year + 1900,
                             tm->tm_mon + 1, tm->tm_mday);
     else if (!rc)
         rc = lc_buf_appendf(&p, "%04d/%02d/%02d/", tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday);
-    if (!rc && src->per_hour)
-        rc = lc_buf_appendf(&p, src->hive ? "hour=%02d/" : "%02d/", tm->tm_hour);
+    if (!rc && o->per_hour)
+        rc = lc_buf_appendf(&p, o->hive ? "hour=%02d/" : "%02d/", tm->tm_hour);
     /* Every file of the partition starts with this; the next "_" ends the flow-log id. */
     if (!rc)
         rc = lc_buf_appendf(&p, "%s_vpcflowlogs_%s_", s->account, s->region);
@@ -49,7 +60,7 @@ static int add_partition(const struct lc_stream *s, const struct tm *tm, const c
 
 static int listings(const struct lc_stream *s, time_t from, time_t now, struct lc_listings *out)
 {
-    return lc_probe_each_period(s, from, now, s->source->per_hour, false, add_partition, out);
+    return lc_probe_each_period(s, from, now, opts(s)->per_hour, false, add_partition, out);
 }
 
 static enum lc_key_class classify(const struct lc_stream *s, const char *key, time_t *name_time)
@@ -67,21 +78,132 @@ static enum lc_key_class classify(const struct lc_stream *s, const char *key, ti
     return LC_KEY_DELIVERY;
 }
 
-static enum lc_sample_kind sample_kind(const struct lc_stream *s, const char *key)
+/* The documented record fields of versions 2 to 8, in the default (version 2) order first,
+ * plus two newer names; probes/FACTS.md lists where they come from. */
+static const char *const actions[] = {"ACCEPT", "REJECT", "-", NULL};
+static const char *const log_statuses[] = {"OK", "NODATA", "SKIPDATA", NULL};
+
+static const struct lc_sample_field fields[] = {
+    /* v2: the default format, in this order */
+    {"version", LC_FIELD_INT, NULL},
+    {"account-id", LC_FIELD_TEXT, NULL},
+    {"interface-id", LC_FIELD_TEXT, NULL},
+    {"srcaddr", LC_FIELD_TEXT, NULL},
+    {"dstaddr", LC_FIELD_TEXT, NULL},
+    {"srcport", LC_FIELD_INT, NULL},
+    {"dstport", LC_FIELD_INT, NULL},
+    {"protocol", LC_FIELD_INT, NULL},
+    {"packets", LC_FIELD_INT, NULL},
+    {"bytes", LC_FIELD_INT, NULL},
+    {"start", LC_FIELD_START, NULL},
+    {"end", LC_FIELD_END, NULL},
+    {"action", LC_FIELD_WORD, actions},
+    {"log-status", LC_FIELD_WORD, log_statuses},
+    /* v3 */
+    {"vpc-id", LC_FIELD_TEXT, NULL},
+    {"subnet-id", LC_FIELD_TEXT, NULL},
+    {"instance-id", LC_FIELD_TEXT, NULL},
+    {"tcp-flags", LC_FIELD_INT, NULL},
+    {"type", LC_FIELD_TEXT, NULL},
+    {"pkt-srcaddr", LC_FIELD_TEXT, NULL},
+    {"pkt-dstaddr", LC_FIELD_TEXT, NULL},
+    /* v4 */
+    {"region", LC_FIELD_TEXT, NULL},
+    {"az-id", LC_FIELD_TEXT, NULL},
+    {"sublocation-type", LC_FIELD_TEXT, NULL},
+    {"sublocation-id", LC_FIELD_TEXT, NULL},
+    /* v5 */
+    {"pkt-src-aws-service", LC_FIELD_TEXT, NULL},
+    {"pkt-dst-aws-service", LC_FIELD_TEXT, NULL},
+    {"flow-direction", LC_FIELD_TEXT, NULL},
+    {"traffic-path", LC_FIELD_INT, NULL},
+    /* v7 */
+    {"ecs-cluster-arn", LC_FIELD_TEXT, NULL},
+    {"ecs-cluster-name", LC_FIELD_TEXT, NULL},
+    {"ecs-container-instance-arn", LC_FIELD_TEXT, NULL},
+    {"ecs-container-instance-id", LC_FIELD_TEXT, NULL},
+    {"ecs-container-id", LC_FIELD_TEXT, NULL},
+    {"ecs-second-container-id", LC_FIELD_TEXT, NULL},
+    {"ecs-service-name", LC_FIELD_TEXT, NULL},
+    {"ecs-task-definition-arn", LC_FIELD_TEXT, NULL},
+    {"ecs-task-arn", LC_FIELD_TEXT, NULL},
+    {"ecs-task-id", LC_FIELD_TEXT, NULL},
+    /* v8 */
+    {"reject-reason", LC_FIELD_TEXT, NULL},
+    /* later additions, not in every copy of the docs: accepted as known */
+    {"encryption-status", LC_FIELD_TEXT, NULL},
+    {"resource-id", LC_FIELD_TEXT, NULL},
+};
+
+static const struct lc_sample_format text_format = {
+    .name = "vpcflowlogs text",
+    .encoding = LC_SAMPLE_GZIP,
+    .syntax = LC_SAMPLE_TABLE,
+    .what = "flow log",
+    .fields = fields,
+    .n_fields = sizeof(fields) / sizeof(fields[0]),
+    .n_default = 14,
+    .default_label = "v2 default",
+    .json_hint = "a CloudTrail or Config file?",
+};
+
+static const struct lc_sample_format parquet_format = {
+    .name = "vpcflowlogs parquet",
+    .encoding = LC_SAMPLE_PARQUET,
+    .what = "flow log",
+    .label = "parquet",
+};
+
+static const struct lc_sample_format *const formats[] = {&text_format, &parquet_format, NULL};
+
+static const struct lc_sample_format *sample_format(const struct lc_stream *s, const char *key)
 {
     size_t n = strlen(key);
     (void)s;
     if (n >= 8 && strcmp(key + n - 8, ".parquet") == 0)
-        return LC_SAMPLE_FLOWLOG_PARQUET;
-    return LC_SAMPLE_FLOWLOG_TEXT;
+        return &parquet_format;
+    return &text_format;
 }
 
+static const char *const file_formats[] = {"plain-text", "parquet", NULL};
+
+static const struct lc_cfg_entry keys[] = {
+    {.key = "hive_compatible",
+     .type = LC_CFG_BOOL,
+     .off = offsetof(struct flowlog_opts, hive),
+     .def = "false",
+     .help = "The flow logs use Hive-compatible S3 prefixes "
+             "(`aws-account-id=<acct>/aws-service=vpcflowlogs/...`)."},
+    {.key = "per_hour",
+     .type = LC_CFG_BOOL,
+     .off = offsetof(struct flowlog_opts, per_hour),
+     .def = "false",
+     .help = "The flow logs are partitioned per hour (an hour folder below the day)."},
+    {.key = "file_format",
+     .type = LC_CFG_ENUMSTR,
+     .off = offsetof(struct flowlog_opts, file_format),
+     .def = "plain-text",
+     .names = file_formats,
+     .help = "The flow logs' file format, as chosen when the flow log was created."},
+};
+
+static const struct lc_cfg_map options = {
+    .path = "targets[].sources[]",
+    .e = keys,
+    .n = LC_CFG_NELEM(keys),
+    .size = sizeof(struct flowlog_opts),
+    .doc = "VPC Flow Logs delivered to S3 (`AWSLogs/<account>/vpcflowlogs/<region>/`).",
+};
+
+static const struct lc_cfg_default defaults[] = {{"max_age", "30m"}, {NULL, NULL}};
+
 const struct lc_probe lc_probe_vpcflowlogs = {
-    .name = "vpcflowlogs",
-    .type = LC_SRC_VPCFLOWLOGS,
+    .cfg = {.name = "vpcflowlogs", .options = &options, .defaults = defaults},
     .latency_allowance_s = 20 * 60,
+    .needs_key_arn = true,
     .base_prefix = base_prefix,
     .listings = listings,
     .classify = classify,
-    .sample_kind = sample_kind,
+    .sample_format = sample_format,
+    .formats = formats,
 };

@@ -100,9 +100,6 @@ void lc_aws_set_rand(struct lc_aws *aws, uint32_t (*rnd)(void));
 /* Endpoints and partitions (endpoint.c). */
 const char *lc_partition_for_region(const char *region);  /* aws | aws-cn | aws-us-gov */
 const char *lc_dns_suffix_for_region(const char *region); /* amazonaws.com | amazonaws.com.cn */
-/* The region field of an ARN ("arn:aws:kms:<region>:...") into out, else fallback (may be
- * NULL: then ""). Returns out. */
-const char *lc_arn_region(const char *arn, const char *fallback, char *out, size_t len);
 /* Base URL (no trailing slash) and host for a service call; for S3 with a bucket, the bucket
  * lands in the host (virtual-hosted) or in *path_prefix ("/bucket") per path_style and bucket
  * name rules. Caller frees *url and *path_prefix. */

@@ -22,21 +22,6 @@ const char *lc_dns_suffix_for_region(const char *region)
     return "amazonaws.com";
 }
 
-const char *lc_arn_region(const char *arn, const char *fallback, char *out, size_t len)
-{
-    const char *p = arn && strncmp(arn, "arn:", 4) == 0 ? arn + 4 : NULL;
-    for (int field = 1; p && field < 3; field++) {
-        p = strchr(p, ':');
-        p = p ? p + 1 : NULL;
-    }
-    size_t n = p ? strcspn(p, ":") : 0;
-    if (n == 0 || n >= len)
-        return lc_strlcpy(out, fallback ? fallback : "", len);
-    memcpy(out, p, n);
-    out[n] = '\0';
-    return out;
-}
-
 /* A bucket name usable as a DNS label under TLS: lowercase letters, digits and hyphens, no dots
  * (a dot breaks the wildcard certificate), 3..63 characters. */
 static bool bucket_is_virtual_host_safe(const char *b)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/arn.h"
 #include "aws/awscall.h"
 #include "aws/awsjson.h"
 #include "aws/awsxml.h"
@@ -24,6 +25,7 @@
 #include "aws/creds/creds.h"
 #include "core/log.h"
 #include "pipeline/plan.h"
+#include "probes/probe.h"
 #include "cmd/runtime.h"
 #include "aws/s3.h"
 
@@ -101,7 +103,7 @@ struct pf_target {
 
 struct pf_read {
     struct pf_role *role;
-    enum lc_source_type type;
+    enum lc_diag_service type;
     const char *region;
     const char *bucket;
 };
@@ -809,9 +811,9 @@ static void on_trails(void *ud, const cJSON *result, const struct lc_aws_resp *r
 }
 
 static const char *const read_perms[][2] = {
-    [LC_SRC_VPCFLOWLOGS] = {"ec2:DescribeFlowLogs", NULL},
-    [LC_SRC_CONFIG] = {"config:DescribeDeliveryChannels", "config:DescribeDeliveryChannelStatus"},
-    [LC_SRC_CLOUDTRAIL] = {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"},
+    [LC_DIAG_VPCFLOWLOGS] = {"ec2:DescribeFlowLogs", NULL},
+    [LC_DIAG_CONFIG] = {"config:DescribeDeliveryChannels", "config:DescribeDeliveryChannelStatus"},
+    [LC_DIAG_CLOUDTRAIL] = {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"},
 };
 
 static void read_skip(struct pf_read *rd, const char *why)
@@ -832,7 +834,7 @@ static void read_start(struct pf_read *rd)
 
     lc_error_clear(&err);
     switch (rd->type) {
-    case LC_SRC_VPCFLOWLOGS: {
+    case LC_DIAG_VPCFLOWLOGS: {
         struct lc_kvlist q = {0};
         rc = lc_kv_add(&q, "MaxResults", "5");
         pf->outstanding++;
@@ -846,7 +848,7 @@ static void read_start(struct pf_read *rd)
         }
         break;
     }
-    case LC_SRC_CONFIG:
+    case LC_DIAG_CONFIG:
         pf->outstanding += 2;
         if (lc_aws_json_call(aws, p, "config", rd->region, "DescribeDeliveryChannels", NULL,
                              on_channels, rd, &err) != 0) {
@@ -860,7 +862,7 @@ static void read_start(struct pf_read *rd)
             done_one(pf);
         }
         break;
-    case LC_SRC_CLOUDTRAIL: {
+    case LC_DIAG_CLOUDTRAIL: {
         cJSON *in = cJSON_CreateObject();
         cJSON_AddBoolToObject(in, "includeShadowTrails", 0);
         pf->outstanding++;
@@ -930,17 +932,18 @@ static int plan_roles(struct pf *pf)
             arn = NULL;
         }
         free(arn);
+        enum lc_diag_service svc = LC_DIAG_CLOUDTRAIL;
+        lc_diag_service_parse(s->probe->cfg.name, &svc);
         bool seen = false;
         for (size_t k = 0; k < ro->n_reads && !seen; k++)
-            seen =
-                ro->reads[k].type == s->source->type && strcmp(ro->reads[k].region, s->region) == 0;
+            seen = ro->reads[k].type == svc && strcmp(ro->reads[k].region, s->region) == 0;
         if (seen)
             continue;
         struct pf_read *rv = realloc(ro->reads, (ro->n_reads + 1) * sizeof(*rv));
         if (!rv)
             return LC_E_NOMEM;
         ro->reads = rv;
-        rv[ro->n_reads++] = (struct pf_read){ro, s->source->type, s->region, s->target->bucket};
+        rv[ro->n_reads++] = (struct pf_read){ro, svc, s->region, s->target->bucket};
     }
     return 0;
 }

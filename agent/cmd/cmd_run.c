@@ -44,6 +44,7 @@
 #include "core/log.h"
 #include "outputs/metrics.h"
 #include "pipeline/plan.h"
+#include "probes/probe.h"
 #include "cmd/runtime.h"
 #include "cmd/sdnotify.h"
 #include "outputs/state.h"
@@ -272,16 +273,16 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
             s->si = si;
             s->interval_s = derive_interval(&t->sources[si]);
             for (size_t k = 0; k < t->n_sources; k++)
-                if (t->sources[k].type == t->sources[si].type) {
+                if (t->sources[k].probe == t->sources[si].probe) {
                     same++;
                     nth += k < si;
                 }
             if (same > 1)
                 snprintf(s->name, sizeof(s->name), "%s/%s#%zu", t->name,
-                         lc_source_type_name(t->sources[si].type), nth + 1);
+                         t->sources[si].probe->cfg.name, nth + 1);
             else
                 snprintf(s->name, sizeof(s->name), "%s/%s", t->name,
-                         lc_source_type_name(t->sources[si].type));
+                         t->sources[si].probe->cfg.name);
             if (lc_plan_build_source(cfg, ti, si, &s->plan, err) != 0)
                 goto fail;
             s->timer = evtimer_new(d->rt.base, on_tick, s);

@@ -1,11 +1,11 @@
 /* logcanary's configuration: a JSON file loaded with cJSON into the structs below.
  *
  * Parsing, defaults, validation and the key reference in config/README.md come from one table
- * per struct (a "config map": key, type, default, offset, help), so adding an option touches one
- * entry. Errors name the JSON path and what was expected:
- *     targets[0].sources[1].max_age: expected a duration like "30m"
- * String values may reference the environment as "${NAME}" (whole value or embedded); an unset
- * variable is an error naming the path and the variable. */
+ * per struct (a "config map", map.h: key, type, default, offset, help), so adding an option
+ * touches one entry. A log source's and a webhook's own keys are declared by their modules. Errors
+ * name the JSON path and what was expected: targets[0].sources[1].max_age: expected a duration like
+ * "30m" String values may reference the environment as "${NAME}" (whole value or embedded); an
+ * unset variable is an error naming the path and the variable. */
 #ifndef LC_CONFIG_H
 #define LC_CONFIG_H
 
@@ -17,27 +17,22 @@
 #include "core/error.h"
 #include "core/kv.h"
 
-enum lc_source_type { LC_SRC_VPCFLOWLOGS = 0, LC_SRC_CONFIG, LC_SRC_CLOUDTRAIL };
+struct lc_probe;
+struct lc_sink;
 
 struct lc_source_cfg {
-    enum lc_source_type type; /* "type": vpcflowlogs | config | cloudtrail */
-    char **accounts;          /* "accounts": 12-digit account ids (required, >= 1) */
+    const struct lc_probe *probe; /* "type": the log source's module (probes/) */
+    void *options;                /* its own keys, read by its table (NULL when it has none) */
+    char **accounts;              /* "accounts": 12-digit account ids (required, >= 1) */
     size_t n_accounts;
     char **regions; /* "regions": region names (required, >= 1) */
     size_t n_regions;
-    int64_t max_age_s;   /* "max_age": newest delivery must be younger (defaults:
-                          * vpcflowlogs 30m, config 7h, cloudtrail 20m) */
+    int64_t max_age_s;   /* "max_age": newest delivery must be younger (default per type) */
     int64_t interval_s;  /* "interval": run-mode period (0 = derived from max_age) */
     char *prefix;        /* "prefix": bucket folder before AWSLogs/, without leading or
                           * trailing '/' (NULL = target's, "" = bucket root) */
     size_t sample_bytes; /* "sample_bytes": range read size (default 65536, max 8 MiB) */
     bool sample;         /* "sample": read and validate content (default true) */
-    /* vpcflowlogs */
-    bool hive;         /* "hive_compatible": Hive-compatible partitions */
-    bool per_hour;     /* "per_hour": per-hour partitions */
-    char *file_format; /* "file_format": plain-text (default) | parquet */
-    /* cloudtrail */
-    char *org_id; /* "org_id": organization trail layout AWSLogs/<o-id>/<acct>/ */
     /* diagnosis (optional): role to assume in the source account to read delivery status,
      * "{account}" replaced by the account id */
     char *status_role_arn; /* "status_role_arn" */
@@ -58,21 +53,15 @@ struct lc_target_cfg {
     size_t n_sources;
 };
 
-enum lc_webhook_type { LC_WEBHOOK_GENERIC = 0, LC_WEBHOOK_SLACK, LC_WEBHOOK_PAGERDUTY };
-
-/* "alerts.webhooks[]": a sink for incident notifications. url, secret and routing_key are
- * secrets: never log or report them (lc_redact_url in alerts.h shows a URL safely). */
+/* "alerts.webhooks[]": a sink for incident notifications. The url and the sink's own secrets
+ * are never logged or reported (lc_redact_url in alerts.h shows a URL safely). */
 struct lc_webhook_cfg {
-    char *name;                /* "name": unique among webhooks (required) */
-    enum lc_webhook_type type; /* "type": generic | slack | pagerduty (required) */
-    char *url;                 /* "url": required for generic and slack; pagerduty defaults to
-                                * the Events API v2 endpoint */
-    char *secret;              /* "secret": generic only, HMAC-SHA256 signing key */
-    char *routing_key;         /* "routing_key": pagerduty only (required there) */
-    int64_t timeout_s;         /* "timeout": per request (default 10s) */
+    const struct lc_sink *sink; /* "type": the body format's module (agent/outputs/sinks/) */
+    void *options;              /* its own keys (NULL when it has none) */
+    char *name;                 /* "name": unique among webhooks (required) */
+    char *url;                  /* "url": where to POST (default per type, else required) */
+    int64_t timeout_s;          /* "timeout": per request (default 10s) */
 };
-
-#define LC_PAGERDUTY_EVENTS_URL "https://events.pagerduty.com/v2/enqueue"
 
 struct lc_config {
     /* "aws" */
@@ -113,7 +102,8 @@ void lc_config_free(struct lc_config *cfg);
 /* The key reference (config/README.md, Markdown) generated from the tables. 0 or LC_E_IO. */
 int lc_config_write_reference(FILE *out);
 
-const char *lc_source_type_name(enum lc_source_type t);
-const char *lc_webhook_type_name(enum lc_webhook_type t);
+struct lc_cfg_map;
+/* The top-level table (for the reference and the engine's hints). */
+const struct lc_cfg_map *lc_config_root_map(void);
 
 #endif

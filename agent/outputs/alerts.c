@@ -9,13 +9,11 @@
 #include <time.h>
 
 #include "core/http.h"
+#include "outputs/sinks/sink.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
-#define SLACK_HEADER_MAX 150
-#define SLACK_TEXT_MAX   2900
-#define PD_SUMMARY_MAX   1024
-#define SNIPPET_MAX      160
+#define SNIPPET_MAX 160
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -93,290 +91,20 @@ int lc_alert_sign(const char *secret, const char *timestamp, const char *body, s
     return 0;
 }
 
-/* Cut s to at most max bytes on a UTF-8 boundary, marking the cut with "...". */
-static void trunc_utf8(char *s, size_t max)
-{
-    size_t n = strlen(s);
-
-    if (n <= max || max < 4)
-        return;
-    n = max - 3;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    memcpy(s + n, "...", 4);
-}
-
-static const char *str_or(const cJSON *o, const char *name, const char *def)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) ? v->valuestring : def;
-}
-
-/* The event's subject: stream id or "<target> canary". */
-static void subject(const cJSON *finding, char *buf, size_t len)
-{
-    const char *stream = str_or(finding, "stream", NULL);
-
-    if (stream)
-        snprintf(buf, len, "%s", stream);
-    else
-        snprintf(buf, len, "%s canary", str_or(finding, "target", "?"));
-}
-
-static int finish_json(cJSON *doc, struct lc_buf *out)
-{
-    char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
-    int rc = text ? lc_buf_append(out, text, strlen(text)) : LC_E_NOMEM;
-
-    cJSON_free(text);
-    cJSON_Delete(doc);
-    return rc;
-}
-
-static void copy_field(cJSON *to, const cJSON *from, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, name);
-    cJSON_AddItemToObject(to, name, v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
-}
-
-/* ---- bodies ------------------------------------------------------------------------------ */
-
-static int render_generic(enum lc_notify_kind kind, const cJSON *ev, const cJSON *finding,
-                          struct lc_buf *out)
-{
-    cJSON *doc = cJSON_CreateObject();
-    char dedup[LC_DEDUP_KEY_LEN];
-    const char *key = str_or(ev, "incident_key", "");
-
-    if (!doc)
-        return LC_E_NOMEM;
-    cJSON_AddNumberToObject(doc, "version", 1);
-    cJSON_AddStringToObject(doc, "event", lc_notify_kind_name(kind));
-    cJSON_AddStringToObject(doc, "incident_key", key);
-    cJSON_AddStringToObject(doc, "dedup_key", lc_alert_dedup_key(key, dedup));
-    copy_field(doc, ev, "opened_at");
-    copy_field(doc, ev, "occurred_at");
-    copy_field(doc, ev, "resolved_at");
-    cJSON_AddItemToObject(doc, "finding", cJSON_Duplicate(finding, 1));
-    return finish_json(doc, out);
-}
-
-/* Slack mrkdwn: escape &, <, >. */
-static int mrkdwn(struct lc_buf *b, const char *s)
-{
-    int rc = 0;
-    for (; *s && !rc; s++) {
-        if (*s == '&')
-            rc = lc_buf_append(b, "&amp;", 5);
-        else if (*s == '<')
-            rc = lc_buf_append(b, "&lt;", 4);
-        else if (*s == '>')
-            rc = lc_buf_append(b, "&gt;", 4);
-        else
-            rc = lc_buf_putc(b, *s);
-    }
-    return rc;
-}
-
-static cJSON *slack_text(const char *type, const char *text)
-{
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "type", type);
-    cJSON_AddStringToObject(t, "text", text);
-    return t;
-}
-
-static void slack_section(cJSON *blocks, struct lc_buf *b)
-{
-    cJSON *sec = cJSON_CreateObject();
-    if (b->data)
-        trunc_utf8(b->data, SLACK_TEXT_MAX);
-    cJSON_AddStringToObject(sec, "type", "section");
-    cJSON_AddItemToObject(sec, "text", slack_text("mrkdwn", b->data ? b->data : ""));
-    cJSON_AddItemToArray(blocks, sec);
-    lc_buf_reset(b);
-}
-
-static void slack_field(cJSON *fields, const char *label, const char *value)
-{
-    struct lc_buf b = {0};
-    (void)lc_buf_appendf(&b, "*%s*\n", label);
-    (void)mrkdwn(&b, value);
-    if (b.data)
-        trunc_utf8(b.data, 1900);
-    cJSON_AddItemToArray(fields, slack_text("mrkdwn", b.data ? b.data : ""));
-    lc_buf_free(&b);
-}
-
-static int render_slack(enum lc_notify_kind kind, const cJSON *ev, const cJSON *finding,
-                        struct lc_buf *out)
-{
-    const char *code = str_or(finding, "code", "?");
-    const char *sev = str_or(finding, "severity", "warning");
-    const char *summary = str_or(finding, "summary", "");
-    const cJSON *rem = cJSON_GetObjectItemCaseSensitive(finding, "remediation");
-    const cJSON *evd = cJSON_GetObjectItemCaseSensitive(finding, "evidence");
-    cJSON *doc = cJSON_CreateObject(), *blocks, *fields, *sec, *ctx, *els;
-    struct lc_buf b = {0};
-    char subj[600], head[SLACK_HEADER_MAX + 8], sevu[16];
-    const char *emoji, *what;
-
-    if (!doc)
-        return LC_E_NOMEM;
-    subject(finding, subj, sizeof(subj));
-    snprintf(sevu, sizeof(sevu), "%s", sev);
-    for (char *p = sevu; *p; p++)
-        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-    if (kind == LC_NOTIFY_RESOLVE) {
-        emoji = ":white_check_mark:";
-        what = "Resolved";
-    } else {
-        emoji = strcmp(sev, "critical") == 0 ? ":red_circle:" : ":warning:";
-        what = kind == LC_NOTIFY_RENOTIFY ? "Still open" : "Opened";
-    }
-    /* The fallback line notifications show. */
-    (void)lc_buf_appendf(&b, "[%s] %s %s on %s: ", what, sevu, code, subj);
-    (void)mrkdwn(&b, summary);
-    if (b.data)
-        trunc_utf8(b.data, SLACK_TEXT_MAX);
-    cJSON_AddStringToObject(doc, "text", b.data ? b.data : "");
-    lc_buf_reset(&b);
-
-    blocks = cJSON_AddArrayToObject(doc, "blocks");
-    snprintf(head, sizeof(head), "%s %s: %s", what, kind == LC_NOTIFY_RESOLVE ? "" : sevu, code);
-    if (kind == LC_NOTIFY_RESOLVE)
-        snprintf(head, sizeof(head), "%s: %s", what, code);
-    trunc_utf8(head, SLACK_HEADER_MAX);
-    sec = cJSON_CreateObject();
-    cJSON_AddStringToObject(sec, "type", "header");
-    cJSON_AddItemToObject(sec, "text", slack_text("plain_text", head));
-    cJSON_AddItemToArray(blocks, sec);
-
-    (void)lc_buf_appendf(&b, "%s %s", emoji,
-                         kind == LC_NOTIFY_RESOLVE ? "Recovered; it was: " : "");
-    (void)mrkdwn(&b, summary);
-    slack_section(blocks, &b);
-
-    sec = cJSON_CreateObject();
-    cJSON_AddStringToObject(sec, "type", "section");
-    fields = cJSON_AddArrayToObject(sec, "fields");
-    slack_field(fields, "Target", str_or(finding, "target", "?"));
-    slack_field(fields, "Bucket", str_or(finding, "bucket", "?"));
-    slack_field(fields, str_or(finding, "stream", NULL) ? "Stream" : "Check", subj);
-    slack_field(fields, "Opened", str_or(ev, "opened_at", "?"));
-    if (kind == LC_NOTIFY_RESOLVE)
-        slack_field(fields, "Resolved", str_or(ev, "resolved_at", "?"));
-    cJSON_AddItemToArray(blocks, sec);
-
-    if (kind != LC_NOTIFY_RESOLVE) {
-        const char *hint = str_or(rem, "hint", NULL);
-        if (hint) {
-            (void)lc_buf_append(&b, "*Remediation*\n", 14);
-            (void)mrkdwn(&b, hint);
-            slack_section(blocks, &b);
-        }
-        if (cJSON_IsObject(evd) && evd->child) {
-            char *ej = cJSON_PrintUnformatted(evd);
-            if (ej) {
-                trunc_utf8(ej, 2500);
-                (void)lc_buf_append(&b, "*Evidence*\n```", 14);
-                (void)mrkdwn(&b, ej);
-                (void)lc_buf_append(&b, "```", 3);
-                slack_section(blocks, &b);
-                cJSON_free(ej);
-            }
-        }
-    }
-    ctx = cJSON_CreateObject();
-    cJSON_AddStringToObject(ctx, "type", "context");
-    els = cJSON_AddArrayToObject(ctx, "elements");
-    (void)lc_buf_append(&b, "logcanary incident `", 20);
-    (void)mrkdwn(&b, str_or(ev, "incident_key", ""));
-    (void)lc_buf_append(&b, "`", 1);
-    if (b.data)
-        trunc_utf8(b.data, SLACK_TEXT_MAX);
-    cJSON_AddItemToArray(els, slack_text("mrkdwn", b.data ? b.data : ""));
-    cJSON_AddItemToArray(blocks, ctx);
-    lc_buf_free(&b);
-    return finish_json(doc, out);
-}
-
-static const char *pd_severity(const char *sev)
-{
-    if (strcmp(sev, "critical") == 0)
-        return "critical";
-    if (strcmp(sev, "warning") == 0)
-        return "warning";
-    return "info";
-}
-
-static int render_pagerduty(const struct lc_webhook_cfg *sink, enum lc_notify_kind kind,
-                            const cJSON *ev, const cJSON *finding, struct lc_buf *out)
-{
-    cJSON *doc = cJSON_CreateObject(), *payload, *cd;
-    char dedup[LC_DEDUP_KEY_LEN], subj[600], summary[PD_SUMMARY_MAX + 8], source[200];
-    const char *key = str_or(ev, "incident_key", "");
-
-    if (!doc)
-        return LC_E_NOMEM;
-    cJSON_AddStringToObject(doc, "routing_key", sink->routing_key ? sink->routing_key : "");
-    cJSON_AddStringToObject(doc, "event_action", kind == LC_NOTIFY_RESOLVE ? "resolve" : "trigger");
-    cJSON_AddStringToObject(doc, "dedup_key", lc_alert_dedup_key(key, dedup));
-    if (kind == LC_NOTIFY_RESOLVE)
-        return finish_json(doc, out);
-    subject(finding, subj, sizeof(subj));
-    snprintf(summary, sizeof(summary), "%s on %s: %s", str_or(finding, "code", "?"), subj,
-             str_or(finding, "summary", ""));
-    trunc_utf8(summary, PD_SUMMARY_MAX);
-    snprintf(source, sizeof(source), "logcanary/%s", str_or(finding, "target", "?"));
-    cJSON_AddStringToObject(doc, "client", "logcanary");
-    payload = cJSON_AddObjectToObject(doc, "payload");
-    cJSON_AddStringToObject(payload, "summary", summary);
-    cJSON_AddStringToObject(payload, "source", source);
-    cJSON_AddStringToObject(payload, "severity",
-                            pd_severity(str_or(finding, "severity", "warning")));
-    copy_field(payload, ev, "occurred_at");
-    cJSON *ts = cJSON_DetachItemFromObjectCaseSensitive(payload, "occurred_at");
-    if (cJSON_IsString(ts))
-        cJSON_AddItemToObject(payload, "timestamp", ts);
-    else
-        cJSON_Delete(ts);
-    cJSON_AddStringToObject(payload, "component", str_or(finding, "bucket", "?"));
-    cJSON_AddStringToObject(payload, "group", str_or(finding, "target", "?"));
-    cJSON_AddStringToObject(payload, "class", str_or(finding, "code", "?"));
-    cd = cJSON_AddObjectToObject(payload, "custom_details");
-    cJSON_AddStringToObject(cd, "incident_key", key);
-    cJSON_AddStringToObject(cd, "notification", lc_notify_kind_name(kind));
-    copy_field(cd, ev, "opened_at");
-    static const char *const fields[] = {"stream",  "source",   "account",     "region",
-                                         "summary", "evidence", "remediation", NULL};
-    for (size_t i = 0; fields[i]; i++)
-        copy_field(cd, finding, fields[i]);
-    return finish_json(doc, out);
-}
-
 int lc_alert_render(const struct lc_webhook_cfg *sink, enum lc_notify_kind kind, const cJSON *event,
                     struct lc_buf *out)
 {
     const cJSON *finding = cJSON_GetObjectItemCaseSensitive(event, "finding");
 
-    if (!cJSON_IsObject(finding))
+    if (!cJSON_IsObject(finding) || !sink->sink)
         return LC_E_INVALID;
-    switch (sink->type) {
-    case LC_WEBHOOK_GENERIC:
-        return render_generic(kind, event, finding, out);
-    case LC_WEBHOOK_SLACK:
-        return render_slack(kind, event, finding, out);
-    case LC_WEBHOOK_PAGERDUTY:
-        return render_pagerduty(sink, kind, event, finding, out);
-    }
-    return LC_E_INVALID;
+    return sink->sink->render(sink, kind, event, finding, out);
 }
 
 int lc_alert_headers(const struct lc_webhook_cfg *sink, enum lc_notify_kind kind, uint64_t seq,
                      time_t now, const char *body, size_t len, struct lc_kvlist *out)
 {
-    char num[32], sig[LC_SIGNATURE_LEN];
+    char num[32];
     int rc;
 
     rc = lc_kv_add(out, "Content-Type", "application/json");
@@ -385,14 +113,8 @@ int lc_alert_headers(const struct lc_webhook_cfg *sink, enum lc_notify_kind kind
     snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
     if (!rc)
         rc = lc_kv_add(out, "X-Logcanary-Delivery", num);
-    if (rc || sink->type != LC_WEBHOOK_GENERIC || !sink->secret)
-        return rc;
-    snprintf(num, sizeof(num), "%lld", (long long)now);
-    rc = lc_alert_sign(sink->secret, num, body, len, sig);
-    if (!rc)
-        rc = lc_kv_add(out, "X-Logcanary-Timestamp", num);
-    if (!rc)
-        rc = lc_kv_add(out, "X-Logcanary-Signature", sig);
+    if (!rc && sink->sink && sink->sink->headers)
+        rc = sink->sink->headers(sink, now, body, len, out);
     return rc;
 }
 
@@ -491,8 +213,11 @@ static void scrub(const struct lc_webhook_cfg *cfg, char *s, size_t cap)
         if (strlen(p) > 1)
             scrub_one(s, cap, p);
     }
-    scrub_one(s, cap, cfg->secret);
-    scrub_one(s, cap, cfg->routing_key);
+    /* the sink's own secrets: its keys marked secret */
+    const struct lc_cfg_map *m = cfg->sink ? cfg->sink->cfg.options : NULL;
+    for (size_t i = 0; m && i < m->n; i++)
+        if (m->e[i].flags & LC_CFG_SECRET)
+            scrub_one(s, cap, lc_cfg_option_string(&cfg->sink->cfg, cfg->options, m->e[i].key));
 }
 
 static void finish_ctx(struct send_ctx *c);
@@ -823,7 +548,7 @@ int lc_alerts_start(struct event_base *base, struct lc_http *http, struct lc_sta
         r->res = &res->sinks[k];
         lc_strlcpy(r->res->name, sinks[k].name, sizeof(r->res->name));
         lc_redact_url(sinks[k].url, r->res->url, sizeof(r->res->url));
-        r->res->type = lc_webhook_type_name(sinks[k].type);
+        r->res->type = sinks[k].sink ? sinks[k].sink->cfg.name : "?";
         r->timer = evtimer_new(base, start_timer_cb, r);
         if (!r->timer)
             goto nomem;

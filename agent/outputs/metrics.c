@@ -1,6 +1,7 @@
 /* Prometheus text exposition of a run. See metrics.h for the metric set. */
 #include "pipeline/findings.h"
 #include "outputs/metrics.h"
+#include "probes/probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,8 +86,8 @@ static int sample(struct lc_buf *b, const char *name, const char *const *labels,
 }
 
 #define STREAM_LABELS(s)                                                                           \
-    "target", (s)->target->name, "source", lc_source_type_name((s)->source->type), "account",      \
-        (s)->account, "region", (s)->region
+    "target", (s)->target->name, "source", (s)->probe->cfg.name, "account", (s)->account,          \
+        "region", (s)->region
 
 static int streams(struct lc_buf *b, const struct lc_observations *o, const struct lc_findings *f)
 {

@@ -11,7 +11,7 @@
 
 static const char *source_name(const struct lc_stream *s)
 {
-    return s->probe->name;
+    return s->probe->cfg.name;
 }
 
 static void add_str_or_null(cJSON *o, const char *name, const char *v)

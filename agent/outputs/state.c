@@ -1,5 +1,6 @@
 /* The state file: incidents, outbox and dead letters across runs. See state.h for the rules. */
 #include "outputs/state.h"
+#include "probes/probe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -651,7 +652,7 @@ static cJSON *finding_json(const struct lc_finding *f)
     cJSON_AddStringToObject(o, "target", f->target->name);
     cJSON_AddStringToObject(o, "bucket", f->target->bucket);
     if (s) {
-        cJSON_AddStringToObject(o, "source", lc_source_type_name(s->source->type));
+        cJSON_AddStringToObject(o, "source", s->probe->cfg.name);
         cJSON_AddStringToObject(o, "account", s->account);
         cJSON_AddStringToObject(o, "region", s->region);
         cJSON_AddStringToObject(o, "stream", s->id);

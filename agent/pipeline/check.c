@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/arn.h"
 #include "aws/awscall.h"
 #include "aws/awsjson.h"
 #include "aws/awsxml.h"
@@ -228,8 +229,7 @@ static int on_sample_body(void *ud, const char *data, size_t len)
 static void on_sample_restart(void *ud)
 {
     struct stream_run *sr = ud;
-    struct lc_sample_opts o = {
-        .kind = sr->obs->stream->probe->sample_kind(sr->obs->stream, sr->obs->newest_key)};
+    struct lc_sample_opts o = {.format = lc_probe_format_of(sr->obs->stream, sr->obs->newest_key)};
     lc_sample_free(sr->sample);
     sr->sample = lc_sample_new(&o);
     sr->sample_fed = 0;

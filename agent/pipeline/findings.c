@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/arn.h"
 #include "aws/aws.h"
 #include "iam/diagnose.h"
 #include "pipeline/findings.h"
@@ -221,7 +222,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
     }
     if (so->status.failed) {
         it = add(f, "DELIVERY_STATUS_FAILED", LC_SEV_CRITICAL, t, s, "%s: %s says: %s", s->id,
-                 s->probe->name, so->status.summary ? so->status.summary : "delivery failed");
+                 s->probe->cfg.name, so->status.summary ? so->status.summary : "delivery failed");
         if (!it)
             return LC_E_NOMEM;
         cJSON_AddItemToObject(it->evidence, "service_status",
@@ -245,7 +246,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
         cJSON_AddNumberToObject(it->evidence, "object_size", (double)so->newest_size);
         if (*st == LC_ST_OK)
             *st = LC_ST_INVALID;
-    } else if (so->sampled && so->sample.newest_record && s->source->type != LC_SRC_CONFIG &&
+    } else if (so->sampled && so->sample.newest_record && !s->probe->old_records &&
                so->sample.newest_record + s->source->max_age_s + s->probe->latency_allowance_s <
                    so->newest_delivered) {
         /* A fresh file full of old records is a replay or a copy, not a delivery. */
@@ -361,10 +362,11 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
 
 /* ---- diagnosis ------------------------------------------------------------------------------ */
 
-static bool target_has_source(const struct lc_target_cfg *t, enum lc_source_type type)
+/* A source of the target whose service needs the bucket's default key named by its ARN. */
+static bool target_needs_key_arn(const struct lc_target_cfg *t)
 {
     for (size_t i = 0; i < t->n_sources; i++)
-        if (t->sources[i].type == type)
+        if (t->sources[i].probe->needs_key_arn)
             return true;
     return false;
 }
@@ -406,7 +408,7 @@ static int judge_key(struct lc_findings *f, const struct lc_target_obs *to)
     /* Bucket default encryption naming the key by its bare id: vended-log delivery needs the
      * ARN ("LogDestination <bucket> is undeliverable"). */
     if (to->enc_kms_key_id && strncmp(to->enc_kms_key_id, "arn:", 4) != 0 &&
-        strncmp(to->enc_kms_key_id, "alias/", 6) != 0 && target_has_source(t, LC_SRC_VPCFLOWLOGS))
+        strncmp(to->enc_kms_key_id, "alias/", 6) != 0 && target_needs_key_arn(t))
         rc = unusable(f, to, "key given by id where an ARN is required",
                       "set the bucket's default encryption to the key's full ARN",
                       "bucket %s names its default KMS key by id (%s): VPC flow logs need the "
@@ -537,7 +539,7 @@ static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
     if (sec->denied_by.n)
         it = add(f, key ? "KEY_POLICY_GAP" : "BUCKET_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
                  "%s: the %s denies %s what %s needs (denied by %s)", s->id, what, principal,
-                 s->probe->name, sec->denied_by.items[0]);
+                 s->probe->cfg.name, sec->denied_by.items[0]);
     else
         it = add(f, key ? "KEY_POLICY_GAP" : "BUCKET_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
                  "%s: the %s does not grant %s %s%s", s->id, what, principal,
@@ -569,15 +571,13 @@ static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
 static struct lc_diag_params diag_params(const struct lc_target_obs *to, const struct lc_stream *s)
 {
     struct lc_diag_params p = {
-        .service = s->source->type == LC_SRC_VPCFLOWLOGS ? LC_DIAG_VPCFLOWLOGS
-                   : s->source->type == LC_SRC_CONFIG    ? LC_DIAG_CONFIG
-                                                         : LC_DIAG_CLOUDTRAIL,
         .account = s->account,
         .region = s->region,
         .bucket = s->target->bucket,
         .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
         .bucket_key = to->enc_bucket_key,
     };
+    lc_diag_service_parse(s->probe->cfg.name, &p.service);
     return p;
 }
 
@@ -723,7 +723,7 @@ static int judge_policies(struct lc_findings *f, const struct lc_observations *o
         struct lc_diag_params p = diag_params(to, s);
         p.prefix = *folder ? folder : NULL;
         p.trail_arn = cJSON_IsString(trail) ? trail->valuestring : NULL;
-        p.org_id = s->source->org_id;
+        p.org_id = lc_source_option_string(s->source, "org_id");
         struct lc_diag_report rep;
         lc_error_clear(&err);
         if (lc_diagnose(&p, kp, bp, &rep, &err) != 0)

@@ -10,14 +10,10 @@ static int add_stream(struct lc_plan *p, const struct lc_target_cfg *t,
                       const struct lc_source_cfg *src, const char *account, const char *region,
                       struct lc_error *err)
 {
-    const struct lc_probe *probe = lc_probe_find(src->type);
+    const struct lc_probe *probe = src->probe;
     struct lc_buf base = {0}, id = {0};
     struct lc_stream *s;
 
-    if (!probe) {
-        lc_error_set(err, LC_E_INTERNAL, "no probe for source type %d", (int)src->type);
-        return LC_E_INTERNAL;
-    }
     s = realloc(p->streams, (p->n_streams + 1) * sizeof(*s));
     if (!s)
         goto nomem;
@@ -30,7 +26,7 @@ static int add_stream(struct lc_plan *p, const struct lc_target_cfg *t,
     s->account = account;
     s->region = region;
     if (probe->base_prefix(s, &base) ||
-        lc_buf_appendf(&id, "%s/%s/%s/%s", t->name, probe->name, account, region))
+        lc_buf_appendf(&id, "%s/%s/%s/%s", t->name, probe->cfg.name, account, region))
         goto nomem;
     s->base = lc_buf_steal(&base);
     s->id = lc_buf_steal(&id);
@@ -56,7 +52,7 @@ int lc_plan_build(const struct lc_config *cfg, const char *only_target, const ch
         target_seen = true;
         for (size_t si = 0; si < t->n_sources; si++) {
             const struct lc_source_cfg *src = &t->sources[si];
-            if (only_source && strcmp(lc_source_type_name(src->type), only_source) != 0)
+            if (only_source && strcmp(src->probe->cfg.name, only_source) != 0)
                 continue;
             source_seen = true;
             for (size_t a = 0; a < src->n_accounts; a++)

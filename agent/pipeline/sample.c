@@ -3,10 +3,11 @@
  * Bytes go through three stages, each bounded and fed incrementally:
  *   1. gzip: zlib inflate (windowBits 31, gzip only), member after member; output stops at the
  *      max_inflated cap, so a zip bomb costs at most cap bytes of work.
- *   2. content: a line splitter for flow log text, or a small streaming JSON tokenizer (no DOM:
- *      the sample is a prefix) that tracks the top-level keys and the record array.
- *   3. the record checks: field counts and values for flow logs, eventTime /
- *      configurationItemCaptureTime for the JSON kinds.
+ *   2. content: a line splitter for tables (a header line of field names, then records), or a
+ *      small streaming JSON tokenizer (no DOM: the sample is a prefix) that tracks the top-level
+ *      keys and the record array.
+ *   3. the record checks: field counts and values of tables, the time key of JSON records.
+ * What a source's files look like comes from its probe (struct lc_sample_format).
  * The first problem found is kept as the reason; after it, input is only counted. */
 #include "pipeline/sample.h"
 
@@ -21,87 +22,18 @@
 
 #define DEFAULT_CAP    ((size_t)4 * 1024 * 1024)
 #define OUT_CHUNK      16384 /* inflate output per call */
-#define LINE_MAX_LEN   8192  /* longest flow log line accepted (all 40 fields fit in ~2 KiB) */
-#define MAX_FIELDS     64    /* columns in a flow log header */
-#define JSON_MAX_DEPTH 64    /* CloudTrail requestParameters nest, but not this deep */
+#define LINE_MAX_LEN   8192  /* longest table line accepted */
+#define MAX_FIELDS     64    /* columns in a table header */
+#define JSON_MAX_DEPTH 64    /* records nest (request parameters), but not this deep */
 #define STR_CAP        64    /* bytes kept of a JSON key or time string */
 
-/* ---- flow log field names ------------------------------------------------------------- */
-
-enum fl_type {
-    FT_STR = 0, /* any non-empty token */
-    FT_INT,     /* decimal integer or "-" */
-    FT_START,   /* Unix seconds or "-" */
-    FT_END,     /* Unix seconds or "-" */
-    FT_ACTION,  /* ACCEPT | REJECT | - */
-    FT_STATUS,  /* OK | NODATA | SKIPDATA */
-};
-
-/* The documented fields of versions 2 to 8 (flow-log-records.html), plus two newer names. */
-static const struct {
-    const char *name;
-    enum fl_type type;
-} fl_fields[] = {
-    /* v2: the default format, in this order */
-    {"version", FT_INT},
-    {"account-id", FT_STR},
-    {"interface-id", FT_STR},
-    {"srcaddr", FT_STR},
-    {"dstaddr", FT_STR},
-    {"srcport", FT_INT},
-    {"dstport", FT_INT},
-    {"protocol", FT_INT},
-    {"packets", FT_INT},
-    {"bytes", FT_INT},
-    {"start", FT_START},
-    {"end", FT_END},
-    {"action", FT_ACTION},
-    {"log-status", FT_STATUS},
-    /* v3 */
-    {"vpc-id", FT_STR},
-    {"subnet-id", FT_STR},
-    {"instance-id", FT_STR},
-    {"tcp-flags", FT_INT},
-    {"type", FT_STR},
-    {"pkt-srcaddr", FT_STR},
-    {"pkt-dstaddr", FT_STR},
-    /* v4 */
-    {"region", FT_STR},
-    {"az-id", FT_STR},
-    {"sublocation-type", FT_STR},
-    {"sublocation-id", FT_STR},
-    /* v5 */
-    {"pkt-src-aws-service", FT_STR},
-    {"pkt-dst-aws-service", FT_STR},
-    {"flow-direction", FT_STR},
-    {"traffic-path", FT_INT},
-    /* v7 */
-    {"ecs-cluster-arn", FT_STR},
-    {"ecs-cluster-name", FT_STR},
-    {"ecs-container-instance-arn", FT_STR},
-    {"ecs-container-instance-id", FT_STR},
-    {"ecs-container-id", FT_STR},
-    {"ecs-second-container-id", FT_STR},
-    {"ecs-service-name", FT_STR},
-    {"ecs-task-definition-arn", FT_STR},
-    {"ecs-task-arn", FT_STR},
-    {"ecs-task-id", FT_STR},
-    /* v8 */
-    {"reject-reason", FT_STR},
-    /* later additions, not in every copy of the docs: accepted as known */
-    {"encryption-status", FT_STR},
-    {"resource-id", FT_STR},
-};
-
-#define FL_V2_FIELDS 14
-
-struct flowlog {
+struct table {
     char line[LINE_MAX_LEN + 1];
     size_t len;
     long lineno;
     bool have_header;
     int nfields;
-    enum fl_type types[MAX_FIELDS];
+    const struct lc_sample_field *cols[MAX_FIELDS]; /* NULL: a field unknown to the format */
     bool have_end;
 };
 
@@ -125,7 +57,7 @@ enum jstate {
 
 enum jnum { N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXP_SIGN, N_EXP_DIGITS };
 
-enum top_key { TK_OTHER = 0, TK_RECORDS, TK_FILEVERSION };
+enum top_key { TK_OTHER = 0, TK_RECORDS, TK_VERSION };
 
 struct json {
     enum jstate st;
@@ -146,14 +78,14 @@ struct json {
     bool in_records; /* the record array is the open container at depth 2 */
     bool time_key;   /* the last key inside a record names its time */
     bool saw_records;
-    bool saw_fileversion;
-    char file_version[16];
+    bool saw_version;
+    char version[16];
 };
 
 /* ---- the sampler ---------------------------------------------------------------------- */
 
 struct lc_sample {
-    enum lc_sample_kind kind;
+    const struct lc_sample_format *f;
     size_t cap;
     bool require_records;
     bool failed;
@@ -172,7 +104,7 @@ struct lc_sample {
     time_t newest;
     char reason[256];
     char format[128];
-    struct flowlog fl;
+    struct table fl;
     struct json js;
     unsigned char out[OUT_CHUNK];
 };
@@ -221,15 +153,14 @@ static const char *printable(const char *src, size_t n, char *buf, size_t size)
     return buf;
 }
 
-/* ---- flow log text -------------------------------------------------------------------- */
+/* ---- tables -------------------------------------------------------------------------- */
 
-static int fl_lookup(const char *name)
+static const struct lc_sample_field *fl_lookup(const struct lc_sample_format *f, const char *name)
 {
-    for (size_t i = 0; i < sizeof(fl_fields) / sizeof(fl_fields[0]); i++) {
-        if (strcmp(fl_fields[i].name, name) == 0)
-            return (int)i;
-    }
-    return -1;
+    for (size_t i = 0; i < f->n_fields; i++)
+        if (strcmp(f->fields[i].name, name) == 0)
+            return &f->fields[i];
+    return NULL;
 }
 
 static int count_fields(const char *line)
@@ -279,7 +210,8 @@ static bool parse_u64(const char *p, uint64_t *out)
  * at least most of them (more known than unknown names). */
 static void fl_header(struct lc_sample *s, char *line)
 {
-    struct flowlog *fl = &s->fl;
+    const struct lc_sample_format *fmt = s->f;
+    struct table *fl = &s->fl;
     char *f[MAX_FIELDS];
     char q[40];
     int n, known = 0, unknown = 0;
@@ -287,68 +219,68 @@ static void fl_header(struct lc_sample *s, char *line)
     bool dflt;
 
     if (!line[0]) {
-        fail(s, "flow log header missing (empty first line)");
+        fail(s, "%s header missing (empty first line)", fmt->what);
         return;
     }
     if (line[0] == '{' || line[0] == '[') {
-        fail(s, "not a flow log: JSON content (a CloudTrail or Config file?)");
+        fail(s, "not a %s: JSON content (%s)", fmt->what, fmt->json_hint);
         return;
     }
     for (const char *p = line; *p; p++) {
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == ' ')) {
-            fail(s, "flow log header missing (first line is not field names: \"%s\")",
+            fail(s, "%s header missing (first line is not field names: \"%s\")", fmt->what,
                  printable(line, strlen(line), q, sizeof(q)));
             return;
         }
     }
     n = count_fields(line);
     if (n > MAX_FIELDS) {
-        fail(s, "flow log header has %d fields (more than %d)", n, MAX_FIELDS);
+        fail(s, "%s header has %d fields (more than %d)", fmt->what, n, MAX_FIELDS);
         return;
     }
-    dflt = n == FL_V2_FIELDS;
+    dflt = (size_t)n == fmt->n_default;
     if (dflt) {
         /* compare before split_fields cuts the line */
-        char want[256];
+        char want[1024];
         size_t o = 0;
-        for (int i = 0; i < FL_V2_FIELDS; i++) {
-            size_t l = strlen(fl_fields[i].name);
+        for (size_t i = 0; i < fmt->n_default && dflt; i++) {
+            size_t l = strlen(fmt->fields[i].name);
+            dflt = o + l + 2 < sizeof(want);
+            if (!dflt)
+                break;
             if (i)
                 want[o++] = ' ';
-            memcpy(want + o, fl_fields[i].name, l);
+            memcpy(want + o, fmt->fields[i].name, l);
             o += l;
         }
         want[o] = '\0';
-        dflt = strcmp(want, line) == 0;
+        dflt = dflt && strcmp(want, line) == 0;
     }
     if (dflt) {
-        memcpy(s->format, "v2 default", sizeof("v2 default"));
+        copy_trunc(s->format, sizeof(s->format), fmt->default_label);
     } else {
         memcpy(s->format, "custom: ", 8);
         copy_trunc(s->format + 8, sizeof(s->format) - 8, line);
     }
     split_fields(line, f, n);
     for (int i = 0; i < n; i++) {
-        int idx;
         if (!f[i][0]) {
-            fail(s, "flow log header has an empty field name (field %d)", i + 1);
+            fail(s, "%s header has an empty field name (field %d)", fmt->what, i + 1);
             return;
         }
-        idx = fl_lookup(f[i]);
-        if (idx < 0) {
+        fl->cols[i] = fl_lookup(fmt, f[i]);
+        if (!fl->cols[i]) {
             unknown++;
             if (!first_unknown)
                 first_unknown = f[i];
-            fl->types[i] = FT_STR;
         } else {
             known++;
-            fl->types[i] = fl_fields[idx].type;
-            if (fl->types[i] == FT_END)
+            if (fl->cols[i]->type == LC_FIELD_END)
                 fl->have_end = true;
         }
     }
     if (unknown && known <= unknown) {
-        fail(s, "flow log header has unknown field names (%d of %d, e.g. \"%s\")", unknown, n,
+        fail(s, "%s header has unknown field names (%d of %d, e.g. \"%s\")", fmt->what, unknown, n,
              printable(first_unknown, strlen(first_unknown), q, sizeof(q)));
         return;
     }
@@ -356,27 +288,20 @@ static void fl_header(struct lc_sample *s, char *line)
     fl->have_header = true;
 }
 
-static const char *fl_type_name(enum fl_type t)
-{
-    switch (t) {
-    case FT_START:
-        return "start";
-    case FT_END:
-        return "end";
-    case FT_ACTION:
-        return "action";
-    case FT_STATUS:
-        return "log-status";
-    default:
-        return "numeric field";
-    }
-}
-
 #define MAX_UNIX_TIME 253402300799ULL /* 9999-12-31T23:59:59Z */
+
+static bool is_word(const struct lc_sample_field *c, const char *val)
+{
+    for (size_t i = 0; c->words && c->words[i]; i++)
+        if (strcmp(c->words[i], val) == 0)
+            return true;
+    return false;
+}
 
 static void fl_record(struct lc_sample *s, char *line)
 {
-    struct flowlog *fl = &s->fl;
+    const char *what = s->f->what;
+    struct table *fl = &s->fl;
     char *f[MAX_FIELDS];
     char q[40];
     uint64_t v, start = 0, end = 0;
@@ -384,59 +309,48 @@ static void fl_record(struct lc_sample *s, char *line)
     int n = count_fields(line);
 
     if (n != fl->nfields) {
-        fail(s, "flow log record on line %ld has %d fields, the header has %d", fl->lineno, n,
+        fail(s, "%s record on line %ld has %d fields, the header has %d", what, fl->lineno, n,
              fl->nfields);
         return;
     }
     split_fields(line, f, n);
     for (int i = 0; i < n; i++) {
+        const struct lc_sample_field *c = fl->cols[i];
         const char *val = f[i];
         bool dash = strcmp(val, "-") == 0;
         if (!val[0]) {
-            fail(s, "flow log record on line %ld: field %d is empty", fl->lineno, i + 1);
+            fail(s, "%s record on line %ld: field %d is empty", what, fl->lineno, i + 1);
             return;
         }
-        switch (fl->types[i]) {
-        case FT_STR:
-            break;
-        case FT_INT:
-        case FT_START:
-        case FT_END:
-            if (dash)
-                break;
-            if (!parse_u64(val, &v) ||
-                ((fl->types[i] == FT_START || fl->types[i] == FT_END) && v > MAX_UNIX_TIME)) {
-                fail(s, "flow log record on line %ld: bad %s \"%s\" (field %d)", fl->lineno,
-                     fl_type_name(fl->types[i]), printable(val, strlen(val), q, sizeof(q)), i + 1);
-                return;
-            }
-            if (fl->types[i] == FT_START) {
-                start = v;
-                have_start = true;
-            } else if (fl->types[i] == FT_END) {
-                end = v;
-                have_end = true;
-            }
-            break;
-        case FT_ACTION:
-            if (!dash && strcmp(val, "ACCEPT") != 0 && strcmp(val, "REJECT") != 0) {
-                fail(s, "flow log record on line %ld: bad action \"%s\"", fl->lineno,
+        if (!c || c->type == LC_FIELD_TEXT)
+            continue;
+        if (c->type == LC_FIELD_WORD) {
+            if (!is_word(c, val)) {
+                fail(s, "%s record on line %ld: bad %s \"%s\"", what, fl->lineno, c->name,
                      printable(val, strlen(val), q, sizeof(q)));
                 return;
             }
-            break;
-        case FT_STATUS:
-            if (strcmp(val, "OK") != 0 && strcmp(val, "NODATA") != 0 &&
-                strcmp(val, "SKIPDATA") != 0) {
-                fail(s, "flow log record on line %ld: bad log-status \"%s\"", fl->lineno,
-                     printable(val, strlen(val), q, sizeof(q)));
-                return;
-            }
-            break;
+            continue;
+        }
+        if (dash) /* a number or a time may be "-" (no data) */
+            continue;
+        bool is_time = c->type == LC_FIELD_START || c->type == LC_FIELD_END;
+        if (!parse_u64(val, &v) || (is_time && v > MAX_UNIX_TIME)) {
+            fail(s, "%s record on line %ld: bad %s \"%s\" (field %d)", what, fl->lineno,
+                 is_time ? c->name : "numeric field", printable(val, strlen(val), q, sizeof(q)),
+                 i + 1);
+            return;
+        }
+        if (c->type == LC_FIELD_START) {
+            start = v;
+            have_start = true;
+        } else if (c->type == LC_FIELD_END) {
+            end = v;
+            have_end = true;
         }
     }
     if (have_start && have_end && start > end) {
-        fail(s, "flow log record on line %ld: start %llu is after end %llu", fl->lineno,
+        fail(s, "%s record on line %ld: start %llu is after end %llu", what, fl->lineno,
              (unsigned long long)start, (unsigned long long)end);
         return;
     }
@@ -451,7 +365,7 @@ static void fl_record(struct lc_sample *s, char *line)
 
 static void fl_line(struct lc_sample *s)
 {
-    struct flowlog *fl = &s->fl;
+    struct table *fl = &s->fl;
     size_t len = fl->len;
 
     fl->lineno++;
@@ -459,7 +373,7 @@ static void fl_line(struct lc_sample *s)
         len--;
     fl->line[len] = '\0';
     if (memchr(fl->line, '\r', len)) {
-        fail(s, "control byte 0x0d inside flow log line %ld", fl->lineno);
+        fail(s, "control byte 0x0d inside %s line %ld", s->f->what, fl->lineno);
         return;
     }
     if (!fl->have_header)
@@ -470,19 +384,21 @@ static void fl_line(struct lc_sample *s)
 
 static void fl_feed(struct lc_sample *s, const unsigned char *p, size_t n)
 {
-    struct flowlog *fl = &s->fl;
+    struct table *fl = &s->fl;
 
     while (n > 0 && !s->failed) {
         const unsigned char *nl = memchr(p, '\n', n);
         size_t take = nl ? (size_t)(nl - p) : n;
         for (size_t i = 0; i < take; i++) {
             if ((p[i] < 0x20 && p[i] != '\r') || p[i] >= 0x7f) {
-                fail(s, "binary data in flow log (byte 0x%02x on line %ld)", p[i], fl->lineno + 1);
+                fail(s, "binary data in %s (byte 0x%02x on line %ld)", s->f->what, p[i],
+                     fl->lineno + 1);
                 return;
             }
         }
         if (take > LINE_MAX_LEN - fl->len) {
-            fail(s, "flow log line %ld is longer than %d bytes", fl->lineno + 1, LINE_MAX_LEN);
+            fail(s, "%s line %ld is longer than %d bytes", s->f->what, fl->lineno + 1,
+                 LINE_MAX_LEN);
             return;
         }
         memcpy(fl->line + fl->len, p, take);
@@ -499,7 +415,7 @@ static void fl_feed(struct lc_sample *s, const unsigned char *p, size_t n)
 /* whole: the inflated bytes are the whole file, so a final line without '\n' is a record. */
 static void fl_finish(struct lc_sample *s, bool whole)
 {
-    struct flowlog *fl = &s->fl;
+    struct table *fl = &s->fl;
 
     if (whole && fl->len > 0 && !s->failed) {
         fl_line(s);
@@ -509,26 +425,26 @@ static void fl_finish(struct lc_sample *s, bool whole)
         return;
     if (!fl->have_header) {
         if (s->bytes_out == 0)
-            fail(s, "empty log file (no flow log header)");
+            fail(s, "empty log file (no %s header)", s->f->what);
         else
-            fail(s, "flow log header missing (no complete first line in %llu bytes)",
+            fail(s, "%s header missing (no complete first line in %llu bytes)", s->f->what,
                  (unsigned long long)s->bytes_out);
         return;
     }
     if (s->require_records && s->records == 0)
-        fail(s, "flow log header without records");
+        fail(s, "%s header without records", s->f->what);
 }
 
-/* ---- JSON (Config, CloudTrail) -------------------------------------------------------- */
+/* ---- JSON records --------------------------------------------------------------------- */
 
 static const char *rec_name(const struct lc_sample *s)
 {
-    return s->kind == LC_SAMPLE_CLOUDTRAIL_JSON ? "Records" : "configurationItems";
+    return s->f->records_key;
 }
 
 static const char *time_name(const struct lc_sample *s)
 {
-    return s->kind == LC_SAMPLE_CLOUDTRAIL_JSON ? "eventTime" : "configurationItemCaptureTime";
+    return s->f->time_key;
 }
 
 static void j_error(struct lc_sample *s, unsigned char c)
@@ -589,18 +505,18 @@ static void j_key(struct lc_sample *s)
         if (!j->str_long && strcmp(j->str, rec_name(s)) == 0) {
             j->top_key = TK_RECORDS;
             j->saw_records = true;
-        } else if (!j->str_long && s->kind == LC_SAMPLE_CONFIG_JSON &&
-                   strcmp(j->str, "fileVersion") == 0) {
-            j->top_key = TK_FILEVERSION;
-            j->saw_fileversion = true;
+        } else if (!j->str_long && s->f->version_key && strcmp(j->str, s->f->version_key) == 0) {
+            j->top_key = TK_VERSION;
+            j->saw_version = true;
         } else {
             j->top_key = TK_OTHER;
         }
-        if (s->kind == LC_SAMPLE_CLOUDTRAIL_JSON && !j->first_key_seen && j->top_key != TK_RECORDS)
-            fail(s, "CloudTrail file does not open with \"Records\" (first key \"%s\")",
+        if (s->f->records_first && !j->first_key_seen && j->top_key != TK_RECORDS)
+            fail(s, "%s file does not open with \"%s\" (first key \"%s\")", s->f->what, rec_name(s),
                  printable(j->str, j->slen, q, sizeof(q)));
-        if (s->kind == LC_SAMPLE_CONFIG_JSON && strcmp(j->str, "Records") == 0)
-            fail(s, "not a Config file: top-level \"Records\" (a CloudTrail file?)");
+        if (s->f->foreign_key && strcmp(j->str, s->f->foreign_key) == 0)
+            fail(s, "not a %s file: top-level \"%s\" (%s)", s->f->what, s->f->foreign_key,
+                 s->f->foreign_hint);
         j->first_key_seen = true;
     } else if (j->depth == 3 && j->in_records) {
         j->time_key = !j->str_long && strcmp(j->str, time_name(s)) == 0;
@@ -613,8 +529,8 @@ static void j_string_value(struct lc_sample *s)
     char q[40];
     time_t t;
 
-    if (j->depth == 1 && j->top_key == TK_FILEVERSION) {
-        copy_trunc(j->file_version, sizeof(j->file_version), j->str);
+    if (j->depth == 1 && j->top_key == TK_VERSION) {
+        copy_trunc(j->version, sizeof(j->version), j->str);
     } else if (j->depth == 3 && j->in_records && j->time_key) {
         if (j->str_long || lc_time_parse_iso8601(j->str, &t) != 0) {
             fail(s, "%s element %ld: %s is not an ISO-8601 time (\"%s\")", rec_name(s),
@@ -891,14 +807,13 @@ static void j_finish(struct lc_sample *s, bool whole)
         return;
     }
     if (!j->saw_records) {
-        fail(s, "%s file has no \"%s\" array%s",
-             s->kind == LC_SAMPLE_CLOUDTRAIL_JSON ? "CloudTrail" : "Config", rec_name(s),
+        fail(s, "%s file has no \"%s\" array%s", s->f->what, rec_name(s),
              whole || j->st == J_END ? "" : " in the sample");
         return;
     }
-    /* a prefix may stop inside configurationItems before a trailing fileVersion */
-    if (s->kind == LC_SAMPLE_CONFIG_JSON && !j->saw_fileversion && (whole || j->st == J_END)) {
-        fail(s, "Config file has no \"fileVersion\"");
+    /* a prefix may stop inside the records before a trailing version */
+    if (s->f->version_key && !j->saw_version && (whole || j->st == J_END)) {
+        fail(s, "%s file has no \"%s\"", s->f->what, s->f->version_key);
         return;
     }
     if (s->require_records && s->records == 0)
@@ -909,22 +824,18 @@ static void j_format(struct lc_sample *s)
 {
     if (s->js.st == J_START) /* nothing seen yet */
         return;
-    if (s->kind == LC_SAMPLE_CLOUDTRAIL_JSON) {
-        memcpy(s->format, "cloudtrail json", sizeof("cloudtrail json"));
-    } else if (s->js.file_version[0]) {
-        /* "config json, fileVersion " is 25 bytes, file_version at most 15 */
-        memcpy(s->format, "config json, fileVersion ", 25);
-        copy_trunc(s->format + 25, sizeof(s->format) - 25, s->js.file_version);
-    } else {
-        memcpy(s->format, "config json", sizeof("config json"));
-    }
+    if (s->js.version[0])
+        snprintf(s->format, sizeof(s->format), "%s, %s %s", s->f->label, s->f->version_key,
+                 s->js.version);
+    else
+        copy_trunc(s->format, sizeof(s->format), s->f->label);
 }
 
 /* ---- gzip ------------------------------------------------------------------------------ */
 
 static void content_feed(struct lc_sample *s, const unsigned char *p, size_t n)
 {
-    if (s->kind == LC_SAMPLE_FLOWLOG_TEXT)
+    if (s->f->syntax == LC_SAMPLE_TABLE)
         fl_feed(s, p, n);
     else
         j_feed(s, p, n);
@@ -1024,17 +935,20 @@ static void gz_feed(struct lc_sample *s, const unsigned char *p, size_t n)
 
 /* ---- public API ------------------------------------------------------------------------- */
 
+/* A sampler without a format fails at once (and never reaches a parser). */
+static const struct lc_sample_format no_format = {.name = "none", .what = "log", .label = ""};
+
 struct lc_sample *lc_sample_new(const struct lc_sample_opts *opts)
 {
     struct lc_sample *s = calloc(1, sizeof(*s));
 
     if (!s)
         return NULL;
-    s->kind = opts ? opts->kind : LC_SAMPLE_FLOWLOG_TEXT;
+    s->f = opts && opts->format ? opts->format : &no_format;
     s->cap = opts && opts->max_inflated ? opts->max_inflated : DEFAULT_CAP;
     s->require_records = opts && opts->require_records;
-    if (s->kind < LC_SAMPLE_FLOWLOG_TEXT || s->kind > LC_SAMPLE_CLOUDTRAIL_JSON)
-        fail(s, "unknown sample kind %d", (int)s->kind);
+    if (s->f == &no_format)
+        fail(s, "no sample format");
     return s;
 }
 
@@ -1057,7 +971,7 @@ int lc_sample_feed(struct lc_sample *s, const void *data, size_t len)
     }
     if (s->failed || s->capped)
         return 1;
-    if (s->kind == LC_SAMPLE_FLOWLOG_PARQUET) {
+    if (s->f->encoding == LC_SAMPLE_PARQUET) {
         /* no inflating: bytes_out stays 0; only the magic (and at finish the footer) count */
         if (s->nhead < 4)
             return 0;
@@ -1082,8 +996,8 @@ static void finish_checks(struct lc_sample *s, bool complete)
 {
     bool ended;
 
-    if (s->kind == LC_SAMPLE_FLOWLOG_PARQUET) {
-        memcpy(s->format, "parquet", sizeof("parquet"));
+    if (s->f->encoding == LC_SAMPLE_PARQUET) {
+        copy_trunc(s->format, sizeof(s->format), s->f->label);
         if (s->failed)
             return;
         if (s->bytes_in == 0)
@@ -1096,7 +1010,7 @@ static void finish_checks(struct lc_sample *s, bool complete)
             fail(s, "Parquet footer magic missing (truncated file?)");
         return;
     }
-    if (s->kind != LC_SAMPLE_FLOWLOG_TEXT)
+    if (s->f->syntax == LC_SAMPLE_RECORDS)
         j_format(s);
     if (s->failed)
         return;
@@ -1115,7 +1029,7 @@ static void finish_checks(struct lc_sample *s, bool complete)
         if (s->failed)
             return;
     }
-    if (s->kind == LC_SAMPLE_FLOWLOG_TEXT)
+    if (s->f->syntax == LC_SAMPLE_TABLE)
         fl_finish(s, complete && ended && !s->capped);
     else
         j_finish(s, complete && ended && !s->capped);
@@ -1140,7 +1054,7 @@ void lc_sample_finish(struct lc_sample *s, bool complete, struct lc_sample_resul
     memcpy(out->format, s->format, sizeof(out->format));
     out->bytes_in = s->bytes_in;
     out->bytes_out = s->bytes_out;
-    out->records = s->kind == LC_SAMPLE_FLOWLOG_PARQUET ? -1 : s->records;
+    out->records = s->f->encoding == LC_SAMPLE_PARQUET ? -1 : s->records;
     out->newest_record = s->newest;
     out->capped = s->capped;
 }

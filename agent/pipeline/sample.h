@@ -1,12 +1,13 @@
 /* Content validation of a delivered log object: the first bytes of the newest object (a ranged
- * GET), inflated as a stream with a hard output cap, checked against what the service writes.
+ * GET), inflated as a stream with a hard output cap, checked against the format its source
+ * writes. A probe declares its formats (struct lc_sample_format); this engine knows the shapes:
  *
- *   flow logs, text: gzip; a header line of field names (version 2 default format, or a custom
- *       format); records with as many fields as the header; start/end Unix times, the newest
- *       end time reported
- *   flow logs, Parquet: the "PAR1" magic
- *   Config: gzip JSON opening with an object holding "fileVersion" and "configurationItems"
- *   CloudTrail: gzip JSON opening {"Records":[ with "eventTime" values, the newest reported
+ *   table    gzip text: a header line of field names (a default order, or a custom one), then
+ *            records of as many space-separated fields; known fields are checked by type, the
+ *            newest end (else start) time is reported
+ *   records  gzip JSON: one object whose records key holds an array of objects, each with a time
+ *            key (ISO-8601), the newest reported; optionally the records key first, a version key
+ *   parquet  the "PAR1" magic (and footer, when the whole object was read)
  * gzip may have several members. The sample is usually a prefix of the object: an inflate stream
  * cut at the range end is expected; one cut before the object's real end is not. */
 #ifndef LC_SAMPLE_H
@@ -17,15 +18,48 @@
 #include <stdint.h>
 #include <time.h>
 
-enum lc_sample_kind {
-    LC_SAMPLE_FLOWLOG_TEXT = 0,
-    LC_SAMPLE_FLOWLOG_PARQUET,
-    LC_SAMPLE_CONFIG_JSON,
-    LC_SAMPLE_CLOUDTRAIL_JSON,
+enum lc_sample_encoding { LC_SAMPLE_GZIP = 0, LC_SAMPLE_PARQUET };
+enum lc_sample_syntax { LC_SAMPLE_TABLE = 0, LC_SAMPLE_RECORDS };
+
+enum lc_sample_field_type {
+    LC_FIELD_TEXT = 0, /* any non-empty token */
+    LC_FIELD_INT,      /* decimal integer or "-" */
+    LC_FIELD_START,    /* Unix seconds or "-" */
+    LC_FIELD_END,      /* Unix seconds or "-" */
+    LC_FIELD_WORD,     /* one of words */
+};
+
+/* A known column of a table. */
+struct lc_sample_field {
+    const char *name;
+    enum lc_sample_field_type type;
+    const char *const *words; /* LC_FIELD_WORD: the values (NULL-ended) */
+};
+
+/* What a source's delivery files look like. */
+struct lc_sample_format {
+    const char *name; /* unique among all probes' formats: "vpcflowlogs text" */
+    enum lc_sample_encoding encoding;
+    enum lc_sample_syntax syntax;
+    const char *what;  /* in messages: "flow log", "CloudTrail", "Config" */
+    const char *label; /* the result's format: "cloudtrail json", "parquet" */
+    /* LC_SAMPLE_TABLE */
+    const struct lc_sample_field *fields; /* the known columns */
+    size_t n_fields;
+    size_t n_default;          /* the first n_default fields, in order, are the default header */
+    const char *default_label; /* the result's format for it: "v2 default" */
+    const char *json_hint;     /* a table that is JSON: "a CloudTrail or Config file?" */
+    /* LC_SAMPLE_RECORDS */
+    const char *records_key;  /* "Records" */
+    const char *time_key;     /* "eventTime" */
+    bool records_first;       /* the file opens with records_key */
+    const char *version_key;  /* required in a whole file (NULL: none): "fileVersion" */
+    const char *foreign_key;  /* a top-level key that marks another source's file */
+    const char *foreign_hint; /* what such a file probably is: "a CloudTrail file?" */
 };
 
 struct lc_sample_opts {
-    enum lc_sample_kind kind;
+    const struct lc_sample_format *format;
     size_t max_inflated;  /* cap on inflated bytes examined (0 = 4 MiB): no zip bombs */
     bool require_records; /* a sample with a header / JSON opening but no record is invalid
                            * (default: valid with records = 0) */

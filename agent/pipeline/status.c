@@ -10,6 +10,8 @@
 #include "aws/awsjson.h"
 #include "aws/awsxml.h"
 #include "pipeline/status.h"
+#include "iam/diagnose.h"
+#include "probes/probe.h"
 
 struct status_run {
     struct lc_aws *aws;
@@ -327,15 +329,17 @@ int lc_status_start(struct lc_aws *aws, struct lc_credprov *creds, const struct 
         return LC_E_NOMEM;
     }
     *r = (struct status_run){aws, creds, s, out, done, ud};
-    switch (s->source->type) {
-    case LC_SRC_VPCFLOWLOGS:
+    enum lc_diag_service svc = LC_DIAG_CLOUDTRAIL;
+    lc_diag_service_parse(s->probe->cfg.name, &svc);
+    switch (svc) {
+    case LC_DIAG_VPCFLOWLOGS:
         rc = start_flow_logs(r, err);
         break;
-    case LC_SRC_CONFIG:
+    case LC_DIAG_CONFIG:
         rc = lc_aws_json_call(aws, creds, "config", s->region, "DescribeDeliveryChannels", NULL,
                               on_channels, r, err);
         break;
-    case LC_SRC_CLOUDTRAIL: {
+    case LC_DIAG_CLOUDTRAIL: {
         cJSON *in = cJSON_CreateObject();
         cJSON_AddBoolToObject(in, "includeShadowTrails", 1);
         rc = lc_aws_json_call(aws, creds, "cloudtrail", s->region, "DescribeTrails", in, on_trails,

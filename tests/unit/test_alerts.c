@@ -21,8 +21,10 @@
 #include <openssl/hmac.h>
 
 #include "outputs/alerts.h"
+#include "outputs/sinks/sink.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "lc_fixtures.h"
 #include "lc_testsrv.h"
 
 #define T0 1800000000
@@ -30,25 +32,6 @@
 #define URL_SECRET  "T000SECRETPATH/B111/xyzzyTOKEN"
 #define HMAC_SECRET "hmac-s3cr3t-value"
 #define ROUTING_KEY "R0UTINGKEYabcdef0123456789abcdef"
-
-static char *accounts[] = {"111111111111"};
-static char *regions[] = {"ap-northeast-1"};
-static struct lc_target_cfg target = {.name = "logs", .bucket = "lc-logs"};
-static struct lc_source_cfg src = {.type = LC_SRC_CLOUDTRAIL,
-                                   .accounts = accounts,
-                                   .n_accounts = 1,
-                                   .regions = regions,
-                                   .n_regions = 1};
-static struct lc_stream stream_a = {.target = &target,
-                                    .source = &src,
-                                    .account = "111111111111",
-                                    .region = "ap-northeast-1",
-                                    .id = "logs/cloudtrail/111111111111/ap-northeast-1"};
-static struct lc_stream stream_b = {.target = &target,
-                                    .source = &src,
-                                    .account = "111111111111",
-                                    .region = "us-east-1",
-                                    .id = "logs/cloudtrail/111111111111/us-east-1"};
 
 static time_t fixed_now(void)
 {
@@ -185,7 +168,7 @@ static void add_finding(struct lc_findings *f, const char *code, enum lc_severit
     memset(it, 0, sizeof(*it));
     it->code = code;
     it->severity = sev;
-    it->target = &target;
+    it->target = &fx_target;
     it->stream = s;
     it->summary = strdup(summary);
     it->evidence = cJSON_CreateObject();
@@ -197,17 +180,17 @@ static void add_finding(struct lc_findings *f, const char *code, enum lc_severit
 /* Apply: missing a and b at T0 (two triggers); with heal, a recovers at T0+600 (a resolve). */
 static void incidents(struct lc_state *st, bool heal, struct lc_notifications *out)
 {
-    struct lc_stream_obs so[2] = {{.stream = &stream_a}, {.stream = &stream_b}};
+    struct lc_stream_obs so[2] = {{.stream = &fx_stream_a}, {.stream = &fx_stream_b}};
     struct lc_observations obs = {.now = T0, .streams = so, .n_streams = 2};
     struct lc_findings f = {0};
 
-    add_finding(&f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "no delivery for 2h");
-    add_finding(&f, "DELIVERY_MISSING", LC_SEV_WARNING, &stream_b, "no delivery for 1h");
+    add_finding(&f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "no delivery for 2h");
+    add_finding(&f, "DELIVERY_MISSING", LC_SEV_WARNING, &fx_stream_b, "no delivery for 1h");
     assert_int_equal(lc_state_apply(st, &obs, &f, T0, 4 * 3600, out), 0);
     lc_findings_free(&f);
     if (!heal)
         return;
-    add_finding(&f, "DELIVERY_MISSING", LC_SEV_WARNING, &stream_b, "no delivery for 1h");
+    add_finding(&f, "DELIVERY_MISSING", LC_SEV_WARNING, &fx_stream_b, "no delivery for 1h");
     assert_int_equal(lc_state_apply(st, &obs, &f, T0 + 600, 4 * 3600, out), 0);
     lc_findings_free(&f);
 }
@@ -290,13 +273,14 @@ static void test_render_formats(void **state)
     (void)state;
     struct env e;
     struct lc_notifications nl = {0};
-    struct lc_webhook_cfg pd = {.name = "pd",
-                                .type = LC_WEBHOOK_PAGERDUTY,
-                                .url = LC_PAGERDUTY_EVENTS_URL,
-                                .routing_key = ROUTING_KEY};
-    struct lc_webhook_cfg slack = {
-        .name = "slack", .type = LC_WEBHOOK_SLACK, .url = "https://hooks.slack.com/" URL_SECRET};
-    struct lc_webhook_cfg gen = {.name = "gen", .type = LC_WEBHOOK_GENERIC, .url = "http://x/"};
+    struct lc_config *holder;
+    struct lc_webhook_cfg *hooks =
+        fx_webhooks(&holder, "[{\"name\": \"pd\", \"type\": \"pagerduty\", \"routing_key\": "
+                             "\"" ROUTING_KEY "\"}, {\"name\": \"slack\", \"type\": \"slack\", "
+                             "\"url\": \"https://hooks.slack.com/" URL_SECRET "\"}, {\"name\": "
+                             "\"gen\", \"type\": \"generic\", \"url\": \"http://x/\"}]");
+    assert_non_null(hooks);
+    struct lc_webhook_cfg pd = hooks[0], slack = hooks[1], gen = hooks[2];
     char dedup[LC_DEDUP_KEY_LEN];
 
     env_init(&e);
@@ -381,6 +365,7 @@ static void test_render_formats(void **state)
     lc_buf_free(&b1);
     lc_notifications_free(&nl);
     env_free(&e);
+    lc_config_free(holder);
 }
 
 /* Generic sink with a secret: the receiver gets a body whose signature we can recompute. */
@@ -393,16 +378,18 @@ static void test_generic_signed(void **state)
     struct lc_alerts_result res;
 
     rx_start(&rx, NULL, 200, "hook/" URL_SECRET);
-    struct lc_webhook_cfg gen = {.name = "gen",
-                                 .type = LC_WEBHOOK_GENERIC,
-                                 .url = rx.url,
-                                 .secret = HMAC_SECRET,
-                                 .timeout_s = 10};
+    struct lc_config *holder;
+    struct lc_webhook_cfg *gen =
+        fx_webhooksf(&holder,
+                     "[{\"name\": \"gen\", \"type\": \"generic\", \"url\": \"%s\", "
+                     "\"secret\": \"" HMAC_SECRET "\", \"timeout\": \"10s\"}]",
+                     rx.url);
+    assert_non_null(gen);
     env_init(&e);
     incidents(e.st, false, &nl);
-    assert_int_equal(lc_alerts_enqueue(e.st, &gen, 1, &nl, T0), 0);
+    assert_int_equal(lc_alerts_enqueue(e.st, gen, 1, &nl, T0), 0);
     assert_int_equal(e.st->n_outbox, 2);
-    send_all(&e, &gen, 1, &res);
+    send_all(&e, gen, 1, &res);
     assert_int_equal(res.delivered, 2);
     assert_int_equal(res.pending, 0);
     assert_int_equal(e.st->n_outbox, 0);
@@ -450,6 +437,7 @@ static void test_generic_signed(void **state)
     lc_notifications_free(&nl);
     env_free(&e);
     rx_stop(&rx);
+    lc_config_free(holder);
 }
 
 /* 500 then 429 then 200: retried within the send, delivered exactly once. */
@@ -462,17 +450,19 @@ static void test_retry_then_delivered(void **state)
     struct lc_alerts_result res;
 
     rx_start(&rx, "500,429", 200, "pd");
-    struct lc_webhook_cfg pd = {.name = "pd",
-                                .type = LC_WEBHOOK_PAGERDUTY,
-                                .url = rx.url,
-                                .routing_key = ROUTING_KEY,
-                                .timeout_s = 10};
+    struct lc_config *holder;
+    struct lc_webhook_cfg *pd =
+        fx_webhooksf(&holder,
+                     "[{\"name\": \"pd\", \"type\": \"pagerduty\", \"url\": \"%s\", "
+                     "\"routing_key\": \"" ROUTING_KEY "\", \"timeout\": \"10s\"}]",
+                     rx.url);
+    assert_non_null(pd);
     env_init(&e);
     incidents(e.st, false, &nl);
     nl.n = 1; /* just the first trigger */
-    assert_int_equal(lc_alerts_enqueue(e.st, &pd, 1, &nl, T0), 0);
+    assert_int_equal(lc_alerts_enqueue(e.st, pd, 1, &nl, T0), 0);
     nl.n = 2;
-    send_all(&e, &pd, 1, &res);
+    send_all(&e, pd, 1, &res);
     assert_int_equal(res.delivered, 1);
     assert_int_equal(res.sinks[0].failures, 2);
     assert_false(res.sinks[0].misconfigured);
@@ -494,6 +484,7 @@ static void test_retry_then_delivered(void **state)
     lc_notifications_free(&nl);
     env_free(&e);
     rx_stop(&rx);
+    lc_config_free(holder);
 }
 
 /* A sink that is down keeps everything queued, persisted; later all arrive in order. */
@@ -507,16 +498,18 @@ static void test_down_then_delivered_in_order(void **state)
     char down[256];
 
     closed_port_url(down, sizeof(down));
-    struct lc_webhook_cfg pd = {.name = "pd",
-                                .type = LC_WEBHOOK_PAGERDUTY,
-                                .url = down,
-                                .routing_key = ROUTING_KEY,
-                                .timeout_s = 5};
+    struct lc_config *holder;
+    struct lc_webhook_cfg *pd =
+        fx_webhooksf(&holder,
+                     "[{\"name\": \"pd\", \"type\": \"pagerduty\", \"url\": \"%s\", "
+                     "\"routing_key\": \"" ROUTING_KEY "\", \"timeout\": \"5s\"}]",
+                     down);
+    assert_non_null(pd);
     env_init(&e);
     incidents(e.st, true, &nl);
     assert_int_equal(nl.n, 3);
-    assert_int_equal(lc_alerts_enqueue(e.st, &pd, 1, &nl, T0), 0);
-    send_all(&e, &pd, 1, &res);
+    assert_int_equal(lc_alerts_enqueue(e.st, pd, 1, &nl, T0), 0);
+    send_all(&e, pd, 1, &res);
     assert_int_equal(res.delivered, 0);
     assert_int_equal(res.pending, 3);
     assert_int_equal(res.sinks[0].pending, 3);
@@ -532,8 +525,9 @@ static void test_down_then_delivered_in_order(void **state)
     assert_int_equal(e.st->n_outbox, 3);
     assert_int_equal(e.st->outbox[0].attempts, 3);
     rx_start(&rx, NULL, 202, "enqueue");
-    pd.url = rx.url;
-    send_all(&e, &pd, 1, &res);
+    free(pd->url);
+    pd->url = strdup(rx.url);
+    send_all(&e, pd, 1, &res);
     assert_int_equal(res.delivered, 3);
     assert_int_equal(res.pending, 0);
     assert_int_equal(e.st->n_outbox, 0);
@@ -555,6 +549,7 @@ static void test_down_then_delivered_in_order(void **state)
     lc_notifications_free(&nl);
     env_free(&e);
     rx_stop(&rx);
+    lc_config_free(holder);
 }
 
 /* 400: misconfigured, dead-lettered, the next item still tried; other sinks unaffected. */
@@ -568,10 +563,13 @@ static void test_400_misconfigured(void **state)
 
     rx_start(&bad, NULL, 400, URL_SECRET);
     rx_start(&good, NULL, 200, "ok");
-    struct lc_webhook_cfg sinks[] = {
-        {.name = "slack", .type = LC_WEBHOOK_SLACK, .url = bad.url, .timeout_s = 5},
-        {.name = "gen", .type = LC_WEBHOOK_GENERIC, .url = good.url, .timeout_s = 5},
-    };
+    struct lc_config *holder;
+    struct lc_webhook_cfg *sinks = fx_webhooksf(
+        &holder,
+        "[{\"name\": \"slack\", \"type\": \"slack\", \"url\": \"%s\", \"timeout\": \"5s\"}, "
+        "{\"name\": \"gen\", \"type\": \"generic\", \"url\": \"%s\", \"timeout\": \"5s\"}]",
+        bad.url, good.url);
+    assert_non_null(sinks);
     env_init(&e);
     incidents(e.st, false, &nl);
     assert_int_equal(lc_alerts_enqueue(e.st, sinks, 2, &nl, T0), 0);
@@ -607,6 +605,7 @@ static void test_400_misconfigured(void **state)
     env_free(&e);
     rx_stop(&bad);
     rx_stop(&good);
+    lc_config_free(holder);
 }
 
 static bool file_contains(const char *path, const char *needle)
@@ -642,19 +641,15 @@ static void test_no_secrets_anywhere(void **state)
     closed_port_url(down, sizeof(down));
     rx_start(&bad, NULL, 400, URL_SECRET);
     rx_start(&flaky, NULL, 503, URL_SECRET);
-    struct lc_webhook_cfg sinks[] = {
-        {.name = "pd",
-         .type = LC_WEBHOOK_PAGERDUTY,
-         .url = bad.url,
-         .routing_key = ROUTING_KEY,
-         .timeout_s = 5},
-        {.name = "gen",
-         .type = LC_WEBHOOK_GENERIC,
-         .url = down,
-         .secret = HMAC_SECRET,
-         .timeout_s = 5},
-        {.name = "slack", .type = LC_WEBHOOK_SLACK, .url = flaky.url, .timeout_s = 5},
-    };
+    struct lc_config *holder;
+    struct lc_webhook_cfg *sinks = fx_webhooksf(
+        &holder,
+        "[{\"name\": \"pd\", \"type\": \"pagerduty\", \"url\": \"%s\", \"routing_key\": "
+        "\"" ROUTING_KEY "\", \"timeout\": \"5s\"}, {\"name\": \"gen\", \"type\": \"generic\", "
+        "\"url\": \"%s\", \"secret\": \"" HMAC_SECRET "\", \"timeout\": \"5s\"}, {\"name\": "
+        "\"slack\", \"type\": \"slack\", \"url\": \"%s\", \"timeout\": \"5s\"}]",
+        bad.url, down, flaky.url);
+    assert_non_null(sinks);
     env_init(&e);
     incidents(e.st, true, &nl);
     assert_int_equal(lc_alerts_enqueue(e.st, sinks, 3, &nl, T0), 0);
@@ -708,6 +703,7 @@ static void test_no_secrets_anywhere(void **state)
     env_free(&e);
     rx_stop(&bad);
     rx_stop(&flaky);
+    lc_config_free(holder);
 }
 
 /* No outbox: the send completes at once (from the loop) and delivers nothing. */
@@ -716,10 +712,13 @@ static void test_empty_outbox(void **state)
     (void)state;
     struct env e;
     struct lc_alerts_result res;
-    struct lc_webhook_cfg gen = {
-        .name = "gen", .type = LC_WEBHOOK_GENERIC, .url = "http://127.0.0.1:9/x", .timeout_s = 1};
+    struct lc_config *holder;
+    struct lc_webhook_cfg *gen = fx_webhooks(
+        &holder, "[{\"name\": \"gen\", \"type\": \"generic\", \"url\": \"http://127.0.0.1:9/x\", "
+                 "\"timeout\": \"1s\"}]");
+    assert_non_null(gen);
     env_init(&e);
-    send_all(&e, &gen, 1, &res);
+    send_all(&e, gen, 1, &res);
     assert_int_equal(res.delivered + res.pending + res.dead, 0);
     assert_int_equal(res.n_sinks, 1);
     lc_alerts_result_free(&res);
@@ -727,6 +726,7 @@ static void test_empty_outbox(void **state)
     assert_int_equal(res.n_sinks, 0);
     lc_alerts_result_free(&res);
     env_free(&e);
+    lc_config_free(holder);
 }
 
 static int teardown(void **state)
@@ -770,14 +770,18 @@ static void test_config_keys(void **state)
     assert_string_equal(cfg->state_dir, "/tmp/lc");
     assert_int_equal(cfg->renotify_s, 3600);
     assert_int_equal(cfg->n_webhooks, 3);
-    assert_int_equal(cfg->webhooks[0].type, LC_WEBHOOK_SLACK);
+    assert_string_equal(cfg->webhooks[0].sink->cfg.name, "slack");
     assert_string_equal(cfg->webhooks[0].url, "https://hooks.slack.com/services/" URL_SECRET);
     assert_int_equal(cfg->webhooks[0].timeout_s, 10);
-    assert_string_equal(cfg->webhooks[1].url, LC_PAGERDUTY_EVENTS_URL);
-    assert_string_equal(cfg->webhooks[1].routing_key, ROUTING_KEY);
+    assert_string_equal(cfg->webhooks[1].url, "https://events.pagerduty.com/v2/enqueue");
+    assert_string_equal(
+        lc_cfg_option_string(&cfg->webhooks[1].sink->cfg, cfg->webhooks[1].options, "routing_key"),
+        ROUTING_KEY);
     assert_int_equal(cfg->webhooks[1].timeout_s, 5);
-    assert_string_equal(cfg->webhooks[2].secret, HMAC_SECRET);
-    assert_string_equal(lc_webhook_type_name(cfg->webhooks[2].type), "generic");
+    assert_string_equal(
+        lc_cfg_option_string(&cfg->webhooks[2].sink->cfg, cfg->webhooks[2].options, "secret"),
+        HMAC_SECRET);
+    assert_string_equal(cfg->webhooks[2].sink->cfg.name, "generic");
     lc_config_free(cfg);
 
     static const struct {

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "probes/probe.h"
 #include "core/error.h"
 
 static const char issue_example[] =
@@ -110,12 +111,12 @@ static void test_issue_example(void **state)
     assert_int_equal(t->n_sources, 3);
 
     static const struct {
-        enum lc_source_type type;
+        const char *type;
         int64_t max_age;
-    } want[] = {{LC_SRC_VPCFLOWLOGS, 1800}, {LC_SRC_CONFIG, 7 * 3600}, {LC_SRC_CLOUDTRAIL, 1200}};
+    } want[] = {{"vpcflowlogs", 1800}, {"config", 7 * 3600}, {"cloudtrail", 1200}};
     for (size_t i = 0; i < 3; i++) {
         const struct lc_source_cfg *s = &t->sources[i];
-        assert_int_equal(s->type, want[i].type);
+        assert_string_equal(s->probe->cfg.name, want[i].type);
         assert_int_equal(s->n_accounts, 1);
         assert_string_equal(s->accounts[0], "111111111111");
         assert_int_equal(s->n_regions, 1);
@@ -125,16 +126,16 @@ static void test_issue_example(void **state)
         assert_null(s->prefix);
         assert_int_equal(s->sample_bytes, 65536);
         assert_true(s->sample);
-        assert_false(s->hive);
-        assert_false(s->per_hour);
+        assert_false(lc_source_option_bool(s, "hive_compatible"));
+        assert_false(lc_source_option_bool(s, "per_hour"));
         assert_null(s->status_role_arn);
     }
-    assert_string_equal(t->sources[0].file_format, "plain-text");
-    assert_null(t->sources[1].file_format);
-    assert_null(t->sources[2].file_format);
-    assert_null(t->sources[0].org_id);
-    assert_null(t->sources[1].org_id);
-    assert_string_equal(t->sources[2].org_id, "o-abc123def4");
+    assert_string_equal(lc_source_option_string(&t->sources[0], "file_format"), "plain-text");
+    assert_null(lc_source_option_string(&t->sources[1], "file_format"));
+    assert_null(lc_source_option_string(&t->sources[2], "file_format"));
+    assert_null(lc_source_option_string(&t->sources[0], "org_id"));
+    assert_null(lc_source_option_string(&t->sources[1], "org_id"));
+    assert_string_equal(lc_source_option_string(&t->sources[2], "org_id"), "o-abc123def4");
     lc_config_free(cfg);
 }
 
@@ -173,18 +174,18 @@ static void test_defaults(void **state)
         assert_int_equal(t->sources[i].interval_s, 0);
         assert_int_equal(t->sources[i].sample_bytes, 64 * 1024);
         assert_true(t->sources[i].sample);
-        assert_false(t->sources[i].hive);
-        assert_false(t->sources[i].per_hour);
+        assert_false(lc_source_option_bool(&t->sources[i], "hive_compatible"));
+        assert_false(lc_source_option_bool(&t->sources[i], "per_hour"));
         assert_null(t->sources[i].prefix);
-        assert_null(t->sources[i].org_id);
+        assert_null(lc_source_option_string(&t->sources[i], "org_id"));
         assert_null(t->sources[i].status_role_arn);
     }
-    assert_string_equal(t->sources[0].file_format, "plain-text");
-    assert_null(t->sources[1].file_format);
-    assert_string_equal(lc_source_type_name(LC_SRC_VPCFLOWLOGS), "vpcflowlogs");
-    assert_string_equal(lc_source_type_name(LC_SRC_CONFIG), "config");
-    assert_string_equal(lc_source_type_name(LC_SRC_CLOUDTRAIL), "cloudtrail");
-    assert_string_equal(lc_source_type_name((enum lc_source_type)7), "unknown");
+    assert_string_equal(lc_source_option_string(&t->sources[0], "file_format"), "plain-text");
+    assert_null(lc_source_option_string(&t->sources[1], "file_format"));
+    assert_string_equal(t->sources[0].probe->cfg.name, "vpcflowlogs");
+    assert_string_equal(t->sources[1].probe->cfg.name, "config");
+    assert_string_equal(t->sources[2].probe->cfg.name, "cloudtrail");
+    assert_null(lc_probe_find("unknown"));
     lc_config_free(cfg);
 }
 
@@ -251,7 +252,7 @@ static void test_all_keys(void **state)
     assert_int_equal(t->n_sources, 2);
 
     const struct lc_source_cfg *s = &t->sources[0];
-    assert_int_equal(s->type, LC_SRC_VPCFLOWLOGS);
+    assert_string_equal(s->probe->cfg.name, "vpcflowlogs");
     assert_int_equal(s->n_accounts, 2);
     assert_string_equal(s->accounts[1], "222222222222");
     assert_int_equal(s->n_regions, 2);
@@ -262,19 +263,19 @@ static void test_all_keys(void **state)
     assert_string_equal(s->prefix, ""); /* "" = bucket root, overriding the target's */
     assert_false(s->sample);
     assert_int_equal(s->sample_bytes, 1024 * 1024);
-    assert_true(s->hive);
-    assert_true(s->per_hour);
-    assert_string_equal(s->file_format, "parquet");
+    assert_true(lc_source_option_bool(s, "hive_compatible"));
+    assert_true(lc_source_option_bool(s, "per_hour"));
+    assert_string_equal(lc_source_option_string(s, "file_format"), "parquet");
     assert_string_equal(s->status_role_arn, "arn:aws:iam::{account}:role/status");
 
     s = &t->sources[1];
-    assert_int_equal(s->type, LC_SRC_CLOUDTRAIL);
-    assert_string_equal(s->org_id, "o-0123456789abcdefghijklmnopqrstuv");
+    assert_string_equal(s->probe->cfg.name, "cloudtrail");
+    assert_string_equal(lc_source_option_string(s, "org_id"), "o-0123456789abcdefghijklmnopqrstuv");
     assert_string_equal(s->accounts[0], "000000000001");
     assert_int_equal(s->sample_bytes, 1024);
     assert_string_equal(s->prefix, "trail");
     assert_int_equal(s->max_age_s, 30 * 24 * 3600);
-    assert_null(s->file_format);
+    assert_null(lc_source_option_string(s, "file_format"));
 
     t = &cfg->targets[1];
     assert_null(t->prefix); /* "/" on a target: no prefix */
@@ -1024,12 +1025,12 @@ static void test_examples(void **state)
         t->kms_key_arn,
         "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab");
     assert_int_equal(t->n_sources, 2);
-    assert_int_equal(t->sources[0].type, LC_SRC_VPCFLOWLOGS);
+    assert_string_equal(t->sources[0].probe->cfg.name, "vpcflowlogs");
     assert_int_equal(t->sources[0].n_accounts, 3);
     assert_int_equal(t->sources[0].n_regions, 3);
-    assert_false(t->sources[0].hive);
-    assert_false(t->sources[0].per_hour);
-    assert_string_equal(t->sources[0].file_format, "plain-text");
+    assert_false(lc_source_option_bool(&t->sources[0], "hive_compatible"));
+    assert_false(lc_source_option_bool(&t->sources[0], "per_hour"));
+    assert_string_equal(lc_source_option_string(&t->sources[0], "file_format"), "plain-text");
     assert_int_equal(t->sources[1].max_age_s, 2 * 3600);
     lc_config_free(cfg);
 
@@ -1041,13 +1042,13 @@ static void test_examples(void **state)
     assert_string_equal(t->role_arn, "arn:aws:iam::210987654321:role/logcanary");
     assert_string_equal(t->external_id, "example-external-id");
     assert_int_equal(t->n_sources, 3);
-    assert_int_equal(t->sources[0].type, LC_SRC_CONFIG);
-    assert_int_equal(t->sources[1].type, LC_SRC_CLOUDTRAIL);
-    assert_string_equal(t->sources[1].org_id, "o-abc123def4");
-    assert_int_equal(t->sources[2].type, LC_SRC_VPCFLOWLOGS);
+    assert_string_equal(t->sources[0].probe->cfg.name, "config");
+    assert_string_equal(t->sources[1].probe->cfg.name, "cloudtrail");
+    assert_string_equal(lc_source_option_string(&t->sources[1], "org_id"), "o-abc123def4");
+    assert_string_equal(t->sources[2].probe->cfg.name, "vpcflowlogs");
     assert_string_equal(t->sources[2].prefix, "vpc-flow-logs");
-    assert_true(t->sources[2].hive);
-    assert_true(t->sources[2].per_hour);
+    assert_true(lc_source_option_bool(&t->sources[2], "hive_compatible"));
+    assert_true(lc_source_option_bool(&t->sources[2], "per_hour"));
     lc_config_free(cfg);
     unsetenv("LOGCANARY_EXTERNAL_ID");
 }

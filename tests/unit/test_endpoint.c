@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/arn.h"
 #include "aws/aws.h"
 
 static void resolve(const struct lc_aws_config *cfg, const char *svc, const char *region,

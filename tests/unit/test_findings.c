@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lc_fixtures.h"
+
 #include "pipeline/findings.h"
 #include "probes/probe.h"
 #include "outputs/report.h"
@@ -20,7 +22,7 @@ static struct lc_target_cfg target = {.name = "logs",
                                       .bucket = "lc-logs",
                                       .kms_key_arn = "arn:aws:kms:ap-northeast-1:111111111111:"
                                                      "key/1234abcd-12ab-34cd-56ef-1234567890ab"};
-static struct lc_source_cfg src = {.type = LC_SRC_CLOUDTRAIL,
+static struct lc_source_cfg src = {.probe = &lc_probe_cloudtrail,
                                    .accounts = accounts,
                                    .n_accounts = 1,
                                    .regions = regions,
@@ -29,6 +31,7 @@ static struct lc_source_cfg src = {.type = LC_SRC_CLOUDTRAIL,
                                    .sample = true};
 static struct lc_stream stream = {.target = &target,
                                   .source = &src,
+                                  .probe = &lc_probe_cloudtrail,
                                   .account = "111111111111",
                                   .region = "ap-northeast-1",
                                   .id = "logs/cloudtrail/1111/apne1",
@@ -85,7 +88,7 @@ static enum lc_stream_status judge(struct lc_stream_obs *so, const char **codes,
 
 static void setup_probe(void)
 {
-    stream.probe = lc_probe_find(LC_SRC_CLOUDTRAIL);
+    stream.probe = lc_probe_find("cloudtrail");
 }
 
 static void test_healthy(void **state)

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lc_fixtures.h"
+
 #include "outputs/metrics.h"
 
 #define T0 1800000000
@@ -22,13 +24,14 @@
 static char *accounts[] = {"111111111111"};
 static char *regions[] = {"ap-northeast-1"};
 static struct lc_target_cfg target = {.name = "logs", .bucket = "lc-logs"};
-static struct lc_source_cfg src = {.type = LC_SRC_VPCFLOWLOGS,
+static struct lc_source_cfg src = {.probe = &lc_probe_vpcflowlogs,
                                    .accounts = accounts,
                                    .n_accounts = 1,
                                    .regions = regions,
                                    .n_regions = 1};
 static struct lc_stream stream = {.target = &target,
                                   .source = &src,
+                                  .probe = &lc_probe_vpcflowlogs,
                                   .account = "111111111111",
                                   .region = "ap-northeast-1",
                                   .id = "logs/vpcflowlogs/111111111111/ap-northeast-1"};

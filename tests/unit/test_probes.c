@@ -11,28 +11,33 @@
 #include "pipeline/plan.h"
 #include "probes/probe.h"
 #include "core/timeutil.h"
+#include "lc_fixtures.h"
 
-static char *accounts[] = {"111111111111"};
-static char *regions[] = {"ap-northeast-1"};
+/* Sources read by the config loader, freed after each test. */
+static struct lc_config *held[16];
+static size_t n_held;
 
-static struct lc_source_cfg source(enum lc_source_type type)
+static struct lc_source_cfg *source(const char *fields)
 {
-    struct lc_source_cfg s = {.type = type,
-                              .accounts = accounts,
-                              .n_accounts = 1,
-                              .regions = regions,
-                              .n_regions = 1,
-                              .max_age_s = 1800,
-                              .sample_bytes = 65536,
-                              .sample = true};
+    assert_true(n_held < sizeof(held) / sizeof(held[0]));
+    struct lc_source_cfg *s = fx_source(&held[n_held++], fields);
+    assert_non_null(s);
     return s;
+}
+
+static int release(void **state)
+{
+    (void)state;
+    while (n_held > 0)
+        lc_config_free(held[--n_held]);
+    return 0;
 }
 
 static struct lc_stream stream_for(struct lc_target_cfg *t, struct lc_source_cfg *src)
 {
     struct lc_stream s = {.target = t,
                           .source = src,
-                          .probe = lc_probe_find(src->type),
+                          .probe = src->probe,
                           .account = "111111111111",
                           .region = "ap-northeast-1"};
     struct lc_buf b = {0};
@@ -52,31 +57,31 @@ static time_t at(const char *iso)
 static void test_base_prefixes(void **state)
 {
     struct lc_target_cfg t = {.name = "t", .bucket = "b"};
-    struct lc_source_cfg fl = source(LC_SRC_VPCFLOWLOGS), cf = source(LC_SRC_CONFIG),
-                         ct = source(LC_SRC_CLOUDTRAIL);
+    struct lc_source_cfg *fl = source("\"type\": \"vpcflowlogs\""),
+                         *cf = source("\"type\": \"config\""),
+                         *ct = source("\"type\": \"cloudtrail\"");
     (void)state;
-    struct lc_stream s = stream_for(&t, &fl);
+    struct lc_stream s = stream_for(&t, fl);
     assert_string_equal(s.base, "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/");
     free(s.base);
-    fl.hive = true;
-    s = stream_for(&t, &fl);
+    fl = source("\"type\": \"vpcflowlogs\", \"hive_compatible\": true");
+    s = stream_for(&t, fl);
     assert_string_equal(s.base, "AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/"
                                 "aws-region=ap-northeast-1/");
     free(s.base);
     /* Control Tower: the o-id folder before AWSLogs, and the organization trail layout. */
     t.prefix = "o-abc123def4";
-    s = stream_for(&t, &cf);
+    s = stream_for(&t, cf);
     assert_string_equal(s.base, "o-abc123def4/AWSLogs/111111111111/Config/ap-northeast-1/");
     free(s.base);
-    ct.org_id = "o-abc123def4";
-    s = stream_for(&t, &ct);
+    ct = source("\"type\": \"cloudtrail\", \"org_id\": \"o-abc123def4\"");
+    s = stream_for(&t, ct);
     assert_string_equal(
         s.base, "o-abc123def4/AWSLogs/o-abc123def4/111111111111/CloudTrail/ap-northeast-1/");
     free(s.base);
     /* A source's own prefix wins over the target's. */
-    ct.org_id = NULL;
-    ct.prefix = "trails";
-    s = stream_for(&t, &ct);
+    ct = source("\"type\": \"cloudtrail\", \"prefix\": \"trails\"");
+    s = stream_for(&t, ct);
     assert_string_equal(s.base, "trails/AWSLogs/111111111111/CloudTrail/ap-northeast-1/");
     free(s.base);
 }
@@ -84,10 +89,10 @@ static void test_base_prefixes(void **state)
 static void test_cloudtrail_listings_across_midnight(void **state)
 {
     struct lc_target_cfg t = {.name = "t", .bucket = "b"};
-    struct lc_source_cfg ct = source(LC_SRC_CLOUDTRAIL);
+    struct lc_source_cfg *ct = source("\"type\": \"cloudtrail\"");
     struct lc_listings l = {0};
     (void)state;
-    struct lc_stream s = stream_for(&t, &ct);
+    struct lc_stream s = stream_for(&t, ct);
     assert_int_equal(
         s.probe->listings(&s, at("2026-11-21T23:40:00Z"), at("2026-11-22T00:10:00Z"), &l), 0);
     assert_int_equal(l.n, 2); /* both days, nothing else */
@@ -115,10 +120,10 @@ static void test_cloudtrail_listings_across_midnight(void **state)
 static void test_flowlog_listings(void **state)
 {
     struct lc_target_cfg t = {.name = "t", .bucket = "b"};
-    struct lc_source_cfg fl = source(LC_SRC_VPCFLOWLOGS);
+    struct lc_source_cfg *fl = source("\"type\": \"vpcflowlogs\"");
     struct lc_listings l = {0};
     (void)state;
-    struct lc_stream s = stream_for(&t, &fl);
+    struct lc_stream s = stream_for(&t, fl);
     assert_int_equal(
         s.probe->listings(&s, at("2026-11-22T08:00:00Z"), at("2026-11-22T08:50:00Z"), &l), 0);
     assert_int_equal(l.n, 1);
@@ -129,9 +134,8 @@ static void test_flowlog_listings(void **state)
     lc_listings_free(&l);
     free(s.base);
     /* Per-hour Hive partitions: one listing per hour in the window. */
-    fl.hive = true;
-    fl.per_hour = true;
-    s = stream_for(&t, &fl);
+    fl = source("\"type\": \"vpcflowlogs\", \"hive_compatible\": true, \"per_hour\": true");
+    s = stream_for(&t, fl);
     assert_int_equal(
         s.probe->listings(&s, at("2026-11-22T06:30:00Z"), at("2026-11-22T08:10:00Z"), &l), 0);
     assert_int_equal(l.n, 3);
@@ -146,10 +150,10 @@ static void test_flowlog_listings(void **state)
 static void test_config_listings(void **state)
 {
     struct lc_target_cfg t = {.name = "t", .bucket = "b"};
-    struct lc_source_cfg cf = source(LC_SRC_CONFIG);
+    struct lc_source_cfg *cf = source("\"type\": \"config\"");
     struct lc_listings l = {0};
     (void)state;
-    struct lc_stream s = stream_for(&t, &cf);
+    struct lc_stream s = stream_for(&t, cf);
     assert_int_equal(
         s.probe->listings(&s, at("2026-01-05T01:00:00Z"), at("2026-01-05T08:00:00Z"), &l), 0);
     assert_int_equal(l.n, 2);
@@ -167,12 +171,13 @@ static void test_config_listings(void **state)
 static void test_classify(void **state)
 {
     struct lc_target_cfg t = {.name = "t", .bucket = "b"};
-    struct lc_source_cfg fl = source(LC_SRC_VPCFLOWLOGS), cf = source(LC_SRC_CONFIG),
-                         ct = source(LC_SRC_CLOUDTRAIL);
+    struct lc_source_cfg *fl = source("\"type\": \"vpcflowlogs\""),
+                         *cf = source("\"type\": \"config\""),
+                         *ct = source("\"type\": \"cloudtrail\"");
     time_t when;
     (void)state;
 
-    struct lc_stream s = stream_for(&t, &fl);
+    struct lc_stream s = stream_for(&t, fl);
     assert_int_equal(s.probe->classify(&s,
                                        "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/2026/11/22/"
                                        "111111111111_vpcflowlogs_ap-northeast-1_fl-1234abcd_"
@@ -180,8 +185,8 @@ static void test_classify(void **state)
                                        &when),
                      LC_KEY_DELIVERY);
     assert_int_equal(when, at("2026-11-22T08:05:00Z"));
-    assert_int_equal(s.probe->sample_kind(&s, "x_20261122T0805Z_fe123456.log.parquet"),
-                     LC_SAMPLE_FLOWLOG_PARQUET);
+    assert_ptr_equal(s.probe->sample_format(&s, "x_20261122T0805Z_fe123456.log.parquet"),
+                     lc_probe_sample_format("vpcflowlogs parquet"));
     assert_int_equal(s.probe->classify(&s,
                                        "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/"
                                        "2026/11/22/notes.txt",
@@ -189,7 +194,7 @@ static void test_classify(void **state)
                      LC_KEY_OTHER);
     free(s.base);
 
-    s = stream_for(&t, &cf);
+    s = stream_for(&t, cf);
     assert_int_equal(
         s.probe->classify(&s,
                           "AWSLogs/111111111111/Config/ap-northeast-1/2026/1/5/ConfigHistory/"
@@ -211,7 +216,7 @@ static void test_classify(void **state)
         LC_KEY_AUXILIARY);
     free(s.base);
 
-    s = stream_for(&t, &ct);
+    s = stream_for(&t, ct);
     assert_int_equal(s.probe->classify(&s,
                                        "AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/22/"
                                        "111111111111_CloudTrail_ap-northeast-1_20261122T0810Z_"
@@ -245,11 +250,11 @@ static void test_classify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base_prefixes),
-        cmocka_unit_test(test_cloudtrail_listings_across_midnight),
-        cmocka_unit_test(test_flowlog_listings),
-        cmocka_unit_test(test_config_listings),
-        cmocka_unit_test(test_classify),
+        cmocka_unit_test_teardown(test_base_prefixes, release),
+        cmocka_unit_test_teardown(test_cloudtrail_listings_across_midnight, release),
+        cmocka_unit_test_teardown(test_flowlog_listings, release),
+        cmocka_unit_test_teardown(test_config_listings, release),
+        cmocka_unit_test_teardown(test_classify, release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

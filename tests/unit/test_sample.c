@@ -13,6 +13,13 @@
 #include <cmocka.h>
 
 #include "pipeline/sample.h"
+#include "probes/probe.h"
+
+/* The formats the probes declare, by name. */
+#define LC_SAMPLE_FLOWLOG_TEXT    lc_probe_sample_format("vpcflowlogs text")
+#define LC_SAMPLE_FLOWLOG_PARQUET lc_probe_sample_format("vpcflowlogs parquet")
+#define LC_SAMPLE_CONFIG_JSON     lc_probe_sample_format("config json")
+#define LC_SAMPLE_CLOUDTRAIL_JSON lc_probe_sample_format("cloudtrail json")
 
 #define T0 ((time_t)1795334400) /* 2026-11-22T08:00:00Z */
 
@@ -233,10 +240,10 @@ static void run_chunked(const struct lc_sample_opts *opts, const void *data, siz
 }
 
 /* All chunk patterns (whole, 7 bytes, 1 byte) agree; returns the whole-feed result. */
-static struct lc_sample_result run(enum lc_sample_kind kind, const void *data, size_t len,
-                                   bool complete)
+static struct lc_sample_result run(const struct lc_sample_format *kind, const void *data,
+                                   size_t len, bool complete)
 {
-    struct lc_sample_opts opts = {.kind = kind};
+    struct lc_sample_opts opts = {.format = kind};
     struct lc_sample_result whole, r;
     static const size_t chunks[] = {7, 1};
 
@@ -257,7 +264,8 @@ static struct lc_sample_result run(enum lc_sample_kind kind, const void *data, s
     return whole;
 }
 
-static struct lc_sample_result run_b(enum lc_sample_kind kind, const struct bytes *b, bool complete)
+static struct lc_sample_result run_b(const struct lc_sample_format *kind, const struct bytes *b,
+                                     bool complete)
 {
     return run(kind, b->data, b->len, complete);
 }
@@ -394,7 +402,7 @@ static void test_flowlog_header_only(void **state)
 {
     struct bytes z = gz_str("version account-id interface-id srcaddr dstaddr srcport dstport "
                             "protocol packets bytes start end action log-status\n");
-    struct lc_sample_opts opts = {.kind = LC_SAMPLE_FLOWLOG_TEXT, .require_records = true};
+    struct lc_sample_opts opts = {.format = LC_SAMPLE_FLOWLOG_TEXT, .require_records = true};
     struct lc_sample_result r;
     (void)state;
 
@@ -504,8 +512,8 @@ static void test_flowlog_bad_header(void **state)
 
 static void test_empty_object(void **state)
 {
-    static const enum lc_sample_kind kinds[] = {LC_SAMPLE_FLOWLOG_TEXT, LC_SAMPLE_FLOWLOG_PARQUET,
-                                                LC_SAMPLE_CONFIG_JSON, LC_SAMPLE_CLOUDTRAIL_JSON};
+    const struct lc_sample_format *kinds[] = {LC_SAMPLE_FLOWLOG_TEXT, LC_SAMPLE_FLOWLOG_PARQUET,
+                                              LC_SAMPLE_CONFIG_JSON, LC_SAMPLE_CLOUDTRAIL_JSON};
     (void)state;
 
     for (size_t i = 0; i < 4; i++) {
@@ -641,7 +649,7 @@ static void test_zip_bomb(void **state)
 {
     const size_t big = (size_t)64 * 1024 * 1024;
     const size_t cap = (size_t)1024 * 1024;
-    struct lc_sample_opts opts = {.kind = LC_SAMPLE_CONFIG_JSON, .max_inflated = cap};
+    struct lc_sample_opts opts = {.format = LC_SAMPLE_CONFIG_JSON, .max_inflated = cap};
     struct lc_sample_result r;
     struct bytes z, json = {0};
     char *raw = malloc(big);
@@ -676,7 +684,7 @@ static void test_zip_bomb(void **state)
     /* 64 MiB of zeros as a flow log: rejected at the first inflated chunk */
     memset(raw, 0, big);
     z = gz(raw, big);
-    opts.kind = LC_SAMPLE_FLOWLOG_TEXT;
+    opts.format = LC_SAMPLE_FLOWLOG_TEXT;
     opts.max_inflated = cap;
     run_chunked(&opts, z.data, z.len, 0, true, &r);
     assert_reason(r, "binary data in flow log");
@@ -686,7 +694,7 @@ static void test_zip_bomb(void **state)
     /* content that is exactly the cap is not capped */
     memset(raw, ' ', 1000);
     z = gz(raw, 1000);
-    opts.kind = LC_SAMPLE_FLOWLOG_TEXT;
+    opts.format = LC_SAMPLE_FLOWLOG_TEXT;
     opts.max_inflated = 1000;
     run_chunked(&opts, z.data, z.len, 1, true, &r);
     assert_false(r.capped);
@@ -703,7 +711,7 @@ static void test_capped_flowlog_prefix(void **state)
 {
     struct bytes text = flowlog_text(3000);
     struct bytes z = gz(text.data, text.len);
-    struct lc_sample_opts opts = {.kind = LC_SAMPLE_FLOWLOG_TEXT, .max_inflated = 10000};
+    struct lc_sample_opts opts = {.format = LC_SAMPLE_FLOWLOG_TEXT, .max_inflated = 10000};
     struct lc_sample_result r;
     (void)state;
 
@@ -775,7 +783,7 @@ static void test_cloudtrail(void **state)
     assert_valid(r);
     assert_int_equal(r.records, 0);
     {
-        struct lc_sample_opts opts = {.kind = LC_SAMPLE_CLOUDTRAIL_JSON, .require_records = true};
+        struct lc_sample_opts opts = {.format = LC_SAMPLE_CLOUDTRAIL_JSON, .require_records = true};
         run_chunked(&opts, z.data, z.len, 0, true, &r);
         assert_reason(r, "no Records in the file");
     }
@@ -998,7 +1006,8 @@ static void test_parquet(void **state)
 
 static void test_api_edges(void **state)
 {
-    struct lc_sample_opts opts = {.kind = (enum lc_sample_kind)42};
+    struct lc_sample_opts opts = {.format = NULL};
+    struct lc_sample_opts text = {.format = LC_SAMPLE_FLOWLOG_TEXT};
     struct lc_sample_result r;
     struct lc_sample *s;
     struct bytes z = gz_str("start end\n1795334400 1795334460\n");
@@ -1014,11 +1023,18 @@ static void test_api_edges(void **state)
     assert_non_null(s);
     assert_int_equal(lc_sample_feed(s, "x", 1), 1);
     lc_sample_finish(s, true, &r);
-    assert_reason(r, "unknown sample kind 42");
+    assert_reason(r, "no sample format");
     lc_sample_free(s);
 
-    /* NULL options: flow log text; empty feeds change nothing; feeds after finish ignored */
+    /* NULL options: no format either */
     s = lc_sample_new(NULL);
+    assert_non_null(s);
+    lc_sample_finish(s, true, &r);
+    assert_reason(r, "no sample format");
+    lc_sample_free(s);
+
+    /* empty feeds change nothing; feeds after finish are ignored */
+    s = lc_sample_new(&text);
     assert_non_null(s);
     assert_int_equal(lc_sample_feed(s, NULL, 0), 0);
     assert_int_equal(lc_sample_feed(s, z.data, z.len), 0);

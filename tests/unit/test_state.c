@@ -16,29 +16,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lc_fixtures.h"
+
 #include "outputs/state.h"
 
 #define T0 1800000000
 #define H  3600
-
-static char *accounts[] = {"111111111111"};
-static char *regions[] = {"ap-northeast-1"};
-static struct lc_target_cfg target = {.name = "logs", .bucket = "lc-logs"};
-static struct lc_source_cfg src = {.type = LC_SRC_CLOUDTRAIL,
-                                   .accounts = accounts,
-                                   .n_accounts = 1,
-                                   .regions = regions,
-                                   .n_regions = 1};
-static struct lc_stream stream_a = {.target = &target,
-                                    .source = &src,
-                                    .account = "111111111111",
-                                    .region = "ap-northeast-1",
-                                    .id = "logs/cloudtrail/111111111111/ap-northeast-1"};
-static struct lc_stream stream_b = {.target = &target,
-                                    .source = &src,
-                                    .account = "111111111111",
-                                    .region = "us-east-1",
-                                    .id = "logs/cloudtrail/111111111111/us-east-1"};
 
 #define KEY_MISSING_A "DELIVERY_MISSING/logs/cloudtrail/111111111111/ap-northeast-1"
 #define KEY_PROBE_A   "PROBE_ERROR/logs/cloudtrail/111111111111/ap-northeast-1"
@@ -82,7 +65,7 @@ static void add_finding(struct lc_findings *f, const char *code, enum lc_severit
     memset(it, 0, sizeof(*it));
     it->code = code;
     it->severity = sev;
-    it->target = &target;
+    it->target = &fx_target;
     it->stream = s;
     it->summary = strdup(summary);
     it->evidence = cJSON_CreateObject();
@@ -104,13 +87,13 @@ static void run_init(struct run *r, bool a, bool b, bool canary)
     memset(r, 0, sizeof(*r));
     size_t n = 0;
     if (a)
-        r->streams[n++].stream = &stream_a;
+        r->streams[n++].stream = &fx_stream_a;
     if (b)
-        r->streams[n++].stream = &stream_b;
+        r->streams[n++].stream = &fx_stream_b;
     r->obs.streams = r->streams;
     r->obs.n_streams = n;
     if (canary) {
-        r->canary.target = &target;
+        r->canary.target = &fx_target;
         r->canary.ran = true;
         r->obs.canaries = &r->canary;
         r->obs.n_canaries = 1;
@@ -175,7 +158,8 @@ static void spit(const char *path, const char *text)
 static void test_keys(void **state)
 {
     (void)state;
-    struct lc_finding f = {.code = "DELIVERY_MISSING", .target = &target, .stream = &stream_a};
+    struct lc_finding f = {
+        .code = "DELIVERY_MISSING", .target = &fx_target, .stream = &fx_stream_a};
     char buf[LC_INCIDENT_KEY_MAX];
     assert_string_equal(lc_incident_key(&f, buf, sizeof(buf)), KEY_MISSING_A);
     f.stream = NULL;
@@ -197,12 +181,12 @@ static void test_lifecycle(void **state)
     assert_string_equal(st->warning, "");
     /* A finding opens an incident. */
     run_init(&r, true, false, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "no delivery for 2h");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "no delivery for 2h");
     nl = apply(st, &r, T0);
     const cJSON *fj = cJSON_GetObjectItem(nl.items[0].event, "finding");
     assert_string_equal(cJSON_GetObjectItem(fj, "code")->valuestring, "DELIVERY_MISSING");
     assert_string_equal(cJSON_GetObjectItem(fj, "severity")->valuestring, "critical");
-    assert_string_equal(cJSON_GetObjectItem(fj, "stream")->valuestring, stream_a.id);
+    assert_string_equal(cJSON_GetObjectItem(fj, "stream")->valuestring, fx_stream_a.id);
     assert_string_equal(cJSON_GetObjectItem(fj, "source")->valuestring, "cloudtrail");
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(fj, "evidence"), "newest_key")->valuestring, "k1");
@@ -219,7 +203,7 @@ static void test_lifecycle(void **state)
     assert_int_equal(in->last_notified_at, T0);
     assert_string_equal(in->summary, "no delivery for 2h");
     run_init(&r, true, false, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "no delivery for 3h");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "no delivery for 3h");
     nl = apply(st, &r, T0 + H);
     assert_int_equal(nl.n, 0);
     assert_string_equal(lc_state_find(st, KEY_MISSING_A)->summary, "no delivery for 3h");
@@ -230,15 +214,15 @@ static void test_lifecycle(void **state)
     /* Just before renotify: quiet; at renotify: once. */
     st = open_state(dir);
     run_init(&r, true, false, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "x");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "x");
     nl = apply(st, &r, T0 + 4 * H - 1);
     assert_int_equal(nl.n, 0);
     run_init(&r, true, false, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "x");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "x");
     nl = apply(st, &r, T0 + 4 * H);
     expect_one(&nl, LC_NOTIFY_RENOTIFY, KEY_MISSING_A);
     run_init(&r, true, false, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "x");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "x");
     nl = apply(st, &r, T0 + 4 * H + 60);
     assert_int_equal(nl.n, 0);
     assert_int_equal(lc_state_save(st, &err), 0);
@@ -274,7 +258,7 @@ static void test_renotify_off_and_severity_rise(void **state)
     struct run r;
 
     run_init(&r, true, false, false);
-    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_WARNING, &stream_a, "old records");
+    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_WARNING, &fx_stream_a, "old records");
     assert_int_equal(lc_state_apply(st, &r.obs, &r.f, T0, 0, &nl), 0);
     lc_findings_free(&r.f);
     expect_one(&nl, LC_NOTIFY_TRIGGER,
@@ -282,14 +266,14 @@ static void test_renotify_off_and_severity_rise(void **state)
                "logs/cloudtrail/111111111111/ap-northeast-1");
     /* renotify 0: never again, even days later */
     run_init(&r, true, false, false);
-    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_WARNING, &stream_a, "old records");
+    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_WARNING, &fx_stream_a, "old records");
     assert_int_equal(lc_state_apply(st, &r.obs, &r.f, T0 + 30 * 24 * H, 0, &nl), 0);
     lc_findings_free(&r.f);
     assert_int_equal(nl.n, 0);
     /* warning -> critical: told at once */
     run_init(&r, true, false, false);
-    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_WARNING, &stream_a, "old records");
-    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_CRITICAL, &stream_a, "garbage");
+    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_WARNING, &fx_stream_a, "old records");
+    add_finding(&r.f, "SAMPLE_INVALID", LC_SEV_CRITICAL, &fx_stream_a, "garbage");
     assert_int_equal(lc_state_apply(st, &r.obs, &r.f, T0 + 31 * 24 * H, 0, &nl), 0);
     lc_findings_free(&r.f);
     assert_int_equal(nl.n, 1);
@@ -312,15 +296,15 @@ static void test_probe_error_does_not_resolve(void **state)
     struct run r;
 
     run_init(&r, true, true, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "missing a");
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_b, "missing b");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "missing a");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_b, "missing b");
     nl = apply(st, &r, T0);
     assert_int_equal(nl.n, 2);
     lc_notifications_free(&nl);
 
     /* Stream a could not be checked: its DELIVERY_MISSING stays open; b recovered. */
     run_init(&r, true, true, false);
-    add_finding(&r.f, "PROBE_ERROR", LC_SEV_WARNING, &stream_a, "could not check: timeout");
+    add_finding(&r.f, "PROBE_ERROR", LC_SEV_WARNING, &fx_stream_a, "could not check: timeout");
     nl = apply(st, &r, T0 + 600);
     assert_int_equal(nl.n, 2);
     assert_int_equal(nl.items[0].kind, LC_NOTIFY_RESOLVE);
@@ -451,7 +435,7 @@ static void test_atomic_write_failure(void **state)
 
     snprintf(path, sizeof(path), "%s/state.json", dir);
     run_init(&r, true, false, false);
-    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &stream_a, "missing");
+    add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, &fx_stream_a, "missing");
     nl = apply(st, &r, T0);
     lc_notifications_free(&nl);
     assert_int_equal(lc_state_save(st, NULL), 0);
@@ -573,7 +557,7 @@ static void test_concurrent_runs(void **state)
             struct run r;
             struct lc_notifications nl = {0};
             run_init(&r, k == 0, k == 1, false);
-            add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, k ? &stream_b : &stream_a,
+            add_finding(&r.f, "DELIVERY_MISSING", LC_SEV_CRITICAL, k ? &fx_stream_b : &fx_stream_a,
                         "missing");
             if (lc_state_apply(cs, &r.obs, &r.f, T0, 4 * H, &nl) != 0 || nl.n != 1)
                 _exit(11);
