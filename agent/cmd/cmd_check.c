@@ -2,7 +2,6 @@
 #include <event2/event.h>
 #include <stdint.h>
 #include <time.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "aws/aws.h"
 #include "pipeline/check.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "config/config.h"
 #include "aws/creds/creds.h"
 #include "pipeline/findings.h"
@@ -22,26 +22,14 @@
 #include "outputs/report.h"
 #include "cmd/runtime.h"
 #include "outputs/state.h"
-#include "core/timeutil.h"
-
-static const char check_usage[] =
-    "usage: logcanary check --config FILE [--format text|json] [--output FILE]\n"
-    "                       [--target NAME] [--source TYPE] [--no-canary] [--verbose]\n"
-    "                       [--since TIME|DURATION] [--wait DURATION [--wait-interval D]]\n"
-    "                       [--metrics-file FILE] [--now TIME]\n"
-    "  --metrics-file  write Prometheus metrics for node_exporter's textfile collector\n"
-    "  --now        evaluate as of TIME (ISO-8601 UTC), to reproduce a report\n"
-    "  --since      every stream needs a delivery newer than TIME (or than DURATION ago)\n"
-    "  --wait       re-check until every stream has such a delivery (default: newer than the\n"
-    "               start of the command), or fail when DURATION has passed\n";
 
 struct check_args {
     const char *config;
-    const char *format;
+    int format; /* enum lc_format */
     const char *output;
     const char *target;
     const char *source;
-    bool canary;
+    bool no_canary;
     int verbose;
     time_t now;
     time_t since;
@@ -50,118 +38,54 @@ struct check_args {
     const char *metrics_file;
 };
 
+/* Options into a (its defaults set): 0, or what lc_opt_parse() returns when the command must
+ * not run. */
 static int parse_args(int argc, char **argv, struct check_args *a)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"target", required_argument, NULL, 't'},
-        {"source", required_argument, NULL, 's'},
-        {"no-canary", no_argument, NULL, 'n'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"now", required_argument, NULL, 'N'},
-        {"since", required_argument, NULL, 'S'},
-        {"wait", required_argument, NULL, 'W'},
-        {"wait-interval", required_argument, NULL, 'I'},
-        {"metrics-file", required_argument, NULL, 'M'},
-        {NULL, 0, NULL, 0},
+    const struct lc_opt opts[] = {
+        lc_opt_config(&a->config),
+        lc_opt_format(&a->format),
+        {.name = "output",
+         .letter = 'o',
+         .kind = LC_OPT_STRING,
+         .to.string = &a->output,
+         .value = "FILE"},
+        lc_opt_target(&a->target),
+        {.name = "source",
+         .letter = 's',
+         .kind = LC_OPT_STRING,
+         .to.string = &a->source,
+         .value = "TYPE"},
+        {.name = "no-canary", .letter = 'n', .kind = LC_OPT_FLAG, .to.flag = &a->no_canary},
+        lc_opt_verbose(&a->verbose, NULL),
+        {.name = "since",
+         .kind = LC_OPT_SINCE,
+         .to.time = &a->since,
+         .help = "every stream needs a delivery newer than TIME (or than DURATION ago)"},
+        {.name = "wait",
+         .kind = LC_OPT_DURATION,
+         .to.seconds = &a->wait_s,
+         .min = 1,
+         .help = "re-check until every stream has such a delivery (default: newer than the\n"
+                 "start of the command), or fail when DURATION has passed"},
+        {.name = "wait-interval",
+         .kind = LC_OPT_DURATION,
+         .to.seconds = &a->wait_interval_s,
+         .min = 1},
+        {.name = "metrics-file",
+         .kind = LC_OPT_STRING,
+         .to.string = &a->metrics_file,
+         .value = "FILE",
+         .help = "write Prometheus metrics for node_exporter's textfile collector"},
+        {.name = "now",
+         .kind = LC_OPT_TIME,
+         .to.time = &a->now,
+         .help = "evaluate as of TIME (ISO-8601 UTC), to reproduce a report"},
+        {.name = NULL},
     };
-    int c;
+    const struct lc_opt_cmd cmd = {.name = "check", .opts = opts};
 
-    memset(a, 0, sizeof(*a));
-    a->format = "text";
-    a->canary = true;
-    a->wait_interval_s = 30;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:f:o:t:s:nvh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            a->config = optarg;
-            break;
-        case 'f':
-            a->format = optarg;
-            break;
-        case 'o':
-            a->output = optarg;
-            break;
-        case 't':
-            a->target = optarg;
-            break;
-        case 's':
-            a->source = optarg;
-            break;
-        case 'n':
-            a->canary = false;
-            break;
-        case 'v':
-            a->verbose++;
-            break;
-        case 'N':
-            if (lc_time_parse_iso8601(optarg, &a->now) != 0) {
-                fprintf(stderr,
-                        "logcanary check: --now: expected an ISO-8601 time like "
-                        "2026-11-22T08:00:00Z, not '%s'\n",
-                        optarg);
-                return LC_EXIT_USAGE;
-            }
-            break;
-        case 'S': {
-            int64_t d;
-            if (lc_time_parse_iso8601(optarg, &a->since) == 0)
-                break;
-            if (lc_duration_parse(optarg, &d) == 0 && d > 0) {
-                a->since = time(NULL) - (time_t)d;
-                break;
-            }
-            fprintf(stderr,
-                    "logcanary check: --since: expected an ISO-8601 time or a duration "
-                    "like \"2h\", not '%s'\n",
-                    optarg);
-            return LC_EXIT_USAGE;
-        }
-        case 'W':
-        case 'I': {
-            int64_t *dst = c == 'W' ? &a->wait_s : &a->wait_interval_s;
-            if (lc_duration_parse(optarg, dst) != 0 || *dst <= 0) {
-                fprintf(stderr,
-                        "logcanary check: --%s: expected a duration like \"15m\", not "
-                        "'%s'\n",
-                        c == 'W' ? "wait" : "wait-interval", optarg);
-                return LC_EXIT_USAGE;
-            }
-            break;
-        }
-        case 'M':
-            a->metrics_file = optarg;
-            break;
-        case 'h':
-            fputs(check_usage, stdout);
-            return -1;
-        default:
-            fprintf(stderr, "logcanary check: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            fputs(check_usage, stderr);
-            return LC_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "logcanary check: unexpected argument '%s'\n", argv[optind]);
-        fputs(check_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
-    if (!a->config) {
-        fprintf(stderr, "logcanary check: --config FILE is required\n");
-        fputs(check_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
-    if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0) {
-        fprintf(stderr, "logcanary check: --format must be text or json, not '%s'\n", a->format);
-        return LC_EXIT_USAGE;
-    }
-    return 0;
+    return lc_opt_parse(&cmd, argc, argv);
 }
 
 /* The run's outcome into the incident state, and the alerts it owes out (cron and timer runs:
@@ -239,7 +163,7 @@ static void write_metrics(const char *path, struct lc_runtime *rt,
 
 int lc_cmd_check(int argc, char **argv)
 {
-    struct check_args a;
+    struct check_args a = {.wait_interval_s = 30};
     struct lc_config *cfg = NULL;
     struct lc_plan plan = {0};
     struct lc_runtime rt;
@@ -250,7 +174,7 @@ int lc_cmd_check(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
 
     if (rc)
-        return rc < 0 ? LC_EXIT_OK : rc;
+        return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     memset(&rt, 0, sizeof(rt));
     lc_error_clear(&err);
@@ -272,7 +196,7 @@ int lc_cmd_check(int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     time_t deadline = started + (time_t)a.wait_s;
-    struct lc_check_opts co = {.canary = a.canary,
+    struct lc_check_opts co = {.canary = !a.no_canary,
                                .now = a.now,
                                .discover = true,
                                .since = a.since    ? a.since
@@ -317,7 +241,7 @@ int lc_cmd_check(int argc, char **argv)
             goto out;
         }
     }
-    if (strcmp(a.format, "json") == 0)
+    if (a.format == LC_FORMAT_JSON)
         rc = lc_report_json(out, &obs, &fnd);
     else
         rc = lc_report_text(out, &obs, &fnd,

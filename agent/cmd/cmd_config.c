@@ -1,53 +1,27 @@
 /* logcanary config validate --config FILE: load and validate, print a summary, touch nothing. */
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "config/config.h"
 #include "pipeline/plan.h"
 
-static const char config_usage[] = "usage: logcanary config validate --config FILE\n";
-
 int lc_cmd_config(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *path = NULL;
+    const struct lc_opt opts[] = {
+        {.name = "validate", .kind = LC_OPT_WORD},
+        lc_opt_config(&path),
+        {.name = NULL},
+    };
+    const struct lc_opt_cmd cmd = {.name = "config", .opts = opts};
     struct lc_config *cfg = NULL;
     struct lc_plan plan = {0};
     struct lc_error err;
-    int c;
+    int rc = lc_opt_parse(&cmd, argc, argv);
 
-    if (argc < 2 || strcmp(argv[1], "validate") != 0) {
-        fprintf(stderr, "logcanary config: expected the subcommand 'validate'\n");
-        fputs(config_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "c:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'h':
-            fputs(config_usage, stdout);
-            return LC_EXIT_OK;
-        default:
-            fprintf(stderr, "logcanary config validate: unknown or incomplete option '%s'\n",
-                    argv[optind]);
-            fputs(config_usage, stderr);
-            return LC_EXIT_USAGE;
-        }
-    }
-    if (!path || optind < argc - 1) {
-        fputs(config_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
+    if (rc)
+        return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_error_clear(&err);
     if (lc_cli_load_config(path, &cfg) != 0)
         return LC_EXIT_USAGE;

@@ -1,60 +1,35 @@
 /* logcanary policy check: offline evaluation of a key policy (and a bucket policy) for one
  * delivering service, with the statements to add. No network. */
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "iam/diagnose.h"
 #include "iam/policy.h"
 
 #define EXIT_UNDETERMINED 4
 
-static const char policy_usage[] =
-    "usage: logcanary policy check --key-policy FILE [--bucket-policy FILE]\n"
-    "           --service vpcflowlogs|config|cloudtrail --account ID --region REGION\n"
-    "           --bucket NAME [--key-arn ARN] [--trail-arn ARN] [--org-id O] [--prefix P]\n"
-    "           [--bucket-key] [--control-tower] [--config-role ARN] [--reader-role ARN]\n"
-    "           [--format text|json]\n"
+/* Around the generated synopsis and option lines of `logcanary policy check --help`. */
+static const char policy_about[] =
     "\n"
     "Evaluates the KMS key policy (and the S3 bucket policy) with IAM semantics for the requests\n"
     "the service really makes, and prints what is missing and the statements to add.\n"
-    "\n"
-    "  --key-policy FILE     the key policy JSON; the GetKeyPolicy response shape\n"
-    "                        {\"Policy\": \"<policy as a string>\"} (aws kms get-key-policy\n"
-    "                        output) is accepted as well; at most 64 KiB\n"
-    "  --bucket-policy FILE  the bucket policy JSON (or {\"Policy\": \"...\"}); without it the\n"
-    "                        bucket policy is not checked\n"
-    "  --account ID          the account whose logs are delivered\n"
-    "  --region REGION       the delivering region (CloudTrail: the trail's home region)\n"
-    "  --prefix P            the key prefix in the bucket, without slashes at the ends\n"
-    "  --bucket-key          the bucket uses an S3 Bucket Key (encryption context = bucket ARN)\n"
-    "  --control-tower       Control Tower statements and steps (implied by a bucket named\n"
-    "                        aws-controltower-logs-*)\n"
-    "  --config-role ARN     Config's recorder role (writes first as the role, then as the\n"
-    "                        service principal)\n"
-    "  --reader-role ARN     also check that this role can read the logs (kms:Decrypt,\n"
-    "                        s3:GetObject)\n"
+    "\n";
+static const char policy_epilog[] =
     "\n"
     "exit codes: 0 granted, 1 gap, 2 usage or unreadable/invalid policy, 4 undetermined\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("logcanary policy check: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(policy_usage, stderr);
-    return LC_EXIT_USAGE;
-}
+/* The words of --service, indexed by enum lc_diag_service. */
+static const char *const service_words[] = {
+    [LC_DIAG_VPCFLOWLOGS] = "vpcflowlogs",
+    [LC_DIAG_CONFIG] = "config",
+    [LC_DIAG_CLOUDTRAIL] = "cloudtrail",
+    [LC_DIAG_CLOUDTRAIL + 1] = NULL,
+};
 
 /* Read and parse one policy file; errors are printed with the file name. */
 static int load_policy(const char *path, enum lc_policy_kind kind, struct lc_policy **out)
@@ -82,128 +57,91 @@ static int load_policy(const char *path, enum lc_policy_kind kind, struct lc_pol
 
 int lc_cmd_policy(int argc, char **argv)
 {
-    enum {
-        O_KEY = 256,
-        O_BUCKET_POLICY,
-        O_SERVICE,
-        O_ACCOUNT,
-        O_REGION,
-        O_BUCKET,
-        O_KEY_ARN,
-        O_TRAIL_ARN,
-        O_ORG_ID,
-        O_PREFIX,
-        O_BUCKET_KEY,
-        O_CT,
-        O_CONFIG_ROLE,
-        O_READER_ROLE,
-        O_FORMAT,
-    };
-    static const struct option opts[] = {
-        {"key-policy", required_argument, NULL, O_KEY},
-        {"bucket-policy", required_argument, NULL, O_BUCKET_POLICY},
-        {"service", required_argument, NULL, O_SERVICE},
-        {"account", required_argument, NULL, O_ACCOUNT},
-        {"region", required_argument, NULL, O_REGION},
-        {"bucket", required_argument, NULL, O_BUCKET},
-        {"key-arn", required_argument, NULL, O_KEY_ARN},
-        {"trail-arn", required_argument, NULL, O_TRAIL_ARN},
-        {"org-id", required_argument, NULL, O_ORG_ID},
-        {"prefix", required_argument, NULL, O_PREFIX},
-        {"bucket-key", no_argument, NULL, O_BUCKET_KEY},
-        {"control-tower", no_argument, NULL, O_CT},
-        {"config-role", required_argument, NULL, O_CONFIG_ROLE},
-        {"reader-role", required_argument, NULL, O_READER_ROLE},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct lc_diag_params p = {0};
     struct lc_diag_report rep = {0};
     struct lc_policy *keyp = NULL, *bucketp = NULL;
     struct lc_buf text = {0};
     struct lc_error err;
-    const char *key_file = NULL, *bucket_file = NULL, *service = NULL;
-    bool json = false;
-    int rc = LC_EXIT_USAGE, c;
+    const char *key_file = NULL, *bucket_file = NULL;
+    int service = 0, format = LC_FORMAT_TEXT;
+    const struct lc_opt opts[] = {
+        {.name = "check", .kind = LC_OPT_WORD},
+        {.name = "key-policy",
+         .kind = LC_OPT_STRING,
+         .to.string = &key_file,
+         .required = true,
+         .value = "FILE",
+         .help = "the key policy JSON; the GetKeyPolicy response shape\n"
+                 "{\"Policy\": \"<policy as a string>\"} (aws kms get-key-policy\n"
+                 "output) is accepted as well; at most 64 KiB"},
+        {.name = "bucket-policy",
+         .kind = LC_OPT_STRING,
+         .to.string = &bucket_file,
+         .value = "FILE",
+         .help = "the bucket policy JSON (or {\"Policy\": \"...\"}); without it the\n"
+                 "bucket policy is not checked"},
+        {.name = "service",
+         .kind = LC_OPT_ENUM,
+         .to.index = &service,
+         .required = true,
+         .words = service_words},
+        {.name = "account",
+         .kind = LC_OPT_STRING,
+         .to.string = &p.account,
+         .required = true,
+         .value = "ID",
+         .help = "the account whose logs are delivered"},
+        {.name = "region",
+         .kind = LC_OPT_STRING,
+         .to.string = &p.region,
+         .required = true,
+         .value = "REGION",
+         .help = "the delivering region (CloudTrail: the trail's home region)"},
+        {.name = "bucket",
+         .kind = LC_OPT_STRING,
+         .to.string = &p.bucket,
+         .required = true,
+         .value = "NAME"},
+        {.name = "key-arn", .kind = LC_OPT_STRING, .to.string = &p.key_arn, .value = "ARN"},
+        {.name = "trail-arn", .kind = LC_OPT_STRING, .to.string = &p.trail_arn, .value = "ARN"},
+        {.name = "org-id", .kind = LC_OPT_STRING, .to.string = &p.org_id, .value = "O"},
+        {.name = "prefix",
+         .kind = LC_OPT_STRING,
+         .to.string = &p.prefix,
+         .value = "P",
+         .help = "the key prefix in the bucket, without slashes at the ends"},
+        {.name = "bucket-key",
+         .kind = LC_OPT_FLAG,
+         .to.flag = &p.bucket_key,
+         .help = "the bucket uses an S3 Bucket Key (encryption context = bucket ARN)"},
+        {.name = "control-tower",
+         .kind = LC_OPT_FLAG,
+         .to.flag = &p.control_tower,
+         .help = "Control Tower statements and steps (implied by a bucket named\n"
+                 "aws-controltower-logs-*)"},
+        {.name = "config-role",
+         .kind = LC_OPT_STRING,
+         .to.string = &p.config_role_arn,
+         .value = "ARN",
+         .help = "Config's recorder role (writes first as the role, then as the\n"
+                 "service principal)"},
+        {.name = "reader-role",
+         .kind = LC_OPT_STRING,
+         .to.string = &p.reader_role_arn,
+         .value = "ARN",
+         .help = "also check that this role can read the logs (kms:Decrypt,\n"
+                 "s3:GetObject)"},
+        lc_opt_format(&format),
+        {.name = NULL},
+    };
+    const struct lc_opt_cmd cmd = {
+        .name = "policy", .about = policy_about, .epilog = policy_epilog, .opts = opts};
+    int rc = lc_opt_parse(&cmd, argc, argv);
 
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(policy_usage, stdout);
-        return LC_EXIT_OK;
-    }
-    if (argc < 2 || strcmp(argv[1], "check") != 0)
-        return usage_error("expected the subcommand '%s'", "check");
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_KEY:
-            key_file = optarg;
-            break;
-        case O_BUCKET_POLICY:
-            bucket_file = optarg;
-            break;
-        case O_SERVICE:
-            service = optarg;
-            break;
-        case O_ACCOUNT:
-            p.account = optarg;
-            break;
-        case O_REGION:
-            p.region = optarg;
-            break;
-        case O_BUCKET:
-            p.bucket = optarg;
-            break;
-        case O_KEY_ARN:
-            p.key_arn = optarg;
-            break;
-        case O_TRAIL_ARN:
-            p.trail_arn = optarg;
-            break;
-        case O_ORG_ID:
-            p.org_id = optarg;
-            break;
-        case O_PREFIX:
-            p.prefix = optarg;
-            break;
-        case O_BUCKET_KEY:
-            p.bucket_key = true;
-            break;
-        case O_CT:
-            p.control_tower = true;
-            break;
-        case O_CONFIG_ROLE:
-            p.config_role_arn = optarg;
-            break;
-        case O_READER_ROLE:
-            p.reader_role_arn = optarg;
-            break;
-        case O_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "text") != 0)
-                return usage_error("--format: expected text or json, not '%s'", optarg);
-            break;
-        case 'h':
-            fputs(policy_usage, stdout);
-            return LC_EXIT_OK;
-        default:
-            return usage_error("unknown or incomplete option '%s'", argv[optind]);
-        }
-    }
-    if (optind < argc - 1)
-        return usage_error("unexpected argument '%s'", argv[optind + 1]);
-    if (!key_file)
-        return usage_error("%s is required", "--key-policy");
-    if (!service)
-        return usage_error("%s is required", "--service");
-    if (lc_diag_service_parse(service, &p.service) != 0)
-        return usage_error("--service: expected vpcflowlogs, config or cloudtrail, not '%s'",
-                           service);
-    if (!p.account || !p.region || !p.bucket)
-        return usage_error("%s are required", "--account, --region and --bucket");
-
+    if (rc)
+        return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
+    p.service = (enum lc_diag_service)service;
+    rc = LC_EXIT_USAGE; /* until the policies are read */
     if (load_policy(key_file, LC_POLICY_KEY, &keyp) != 0)
         goto out;
     if (bucket_file && load_policy(bucket_file, LC_POLICY_BUCKET, &bucketp) != 0)
@@ -213,7 +151,7 @@ int lc_cmd_policy(int argc, char **argv)
         rc = err.kind == LC_E_INVALID ? LC_EXIT_USAGE : LC_EXIT_CANNOT_RUN;
         goto out;
     }
-    if (json) {
+    if (format == LC_FORMAT_JSON) {
         cJSON *o = lc_diag_report_json(&rep);
         int prc = o ? lc_diag_json_pretty(o, &text) : LC_E_NOMEM;
         cJSON_Delete(o);

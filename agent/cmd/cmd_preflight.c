@@ -6,7 +6,6 @@
  * throttling after retries, a server without the call). All checks run at once on the one loop;
  * only the canary is a sequence (PUT -> GET -> DELETE of one marked object). */
 #include <event2/event.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "aws/awsjson.h"
 #include "aws/awsxml.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "iam/diagnose.h"
 #include "config/config.h"
 #include "aws/creds/creds.h"
@@ -29,8 +29,8 @@
 #include "cmd/runtime.h"
 #include "aws/s3.h"
 
-static const char preflight_usage[] =
-    "usage: logcanary preflight --config FILE [--format text|json] [--target NAME] [--verbose]\n"
+/* After the generated synopsis of `logcanary preflight --help`. */
+static const char preflight_about[] =
     "  checks each permission logcanary needs, with the credentials it will use, and prints\n"
     "  what is missing as IAM policy documents. Exit 0: all allowed (\"unknown\" results are\n"
     "  listed but do not fail), 1: something is missing, 2: usage or config error, 3: could\n"
@@ -1222,63 +1222,28 @@ static int report_text(FILE *out, const struct pf *pf)
 
 struct pf_args {
     const char *config;
-    const char *format;
+    int format; /* enum lc_format */
     const char *target;
     int verbose;
 };
 
+/* Options into a (zeroed): 0, or what lc_opt_parse() returns when the command must not run. */
 static int parse_args(int argc, char **argv, struct pf_args *a)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
-        {"target", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    const struct lc_opt opts[] = {
+        lc_opt_config(&a->config),
+        lc_opt_format(&a->format),
+        lc_opt_target(&a->target),
+        lc_opt_verbose(&a->verbose, NULL),
+        {.name = NULL},
     };
-    int c;
+    const struct lc_opt_cmd cmd = {
+        .name = "preflight",
+        .about = preflight_about,
+        .opts = opts,
+    };
 
-    memset(a, 0, sizeof(*a));
-    a->format = "text";
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:f:t:vh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            a->config = optarg;
-            break;
-        case 'f':
-            a->format = optarg;
-            break;
-        case 't':
-            a->target = optarg;
-            break;
-        case 'v':
-            a->verbose++;
-            break;
-        case 'h':
-            fputs(preflight_usage, stdout);
-            return -1;
-        default:
-            fprintf(stderr, "logcanary preflight: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            fputs(preflight_usage, stderr);
-            return LC_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "logcanary preflight: unexpected argument '%s'\n", argv[optind]);
-        return LC_EXIT_USAGE;
-    }
-    if (!a->config) {
-        fprintf(stderr, "logcanary preflight: --config FILE is required\n");
-        fputs(preflight_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
-    if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0) {
-        fprintf(stderr, "logcanary preflight: --format must be text or json, not '%s'\n",
-                a->format);
-        return LC_EXIT_USAGE;
-    }
-    return 0;
+    return lc_opt_parse(&cmd, argc, argv);
 }
 
 static void pf_free(struct pf *pf)
@@ -1316,7 +1281,7 @@ static void pf_free(struct pf *pf)
 
 int lc_cmd_preflight(int argc, char **argv)
 {
-    struct pf_args a;
+    struct pf_args a = {0};
     struct lc_config *cfg = NULL;
     struct lc_plan plan = {0};
     struct lc_runtime rt;
@@ -1325,7 +1290,7 @@ int lc_cmd_preflight(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
 
     if (rc)
-        return rc < 0 ? LC_EXIT_OK : rc;
+        return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     memset(&rt, 0, sizeof(rt));
     memset(&pf, 0, sizeof(pf));
@@ -1417,7 +1382,7 @@ int lc_cmd_preflight(int argc, char **argv)
         rc = LC_EXIT_CANNOT_RUN;
         goto out;
     }
-    rc = strcmp(a.format, "json") == 0 ? report_json(stdout, &pf) : report_text(stdout, &pf);
+    rc = a.format == LC_FORMAT_JSON ? report_json(stdout, &pf) : report_text(stdout, &pf);
     if (rc) {
         fprintf(stderr, "logcanary: cannot write the report\n");
         rc = LC_EXIT_CANNOT_RUN;

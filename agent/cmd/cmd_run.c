@@ -25,7 +25,6 @@
  * still stuck is abandoned. Exit 0. */
 #include <errno.h>
 #include <event2/event.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@
 #include "outputs/alerts.h"
 #include "pipeline/check.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "config/config.h"
 #include "aws/creds/creds.h"
 #include "pipeline/findings.h"
@@ -58,17 +58,11 @@
 #define STATE_LOCK_MS   500 /* wait for the state lock (a manual check may hold it) */
 #define ALERT_BUDGET_MS 60000
 
-static const char run_usage[] =
-    "usage: logcanary run --config FILE [--listen 127.0.0.1:PORT] [--metrics-file FILE]\n"
-    "                     [--shutdown-timeout DURATION] [--verbose]\n"
+/* Around the generated synopsis and option lines of `logcanary run --help`. */
+static const char run_about[] =
     "  Check every target's sources on their own intervals until stopped (SIGTERM/SIGINT);\n"
-    "  SIGHUP reloads the config (an invalid one is rejected and the old one kept).\n"
-    "  --listen            serve /metrics and /healthz on a loopback address (port 0: any);\n"
-    "                      /healthz is 200 while every schedule finished a check (or, before\n"
-    "                      its first, was armed) within 3 intervals, else 503 with the reason\n"
-    "  --metrics-file      rewrite FILE (Prometheus text format) atomically after each check\n"
-    "  --shutdown-timeout  time in-flight checks get to finish on shutdown (default 20s)\n"
-    "  --verbose           debug logging (info is the default)\n"
+    "  SIGHUP reloads the config (an invalid one is rejected and the old one kept).\n";
+static const char run_epilog[] =
     "  Interval per source: its \"interval\", else max_age/2 clamped to [1m, 1h], +-10% jitter.\n"
     "  Under systemd: Type=notify readiness, WATCHDOG=1 when WatchdogSec is set, and syslog\n"
     "  priority prefixes on stderr.\n";
@@ -892,75 +886,46 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
+/* Options into a (its defaults set): 0, or what lc_opt_parse() returns when the command must
+ * not run. The --listen address is checked here, so a typo is a usage error rather than a
+ * failed start. */
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"listen", required_argument, NULL, 'l'},
-        {"metrics-file", required_argument, NULL, 'm'},
-        {"shutdown-timeout", required_argument, NULL, 'T'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    const struct lc_opt opts[] = {
+        lc_opt_config(&a->config),
+        {.name = "listen",
+         .kind = LC_OPT_STRING,
+         .to.string = &a->listen,
+         .value = "127.0.0.1:PORT",
+         .help = "serve /metrics and /healthz on a loopback address (port 0: any);\n"
+                 "/healthz is 200 while every schedule finished a check (or, before\n"
+                 "its first, was armed) within 3 intervals, else 503 with the reason"},
+        {.name = "metrics-file",
+         .kind = LC_OPT_STRING,
+         .to.string = &a->metrics_file,
+         .value = "FILE",
+         .help = "rewrite FILE (Prometheus text format) atomically after each check"},
+        {.name = "shutdown-timeout",
+         .kind = LC_OPT_DURATION,
+         .to.seconds = &a->shutdown_s,
+         .max = 3600,
+         .expected = "a duration up to 1h like \"20s\"",
+         .help = "time in-flight checks get to finish on shutdown (default 20s)"},
+        lc_opt_verbose(&a->verbose, "debug logging (info is the default)"),
+        {.name = NULL},
     };
-    int c;
+    const struct lc_opt_cmd cmd = {
+        .name = "run", .about = run_about, .epilog = run_epilog, .opts = opts};
+    char host[LC_HTTPD_HOST_MAX];
+    int port, rc = lc_opt_parse(&cmd, argc, argv);
+    struct lc_error err;
 
-    memset(a, 0, sizeof(*a));
-    a->shutdown_s = 20;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            a->config = optarg;
-            break;
-        case 'l': {
-            char host[LC_HTTPD_HOST_MAX];
-            int port;
-            struct lc_error err;
-            lc_error_clear(&err);
-            if (lc_httpd_parse_listen(optarg, host, &port, &err) != 0) {
-                fprintf(stderr, "logcanary run: --listen %s\n", err.message);
-                return LC_EXIT_USAGE;
-            }
-            a->listen = optarg;
-            break;
-        }
-        case 'm':
-            a->metrics_file = optarg;
-            break;
-        case 'T':
-            if (lc_duration_parse(optarg, &a->shutdown_s) != 0 || a->shutdown_s > 3600) {
-                fprintf(stderr,
-                        "logcanary run: --shutdown-timeout: expected a duration up to 1h like "
-                        "\"20s\", not '%s'\n",
-                        optarg);
-                return LC_EXIT_USAGE;
-            }
-            break;
-        case 'v':
-            a->verbose++;
-            break;
-        case 'h':
-            fputs(run_usage, stdout);
-            return -1;
-        default:
-            fprintf(stderr, "logcanary run: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            fputs(run_usage, stderr);
-            return LC_EXIT_USAGE;
-        }
+    lc_error_clear(&err);
+    if (rc == 0 && a->listen && lc_httpd_parse_listen(a->listen, host, &port, &err) != 0) {
+        fprintf(stderr, "logcanary run: --listen %s\n", err.message);
+        rc = LC_EXIT_USAGE;
     }
-    if (optind < argc) {
-        fprintf(stderr, "logcanary run: unexpected argument '%s'\n", argv[optind]);
-        fputs(run_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
-    if (!a->config) {
-        fprintf(stderr, "logcanary run: --config FILE is required\n");
-        fputs(run_usage, stderr);
-        return LC_EXIT_USAGE;
-    }
-    return 0;
+    return rc;
 }
 
 static void daemon_free(struct daemon *d)
@@ -994,9 +959,10 @@ int lc_cmd_run(int argc, char **argv)
     int rc;
 
     memset(&d, 0, sizeof(d));
+    d.a.shutdown_s = 20;
     rc = parse_args(argc, argv, &d.a);
     if (rc)
-        return rc < 0 ? LC_EXIT_OK : rc;
+        return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_log_set_level(d.a.verbose ? LC_LOG_DEBUG : LC_LOG_INFO);
     signal(SIGPIPE, SIG_IGN);
     if (getrandom(&d.rnd, sizeof(d.rnd), 0) != (ssize_t)sizeof(d.rnd) || !d.rnd)
