@@ -28,6 +28,7 @@
 #include "pipeline/sample.h"
 
 struct lc_stream;
+struct lc_status_reader;
 
 /* One listing the engine performs for a stream. */
 struct lc_listing {
@@ -57,6 +58,9 @@ struct lc_probe {
                                * records is not a replay */
     bool needs_key_arn;       /* delivery fails when the bucket's default encryption names the
                                * KMS key by id instead of ARN */
+    /* Where the service itself says whether delivery works (pipeline/status.h), with the
+     * permissions its calls need: preflight's rows for the status role. */
+    const struct lc_status_reader *status;
     /* The stream's base prefix: "<folder>/AWSLogs/.../<region>/" into out. */
     int (*base_prefix)(const struct lc_stream *s, struct lc_buf *out);
     /* Listings that together hold every delivery whose file-name time is >= from (UTC), up to

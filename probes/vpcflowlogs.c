@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/awsxml.h"
+#include "core/arn.h"
+#include "core/kv.h"
 #include "pipeline/plan.h"
+#include "pipeline/status.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 
@@ -165,6 +169,86 @@ static const struct lc_sample_format *sample_format(const struct lc_stream *s, c
     return &text_format;
 }
 
+/* ---- status: the flow logs' own DeliverLogsStatus ---------------------------------------- */
+
+#define P_DESCRIBE "ec2:DescribeFlowLogs"
+
+static void on_flow_logs(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
+{
+    struct lc_status_run *r = ud;
+    struct lc_status_obs *o = r->o;
+    const char *base = "DescribeFlowLogsResponse/flowLogSet";
+    size_t failed = 0, matched = 0;
+
+    if (!lc_status_answer(r, P_DESCRIBE, resp) || !doc) {
+        lc_status_fail(r, &resp->err, P_DESCRIBE);
+        return;
+    }
+    o->read = true;
+    cJSON *list = cJSON_AddArrayToObject(o->detail, "flow_logs");
+    size_t n = lc_awsxml_count(doc, base);
+    for (size_t i = 0; i < n; i++) {
+        const char *dest = lc_awsxml_getf(doc, "%s/item[%zu]/logDestination", base, i);
+        if (!lc_arn_is_bucket(dest, r->s->target->bucket))
+            continue;
+        matched++;
+        const char *st = lc_awsxml_getf(doc, "%s/item[%zu]/deliverLogsStatus", base, i);
+        const char *msg = lc_awsxml_getf(doc, "%s/item[%zu]/deliverLogsErrorMessage", base, i);
+        const char *id = lc_awsxml_getf(doc, "%s/item[%zu]/flowLogId", base, i);
+        cJSON *fl = cJSON_CreateObject();
+        cJSON_AddItemToArray(list, fl);
+        lc_status_add_str(fl, "flow_log_id", id);
+        lc_status_add_str(fl, "resource_id",
+                          lc_awsxml_getf(doc, "%s/item[%zu]/resourceId", base, i));
+        lc_status_add_str(fl, "flow_log_status",
+                          lc_awsxml_getf(doc, "%s/item[%zu]/flowLogStatus", base, i));
+        lc_status_add_str(fl, "deliver_logs_status", st);
+        lc_status_add_str(fl, "deliver_logs_error_message", msg);
+        lc_status_add_str(fl, "log_destination", dest);
+        lc_status_add_str(
+            fl, "file_format",
+            lc_awsxml_getf(doc, "%s/item[%zu]/destinationOptions/fileFormat", base, i));
+        if (st && strcmp(st, "FAILED") == 0) {
+            if (!failed)
+                lc_status_summary(o, "flow log %s: DeliverLogsStatus FAILED%s%s", id ? id : "?",
+                                  msg ? ": " : "", msg ? msg : "");
+            failed++;
+        }
+    }
+    o->found = matched > 0;
+    o->failed = failed > 0;
+    if (!matched)
+        lc_status_summary(o, "no flow log in %s %s delivers to s3://%s", r->s->account,
+                          r->s->region, r->s->target->bucket);
+    else if (!failed)
+        lc_status_summary(o, "%zu flow log(s) deliver to s3://%s, none reports a failure", matched,
+                          r->s->target->bucket);
+    lc_status_finish(r);
+}
+
+/* DescribeFlowLogs of the S3 destinations; the flow logs to this bucket are the stream's. */
+static int status_start(struct lc_status_run *r, struct lc_error *err)
+{
+    struct lc_kvlist p = {0};
+    int rc = lc_kv_add(&p, "Filter.1.Name", "log-destination-type");
+    if (!rc)
+        rc = lc_kv_add(&p, "Filter.1.Value.1", "s3");
+    if (!rc)
+        rc = lc_kv_add(&p, "MaxResults", "1000");
+    if (!rc)
+        rc = lc_status_query(r, P_DESCRIBE, "ec2", r->s->region, "DescribeFlowLogs", &p,
+                             on_flow_logs);
+    else
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+    lc_kv_free(&p);
+    return rc;
+}
+
+static const char *const status_permissions[] = {P_DESCRIBE, NULL};
+
+static const struct lc_status_reader status = {.permissions = status_permissions,
+                                               .start = status_start};
+
 static const char *const file_formats[] = {"plain-text", "parquet", NULL};
 
 static const struct lc_cfg_entry keys[] = {
@@ -201,6 +285,7 @@ const struct lc_probe lc_probe_vpcflowlogs = {
     .cfg = {.name = "vpcflowlogs", .options = &options, .defaults = defaults},
     .latency_allowance_s = 20 * 60,
     .needs_key_arn = true,
+    .status = &status,
     .base_prefix = base_prefix,
     .listings = listings,
     .classify = classify,

@@ -74,7 +74,7 @@ struct canary_run {
 
 static const char *target_region(const struct lc_target_cfg *t, struct lc_aws *aws)
 {
-    return t->region ? t->region : lc_aws_default_region(aws);
+    return lc_target_region(t, lc_aws_default_region(aws));
 }
 
 static void check_done_one(struct check *ck)
@@ -325,343 +325,11 @@ static int stream_start(struct check *ck, struct lc_stream_obs *obs, struct lc_c
     return 0;
 }
 
-/* ---- canaries ------------------------------------------------------------------------------- */
+/* ---- canaries and the bucket's reads ------------------------------------------------------ */
 
-static void canary_finish(struct canary_run *cr)
+static void on_step_done(void *ud)
 {
-    struct timespec end;
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    cr->obs->latency_s = (double)(end.tv_sec - cr->started.tv_sec) +
-                         (double)(end.tv_nsec - cr->started.tv_nsec) / 1e9;
-    free(cr->body);
-    free(cr->run_id);
-    check_done_one(cr->ck);
-    free(cr);
-}
-
-static void canary_fail(struct canary_run *cr, const char *step, const struct lc_error *err)
-{
-    cr->obs->failed_step = step;
-    cr->obs->err = *err;
-}
-
-static struct lc_s3_object_req canary_req(struct canary_run *cr, lc_s3_object_done_cb cb)
-{
-    const struct lc_target_cfg *t = cr->obs->target;
-    struct lc_s3_object_req req = {
-        .creds = cr->creds,
-        .bucket = t->bucket,
-        .region = target_region(t, cr->ck->aws),
-        .key = cr->obs->key,
-        .on_done = cb,
-        .ud = cr,
-    };
-    return req;
-}
-
-static void on_canary_deleted(void *ud, const struct lc_s3_object_info *info,
-                              const struct lc_aws_resp *resp)
-{
-    struct canary_run *cr = ud;
-    (void)info;
-    if (resp->err.kind != LC_OK) {
-        if (!cr->obs->failed_step)
-            canary_fail(cr, "delete", &resp->err);
-    } else {
-        cr->obs->deleted = true;
-    }
-    canary_finish(cr);
-}
-
-static void canary_delete(struct canary_run *cr)
-{
-    struct lc_error err;
-    struct lc_s3_object_req req = canary_req(cr, on_canary_deleted);
-    lc_error_clear(&err);
-    if (lc_s3_delete_object(cr->ck->aws, &req, &err) != 0) {
-        if (!cr->obs->failed_step)
-            canary_fail(cr, "delete", &err);
-        canary_finish(cr);
-    }
-}
-
-static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
-                          const struct lc_aws_resp *resp)
-{
-    struct canary_run *cr = ud;
-    (void)info;
-    if (resp->err.kind != LC_OK)
-        canary_fail(cr, "get", &resp->err);
-    else
-        cr->obs->content_match = resp->body->len == strlen(cr->body) &&
-                                 memcmp(resp->body->data, cr->body, resp->body->len) == 0;
-    canary_delete(cr); /* the marker was verified by HEAD: the object is ours */
-}
-
-static void on_canary_head(void *ud, const struct lc_s3_object_info *info,
-                           const struct lc_aws_resp *resp)
-{
-    struct canary_run *cr = ud;
-    struct lc_error err;
-
-    if (resp->err.kind != LC_OK) {
-        /* Without HEAD we cannot prove the object is the one we wrote: leave it. */
-        canary_fail(cr, "head", &resp->err);
-        canary_finish(cr);
-        return;
-    }
-    const char *marker = lc_kv_get(info->headers, "x-amz-meta-logcanary-run");
-    if (!marker || strcmp(marker, cr->run_id) != 0) {
-        lc_error_clear(&err);
-        lc_error_set(&err, LC_E_INTERNAL,
-                     "canary object %s does not carry this run's marker: not touching it",
-                     cr->obs->key);
-        canary_fail(cr, "head", &err);
-        canary_finish(cr);
-        return;
-    }
-    cr->obs->sse = dup_or_null(info->sse);
-    cr->obs->sse_kms_key_id = dup_or_null(info->sse_kms_key_id);
-    cr->obs->bucket_key = info->bucket_key_enabled;
-    lc_error_clear(&err);
-    struct lc_s3_object_req req = canary_req(cr, on_canary_got);
-    req.max_body = 64 * 1024;
-    if (lc_s3_get_object(cr->ck->aws, &req, &err) != 0) {
-        canary_fail(cr, "get", &err);
-        canary_delete(cr);
-    }
-}
-
-static void on_canary_put(void *ud, const struct lc_s3_object_info *info,
-                          const struct lc_aws_resp *resp)
-{
-    struct canary_run *cr = ud;
-    struct lc_error err;
-    (void)info;
-
-    if (resp->err.kind != LC_OK) {
-        canary_fail(cr, "put", &resp->err);
-        canary_finish(cr);
-        return;
-    }
-    lc_error_clear(&err);
-    struct lc_s3_object_req req = canary_req(cr, on_canary_head);
-    if (lc_s3_head_object(cr->ck->aws, &req, &err) != 0) {
-        canary_fail(cr, "head", &err);
-        canary_finish(cr);
-    }
-}
-
-static int canary_start(struct check *ck, struct lc_canary_obs *obs, struct lc_credprov *creds,
-                        const char *run_id)
-{
-    const struct lc_target_cfg *t = obs->target;
-    struct lc_kvlist h = {0};
-    struct lc_buf key = {0}, body = {0};
-    struct lc_error err;
-    char stamp[32];
-    struct tm tm;
-    int rc;
-
-    struct canary_run *cr = calloc(1, sizeof(*cr));
-    if (!cr)
-        return LC_E_NOMEM;
-    cr->ck = ck;
-    cr->obs = obs;
-    cr->creds = creds;
-    cr->run_id = strdup(run_id);
-    gmtime_r(&ck->obs->now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    rc = cr->run_id ? 0 : LC_E_NOMEM;
-    if (!rc)
-        rc = lc_buf_appendf(&key, "%s%s.txt", t->canary_prefix, run_id);
-    if (!rc)
-        rc = lc_buf_appendf(&body, "logcanary canary\nrun: %s\ntarget: %s\nwritten: %s\n", run_id,
-                            t->name, stamp);
-    if (!rc)
-        rc = lc_kv_add(&h, "x-amz-meta-logcanary-run", run_id);
-    /* SSE-KMS with the expected key; without one, the bucket default applies. */
-    if (!rc && t->kms_key_arn) {
-        rc = lc_kv_add(&h, "x-amz-server-side-encryption", "aws:kms");
-        if (!rc)
-            rc = lc_kv_add(&h, "x-amz-server-side-encryption-aws-kms-key-id", t->kms_key_arn);
-    }
-    if (rc)
-        goto fail;
-    obs->key = lc_buf_steal(&key);
-    cr->body = lc_buf_steal(&body);
-    obs->ran = true;
-    clock_gettime(CLOCK_MONOTONIC, &cr->started);
-    ck->outstanding++;
-    struct lc_s3_object_req req = canary_req(cr, on_canary_put);
-    req.body = cr->body;
-    req.body_len = strlen(cr->body);
-    req.headers = &h;
-    lc_error_clear(&err);
-    if (lc_s3_put_object(ck->aws, &req, &err) != 0) {
-        canary_fail(cr, "put", &err);
-        canary_finish(cr);
-    }
-    lc_kv_free(&h);
-    return 0;
-fail:
-    lc_kv_free(&h);
-    lc_buf_free(&key);
-    lc_buf_free(&body);
-    free(cr->run_id);
-    free(cr);
-    return LC_E_NOMEM;
-}
-
-/* ---- discovery: the bucket's encryption, the key, the key policy, the bucket policy -------- */
-
-struct target_run {
-    struct check *ck;
-    struct lc_target_obs *obs;
-    struct lc_credprov *creds;
-    int pending;
-};
-
-static void target_step_done(struct target_run *tr)
-{
-    if (--tr->pending > 0)
-        return;
-    check_done_one(tr->ck);
-    free(tr);
-}
-
-static void on_key_policy(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    struct target_run *tr = ud;
-    struct lc_target_obs *o = tr->obs;
-    const char *policy = NULL;
-
-    o->requests += resp->attempts;
-    if (!result) {
-        o->key_policy_err = resp->err;
-    } else if (lc_json_string(result, "Policy", LC_JSON_REQUIRED, &policy, &o->key_policy_err) ==
-               0) {
-        o->key_policy_read = true;
-        o->key_policy = strdup(policy);
-    }
-    target_step_done(tr);
-}
-
-static void on_key_described(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    struct target_run *tr = ud;
-    struct lc_target_obs *o = tr->obs;
-    const char *arn = NULL, *state = NULL, *manager = NULL;
-    bool multi = false;
-    struct lc_error err;
-
-    o->requests += resp->attempts;
-    if (!result) {
-        o->key_err = resp->err;
-        target_step_done(tr);
-        return;
-    }
-    if (lc_json_string(result, "KeyMetadata.Arn", LC_JSON_REQUIRED, &arn, &o->key_err) ||
-        lc_json_string(result, "KeyMetadata.KeyState", LC_JSON_OPTIONAL, &state, &o->key_err) ||
-        lc_json_string(result, "KeyMetadata.KeyManager", LC_JSON_OPTIONAL, &manager, &o->key_err) ||
-        lc_json_bool(result, "KeyMetadata.MultiRegion", LC_JSON_OPTIONAL, &multi, &o->key_err)) {
-        target_step_done(tr);
-        return;
-    }
-    o->key_described = true;
-    o->key_arn = strdup(arn);
-    o->key_state = dup_or_null(state);
-    o->key_manager = dup_or_null(manager);
-    o->key_multi_region = multi;
-    /* The key policy: only the key's own account may read it; a failure is reported. */
-    char region[64];
-    cJSON *in = cJSON_CreateObject();
-    lc_arn_region(arn, target_region(o->target, tr->ck->aws), region, sizeof(region));
-    cJSON_AddStringToObject(in, "KeyId", arn);
-    cJSON_AddStringToObject(in, "PolicyName", "default");
-    lc_error_clear(&err);
-    if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "GetKeyPolicy", in, on_key_policy,
-                         tr, &err) != 0) {
-        o->key_policy_err = err;
-        target_step_done(tr);
-    }
-    cJSON_Delete(in);
-}
-
-static void describe_key(struct target_run *tr)
-{
-    struct lc_target_obs *o = tr->obs;
-    struct lc_error err;
-    char region[64];
-
-    if (!o->key_asked) {
-        target_step_done(tr);
-        return;
-    }
-    cJSON *in = cJSON_CreateObject();
-    lc_arn_region(o->key_asked, target_region(o->target, tr->ck->aws), region, sizeof(region));
-    cJSON_AddStringToObject(in, "KeyId", o->key_asked);
-    lc_error_clear(&err);
-    if (lc_aws_json_call(tr->ck->aws, tr->creds, "kms", region, "DescribeKey", in, on_key_described,
-                         tr, &err) != 0) {
-        o->key_err = err;
-        target_step_done(tr);
-    }
-    cJSON_Delete(in);
-}
-
-static void on_encryption(void *ud, const struct lc_s3_encryption *enc,
-                          const struct lc_aws_resp *resp)
-{
-    struct target_run *tr = ud;
-    struct lc_target_obs *o = tr->obs;
-
-    o->requests += resp->attempts;
-    if (resp->err.kind != LC_OK) {
-        o->enc_err = resp->err;
-    } else {
-        o->enc_read = true;
-        o->enc_configured = enc->configured;
-        o->enc_algorithm = dup_or_null(enc->algorithm);
-        o->enc_kms_key_id = dup_or_null(enc->kms_key_id);
-        o->enc_bucket_key = enc->bucket_key_enabled;
-    }
-    /* The key deliveries use: the one configured, else the bucket default's. */
-    if (o->target->kms_key_arn)
-        o->key_asked = strdup(o->target->kms_key_arn);
-    else if (o->enc_kms_key_id)
-        o->key_asked = strdup(o->enc_kms_key_id);
-    describe_key(tr);
-}
-
-static void on_bucket_policy(void *ud, const char *policy, const struct lc_aws_resp *resp)
-{
-    struct target_run *tr = ud;
-    struct lc_target_obs *o = tr->obs;
-
-    o->requests += resp->attempts;
-    if (resp->err.kind != LC_OK) {
-        o->bucket_policy_err = resp->err;
-    } else {
-        o->bucket_policy_read = true;
-        o->bucket_policy = dup_or_null(policy);
-    }
-    target_step_done(tr);
-}
-
-static void on_caller(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
-{
-    struct target_run *tr = ud;
-    const char *arn =
-        doc ? lc_awsxml_get(doc, "GetCallerIdentityResponse/GetCallerIdentityResult/Arn") : NULL;
-    tr->obs->requests += resp->attempts;
-    if (arn)
-        tr->obs->caller_arn = strdup(arn);
-    else if (resp->err.kind != LC_OK)
-        tr->obs->caller_err = resp->err;
-    else
-        lc_error_set(&tr->obs->caller_err, LC_E_PARSE, "GetCallerIdentity: no Arn in the answer");
-    target_step_done(tr);
+    check_done_one(ud);
 }
 
 /* A read of this target was denied by KMS: the diagnosis needs to know who was denied. */
@@ -675,39 +343,12 @@ static bool kms_read_denied(const struct lc_observations *o, const struct lc_tar
 
 static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_credprov *creds)
 {
-    const struct lc_target_cfg *t = o->target;
-    struct lc_error err;
-    struct target_run *tr = calloc(1, sizeof(*tr));
+    struct lc_bucket_opts opts = {.caller = kms_read_denied(ck->obs, o->target)};
+    int rc = lc_bucket_reads_start(ck->aws, creds, o->target, &opts, o, on_step_done, ck);
 
-    if (!tr)
-        return LC_E_NOMEM;
-    tr->ck = ck;
-    tr->obs = o;
-    tr->creds = creds;
-    tr->pending = 2; /* encryption -> key -> key policy; bucket policy; (caller identity) */
-    ck->outstanding++;
-    lc_error_clear(&err);
-    if (lc_s3_get_bucket_encryption(ck->aws, creds, t->bucket, target_region(t, ck->aws),
-                                    on_encryption, tr, &err) != 0) {
-        o->enc_err = err;
-        target_step_done(tr);
-    }
-    lc_error_clear(&err);
-    if (lc_s3_get_bucket_policy(ck->aws, creds, t->bucket, target_region(t, ck->aws),
-                                on_bucket_policy, tr, &err) != 0) {
-        o->bucket_policy_err = err;
-        target_step_done(tr);
-    }
-    if (kms_read_denied(ck->obs, t)) {
-        tr->pending++;
-        lc_error_clear(&err);
-        if (lc_aws_query_call(ck->aws, creds, "sts", target_region(t, ck->aws), "GetCallerIdentity",
-                              NULL, on_caller, tr, &err) != 0) {
-            o->caller_err = err;
-            target_step_done(tr);
-        }
-    }
-    return 0;
+    if (!rc)
+        ck->outstanding++;
+    return rc;
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -722,30 +363,10 @@ static bool stream_needs_diagnosis(const struct lc_observations *o, const struct
             (o->since && so->newest_delivered < o->since));
 }
 
-static void on_status_done(void *ud)
-{
-    check_done_one(ud);
-}
-
-/* "arn:aws:iam::{account}:role/x" for this stream's account. */
-static char *status_role(const struct lc_stream *s)
-{
-    const char *t = s->source->status_role_arn;
-    const char *mark = strstr(t, "{account}");
-    struct lc_buf b = {0};
-    if (!mark)
-        return strdup(t);
-    if (lc_buf_appendf(&b, "%.*s%s%s", (int)(mark - t), t, s->account, mark + 9)) {
-        lc_buf_free(&b);
-        return NULL;
-    }
-    return lc_buf_steal(&b);
-}
-
 static struct lc_credprov *role_creds(struct check *ck, const struct lc_check_creds *creds,
                                       const struct lc_stream *s, struct lc_error *err)
 {
-    char *role = status_role(s);
+    char *role = lc_stream_status_role(s);
     if (!role) {
         lc_error_set(err, LC_E_NOMEM, "out of memory");
         return NULL;
@@ -778,7 +399,8 @@ static void start_status(struct check *ck, const struct lc_check_creds *creds,
     struct lc_error err;
     lc_error_clear(&err);
     struct lc_credprov *p = role_creds(ck, creds, so->stream, &err);
-    if (p && lc_status_start(ck->aws, p, so->stream, &so->status, on_status_done, ck, &err) == 0) {
+    if (p &&
+        lc_status_start(ck->aws, p, so->stream, NULL, &so->status, on_step_done, ck, &err) == 0) {
         ck->outstanding++;
         return;
     }
@@ -807,23 +429,6 @@ static bool needs_diagnosis(const struct lc_observations *o, const struct lc_tar
             return true;
     }
     return false;
-}
-
-static void make_run_id(char *out, size_t len, time_t now)
-{
-    char host[64] = "host";
-    unsigned char r[4] = {0};
-    struct tm tm;
-    char stamp[20];
-
-    gethostname(host, sizeof(host) - 1);
-    host[strcspn(host, "./ ")] = '\0';
-    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-        memset(r, 0, sizeof(r));
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(out, len, "%s-%s-%d-%02x%02x%02x%02x", stamp, host, (int)getpid(), r[0], r[1], r[2],
-             r[3]);
 }
 
 static size_t target_index(const struct lc_config *cfg, const struct lc_target_cfg *t)
@@ -921,7 +526,7 @@ int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct
     if (opts->run_id)
         lc_strlcpy(run_id, opts->run_id, sizeof(run_id));
     else
-        make_run_id(run_id, sizeof(run_id), out->now);
+        lc_canary_run_id(run_id, sizeof(run_id), out->now);
     out->streams = calloc(plan->n_streams ? plan->n_streams : 1, sizeof(*out->streams));
     out->canaries = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->canaries));
     out->targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*out->targets));
@@ -947,8 +552,11 @@ int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct
         if (!planned || !t->canary)
             continue;
         struct lc_canary_obs *c = &out->canaries[out->n_canaries++];
+        struct lc_canary_opts co = {.run_id = run_id, .now = out->now};
         c->target = t;
-        rc = canary_start(ck, c, creds->targets[ti], run_id);
+        rc = lc_canary_start(aws, creds->targets[ti], t, &co, c, on_step_done, ck);
+        if (!rc)
+            ck->outstanding++;
     }
     /* Even after a start failure, what was started finishes: its callbacks own memory. */
     if (rc)
@@ -999,23 +607,10 @@ void lc_observations_free(struct lc_observations *o)
         free(o->streams[i].sse_kms_key_id);
         lc_status_obs_free(&o->streams[i].status);
     }
-    for (size_t i = 0; i < o->n_canaries; i++) {
-        free(o->canaries[i].key);
-        free(o->canaries[i].sse);
-        free(o->canaries[i].sse_kms_key_id);
-    }
-    for (size_t i = 0; i < o->n_targets; i++) {
-        struct lc_target_obs *t = &o->targets[i];
-        free(t->enc_algorithm);
-        free(t->enc_kms_key_id);
-        free(t->key_asked);
-        free(t->key_arn);
-        free(t->key_state);
-        free(t->key_manager);
-        free(t->key_policy);
-        free(t->bucket_policy);
-        free(t->caller_arn);
-    }
+    for (size_t i = 0; i < o->n_canaries; i++)
+        lc_canary_obs_free(&o->canaries[i]);
+    for (size_t i = 0; i < o->n_targets; i++)
+        lc_target_obs_free(&o->targets[i]);
     free(o->streams);
     free(o->canaries);
     free(o->targets);

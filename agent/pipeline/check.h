@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "pipeline/plan.h"
 #include "pipeline/sample.h"
+#include "pipeline/bucket.h"
+#include "pipeline/canary.h"
 #include "pipeline/status.h"
 
 struct lc_stream_obs {
@@ -36,53 +38,6 @@ struct lc_stream_obs {
     bool bucket_key;
     /* the delivering service's own status (diagnosis; asked only with status_role_arn) */
     struct lc_status_obs status;
-};
-
-struct lc_canary_obs {
-    const struct lc_target_cfg *target;
-    bool ran;
-    char *key;
-    struct lc_error err;     /* the first failing step's error */
-    const char *failed_step; /* "put" | "head" | "get" | "delete" | NULL */
-    bool content_match;
-    bool deleted;
-    char *sse; /* from HEAD */
-    char *sse_kms_key_id;
-    bool bucket_key;
-    double latency_s; /* PUT to DELETE */
-};
-
-/* What logcanary learned about a target's bucket and key, for the diagnosis. A read that failed
- * leaves its error (authorization errors name the permission logcanary lacks). */
-struct lc_target_obs {
-    const struct lc_target_cfg *target;
-    int requests;
-    /* GET ?encryption */
-    bool enc_read;
-    struct lc_error enc_err;
-    bool enc_configured;
-    char *enc_algorithm;  /* AES256 | aws:kms | aws:kms:dsse */
-    char *enc_kms_key_id; /* as configured: id, ARN or alias; NULL = aws/s3 */
-    bool enc_bucket_key;
-    /* KMS DescribeKey of the key deliveries should use (kms_key_arn, else the bucket default) */
-    char *key_asked; /* what was asked for; NULL when there is no KMS key to look at */
-    bool key_described;
-    struct lc_error key_err;
-    char *key_arn;
-    char *key_state;   /* Enabled | Disabled | PendingDeletion | ... */
-    char *key_manager; /* CUSTOMER | AWS */
-    bool key_multi_region;
-    /* KMS GetKeyPolicy */
-    bool key_policy_read;
-    struct lc_error key_policy_err;
-    char *key_policy; /* the policy document (JSON text) */
-    /* GET ?policy */
-    bool bucket_policy_read;
-    struct lc_error bucket_policy_err;
-    char *bucket_policy; /* NULL when the bucket has none */
-    /* STS GetCallerIdentity, when a read was denied by KMS: who logcanary is */
-    struct lc_error caller_err;
-    char *caller_arn;
 };
 
 struct lc_observations {

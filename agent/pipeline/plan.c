@@ -104,3 +104,20 @@ void lc_plan_free(struct lc_plan *p)
     free(p->streams);
     memset(p, 0, sizeof(*p));
 }
+
+char *lc_stream_status_role(const struct lc_stream *s)
+{
+    const char *t = s->source->status_role_arn;
+    const char *mark = t ? strstr(t, "{account}") : NULL;
+    struct lc_buf b = {0};
+
+    if (!t)
+        return NULL;
+    if (!mark)
+        return strdup(t);
+    if (lc_buf_appendf(&b, "%.*s%s%s", (int)(mark - t), t, s->account, mark + 9)) {
+        lc_buf_free(&b);
+        return NULL;
+    }
+    return lc_buf_steal(&b);
+}

@@ -39,4 +39,13 @@ int lc_plan_build_source(const struct lc_config *cfg, size_t ti, size_t si, stru
                          struct lc_error *err);
 void lc_plan_free(struct lc_plan *p);
 
+/* The bucket's region: the target's, else dflt (the client's default region). */
+static inline const char *lc_target_region(const struct lc_target_cfg *t, const char *dflt)
+{
+    return t->region ? t->region : dflt;
+}
+/* A stream's status role: its source's status_role_arn with "{account}" replaced by the
+ * stream's account (a new string; NULL without one or when out of memory). */
+char *lc_stream_status_role(const struct lc_stream *s);
+
 #endif
