@@ -14,7 +14,7 @@
 
 #include "aws/aws.h"
 #include "aws/awsjson.h"
-#include "aws/creds/creds.h"
+#include "aws/credprov.h"
 #include "core/log.h"
 #include "aws/s3proto.h"
 #include "core/timeutil.h"

@@ -1170,7 +1170,7 @@ struct waiter {
 /* One refresh in flight. When the provider is freed first, p becomes NULL and the pending
  * callback only frees this. */
 struct fetch {
-    struct lc_credprov *p;
+    struct prov *p;
     int step;    /* IMDS: 0 token, 1 role name, 2 credentials */
     int attempt; /* container: tries made */
     bool http_pending;
@@ -1179,7 +1179,8 @@ struct fetch {
     char *role;
 };
 
-struct lc_credprov {
+struct prov {
+    struct lc_credprov pub; /* vtable: prov_vtable; impl: this */
     enum prov_kind kind;
     struct lc_aws *aws;
     struct event *ev; /* zero timer: answers waiters from the loop */
@@ -1211,17 +1212,18 @@ struct lc_credprov {
 };
 
 /* The AWS client's clock: skew-corrected, and moved by tests with lc_aws_set_clock. */
-static time_t prov_now(const struct lc_credprov *p)
+static time_t prov_now(const struct prov *p)
 {
     return lc_aws_now(p->aws);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
+static const struct lc_credprov_vtable prov_vtable;
 
-static struct lc_credprov *prov_new(struct lc_aws *aws, enum prov_kind kind, const char *source,
-                                    long margin, struct lc_error *err)
+static struct prov *prov_new(struct lc_aws *aws, enum prov_kind kind, const char *source,
+                             long margin, struct lc_error *err)
 {
-    struct lc_credprov *p = NULL;
+    struct prov *p = NULL;
 
     if (!aws) {
         failf(err, LC_E_INVALID, "a credential provider needs an AWS client");
@@ -1230,6 +1232,8 @@ static struct lc_credprov *prov_new(struct lc_aws *aws, enum prov_kind kind, con
     p = calloc(1, sizeof(*p));
     if (!p)
         goto oom;
+    p->pub.vtable = &prov_vtable;
+    p->pub.impl = p;
     p->kind = kind;
     p->aws = aws;
     p->margin = margin > 0 ? margin : DEF_MARGIN_S;
@@ -1259,14 +1263,14 @@ static void fetch_free(struct fetch *f)
     free(f);
 }
 
-static void arm(struct lc_credprov *p)
+static void arm(struct prov *p)
 {
     static const struct timeval zero = {0, 0};
     evtimer_add(p->ev, &zero);
 }
 
 /* Answer every waiter queued so far. Gets made by the callbacks queue for the next round. */
-static void deliver(struct lc_credprov *p, const struct lc_creds *c, const struct lc_error *e)
+static void deliver(struct prov *p, const struct lc_creds *c, const struct lc_error *e)
 {
     p->delivering = p->waiters;
     p->waiters = NULL;
@@ -1294,7 +1298,7 @@ static void drop_waiters(struct waiter **pp, lc_creds_cb cb, void *ud)
     }
 }
 
-static void deliver_cur(struct lc_credprov *p)
+static void deliver_cur(struct prov *p)
 {
     struct lc_creds c;
     struct lc_error e;
@@ -1308,7 +1312,7 @@ static void deliver_cur(struct lc_credprov *p)
     lc_creds_clear(&c);
 }
 
-static bool fresh(const struct lc_credprov *p, time_t now)
+static bool fresh(const struct prov *p, time_t now)
 {
     if (!p->have)
         return false;
@@ -1318,7 +1322,7 @@ static bool fresh(const struct lc_credprov *p, time_t now)
 }
 
 /* The end of every refresh, from the loop. Takes newc's strings. */
-static void finish(struct lc_credprov *p, struct lc_creds *newc, const struct lc_error *err)
+static void finish(struct prov *p, struct lc_creds *newc, const struct lc_error *err)
 {
     time_t now = prov_now(p);
     char msg[700];
@@ -1358,18 +1362,18 @@ static void finish(struct lc_credprov *p, struct lc_creds *newc, const struct lc
     deliver(p, NULL, err);
 }
 
-static void destroy(struct lc_credprov *p);
+static void destroy(struct prov *p);
 
 /* Every loop callback ends here: a free requested meanwhile happens now. */
-static void settle(struct lc_credprov *p)
+static void settle(struct prov *p)
 {
     if (p->dead && p->busy == 0)
         destroy(p);
 }
 
-static int fetch_start(struct lc_credprov *p, struct fetch *f, struct lc_error *err);
+static int fetch_start(struct prov *p, struct fetch *f, struct lc_error *err);
 
-static void start_refresh(struct lc_credprov *p)
+static void start_refresh(struct prov *p)
 {
     struct lc_error err;
     struct fetch *f = NULL;
@@ -1397,7 +1401,7 @@ static void start_refresh(struct lc_credprov *p)
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
-    struct lc_credprov *p = arg;
+    struct prov *p = arg;
 
     (void)fd;
     (void)what;
@@ -1417,8 +1421,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The refresh is over (success when c is non-NULL). */
-static void complete(struct lc_credprov *p, struct fetch *f, struct lc_creds *c,
-                     const struct lc_error *e)
+static void complete(struct prov *p, struct fetch *f, struct lc_creds *c, const struct lc_error *e)
 {
     if (p->fetch == f)
         p->fetch = NULL;
@@ -1428,7 +1431,7 @@ static void complete(struct lc_credprov *p, struct fetch *f, struct lc_creds *c,
 
 /* ---- STS: AssumeRole, AssumeRoleWithWebIdentity ---------------------------------------- */
 
-static int sts_parse(const struct lc_credprov *p, const struct lc_awsxml *doc, struct lc_creds *out,
+static int sts_parse(const struct prov *p, const struct lc_awsxml *doc, struct lc_creds *out,
                      struct lc_error *err)
 {
     const char *action = p->kind == PK_WEBID ? "AssumeRoleWithWebIdentity" : "AssumeRole";
@@ -1455,7 +1458,7 @@ static int sts_parse(const struct lc_credprov *p, const struct lc_awsxml *doc, s
 static void on_sts(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
 {
     struct fetch *f = ud;
-    struct lc_credprov *p = f->p;
+    struct prov *p = f->p;
     struct lc_creds c = {0};
     struct lc_error e;
     char prefix[300];
@@ -1486,7 +1489,7 @@ static void on_sts(void *ud, const struct lc_awsxml *doc, const struct lc_aws_re
     settle(p);
 }
 
-static int sts_start(struct lc_credprov *p, struct fetch *f, struct lc_error *err)
+static int sts_start(struct prov *p, struct fetch *f, struct lc_error *err)
 {
     struct lc_kvlist params = {0};
     char session[64], dur[24];
@@ -1530,7 +1533,7 @@ out:
 
 static void on_http(void *ud, struct lc_http_resp *resp);
 
-static int http_start(struct lc_credprov *p, struct fetch *f, const char *method, const char *url,
+static int http_start(struct prov *p, struct fetch *f, const char *method, const char *url,
                       const struct lc_kvlist *headers, struct lc_error *err)
 {
     struct lc_http_req req = {
@@ -1565,7 +1568,7 @@ static void http_error(struct lc_error *e, const struct lc_http_resp *resp, cons
     lc_strlcpy(e->service, service, sizeof(e->service));
 }
 
-static int container_send(struct lc_credprov *p, struct fetch *f, struct lc_error *err)
+static int container_send(struct prov *p, struct fetch *f, struct lc_error *err)
 {
     struct lc_kvlist h = {0};
     char *tok = NULL;
@@ -1590,7 +1593,7 @@ out:
     return rc;
 }
 
-static void container_done(struct lc_credprov *p, struct fetch *f, struct lc_http_resp *resp)
+static void container_done(struct prov *p, struct fetch *f, struct lc_http_resp *resp)
 {
     struct lc_creds c = {0};
     struct lc_error e;
@@ -1635,7 +1638,7 @@ static void container_done(struct lc_credprov *p, struct fetch *f, struct lc_htt
     complete(p, f, NULL, &e);
 }
 
-static int imds_send(struct lc_credprov *p, struct fetch *f, struct lc_error *err)
+static int imds_send(struct prov *p, struct fetch *f, struct lc_error *err)
 {
     struct lc_kvlist h = {0};
     struct lc_buf url = {0};
@@ -1671,7 +1674,7 @@ static bool role_name_ok(const char *s)
     return true;
 }
 
-static void imds_done(struct lc_credprov *p, struct fetch *f, struct lc_http_resp *resp)
+static void imds_done(struct prov *p, struct fetch *f, struct lc_http_resp *resp)
 {
     struct lc_creds c = {0};
     struct lc_error e;
@@ -1753,7 +1756,7 @@ fail:
 static void on_http(void *ud, struct lc_http_resp *resp)
 {
     struct fetch *f = ud;
-    struct lc_credprov *p = f->p;
+    struct prov *p = f->p;
 
     f->http_pending = false;
     if (!p) {
@@ -1769,7 +1772,7 @@ static void on_http(void *ud, struct lc_http_resp *resp)
     settle(p);
 }
 
-static int fetch_start(struct lc_credprov *p, struct fetch *f, struct lc_error *err)
+static int fetch_start(struct prov *p, struct fetch *f, struct lc_error *err)
 {
     f->p = p;
     switch (p->kind) {
@@ -1795,7 +1798,7 @@ static int build(struct lc_aws *aws, const struct plan *pl, long margin, struct 
         [PL_CONTAINER] = PK_CONTAINER, [PL_IMDS] = PK_IMDS,
     };
     struct lc_credprov *src = NULL;
-    struct lc_credprov *p = NULL;
+    struct prov *p = NULL;
     int rc;
 
     *out = NULL;
@@ -1819,15 +1822,15 @@ static int build(struct lc_aws *aws, const struct plan *pl, long margin, struct 
         dup_to(&p->token_file, pl->token_file) || dup_to(&p->url, pl->url) ||
         dup_to(&p->auth_token, pl->auth_token) ||
         dup_to(&p->auth_token_file, pl->auth_token_file)) {
-        lc_credprov_free(p);
+        lc_credprov_free(&p->pub);
         return nomem(err);
     }
     p->have = pl->kind == PL_KEYS;
-    *out = p;
+    *out = &p->pub;
     return 0;
 }
 
-static int chain_resolve(struct lc_credprov *p, struct lc_error *err)
+static int chain_resolve(struct prov *p, struct lc_error *err)
 {
     struct lc_credprov_opts opts = {
         .profile = p->o_profile,
@@ -1846,7 +1849,7 @@ static int chain_resolve(struct lc_credprov *p, struct lc_error *err)
     if (!rc) {
         p->own_src = true;
         explain_plan(pl, &how, 0);
-        LC_INFO(COMP, "using credentials from %s", p->src->source);
+        LC_INFO(COMP, "using credentials from %s", lc_credprov_source(p->src));
         if (how.data)
             LC_DEBUG(COMP, "credential chain:\n%s", how.data);
     }
@@ -1861,20 +1864,20 @@ static int chain_resolve(struct lc_credprov *p, struct lc_error *err)
 struct lc_credprov *lc_credprov_default(struct lc_aws *aws, const struct lc_credprov_opts *opts,
                                         struct lc_error *err)
 {
-    struct lc_credprov *p = prov_new(aws, PK_CHAIN, "default chain (unresolved)",
-                                     opts ? opts->refresh_margin_s : 0, err);
+    struct prov *p = prov_new(aws, PK_CHAIN, "default chain (unresolved)",
+                              opts ? opts->refresh_margin_s : 0, err);
     if (!p)
         return NULL;
     if (opts) {
         p->o_imds_v1 = opts->imds_v1_fallback;
         if (dup_to(&p->o_profile, opts->profile) || dup_to(&p->o_imds, opts->imds_endpoint) ||
             dup_to(&p->o_container, opts->container_host)) {
-            lc_credprov_free(p);
+            lc_credprov_free(&p->pub);
             nomem(err);
             return NULL;
         }
     }
-    return p;
+    return &p->pub;
 }
 
 struct lc_credprov *lc_credprov_assume_role(struct lc_aws *aws, struct lc_credprov *source,
@@ -1882,7 +1885,7 @@ struct lc_credprov *lc_credprov_assume_role(struct lc_aws *aws, struct lc_credpr
                                             const char *session_name, const char *region,
                                             struct lc_error *err)
 {
-    struct lc_credprov *p = NULL;
+    struct prov *p = NULL;
     char name[300];
 
     if (!source || !role_arn || !*role_arn) {
@@ -1898,17 +1901,17 @@ struct lc_credprov *lc_credprov_assume_role(struct lc_aws *aws, struct lc_credpr
         dup_to(&p->external_id, external_id && *external_id ? external_id : NULL) ||
         dup_to(&p->session_name, session_name && *session_name ? session_name : NULL) ||
         dup_to(&p->region, region && *region ? region : NULL)) {
-        lc_credprov_free(p);
+        lc_credprov_free(&p->pub);
         nomem(err);
         return NULL;
     }
-    return p;
+    return &p->pub;
 }
 
 struct lc_credprov *lc_credprov_static(struct lc_aws *aws, const struct lc_creds *creds,
                                        struct lc_error *err)
 {
-    struct lc_credprov *p = NULL;
+    struct prov *p = NULL;
 
     if (!creds || !creds->access_key_id || !creds->secret_access_key) {
         failf(err, LC_E_INVALID, "static credentials need an access key id and a secret key");
@@ -1918,20 +1921,19 @@ struct lc_credprov *lc_credprov_static(struct lc_aws *aws, const struct lc_creds
     if (!p)
         return NULL;
     if (lc_creds_copy(&p->cur, creds)) {
-        lc_credprov_free(p);
+        lc_credprov_free(&p->pub);
         nomem(err);
         return NULL;
     }
     p->have = true;
-    return p;
+    return &p->pub;
 }
 
-int lc_credprov_get(struct lc_credprov *p, lc_creds_cb cb, void *ud, struct lc_error *err)
+static int prov_get(struct lc_credprov *pub, lc_creds_cb cb, void *ud, struct lc_error *err)
 {
+    struct prov *p = pub->impl;
     struct waiter *w = NULL;
 
-    if (!p || !cb)
-        return failf(err, LC_E_INVALID, "lc_credprov_get: no provider or callback");
     if (p->kind == PK_CHAIN) {
         if (!p->src && !p->failed) {
             struct lc_error e;
@@ -1961,19 +1963,19 @@ int lc_credprov_get(struct lc_credprov *p, lc_creds_cb cb, void *ud, struct lc_e
     return 0;
 }
 
-const char *lc_credprov_source(const struct lc_credprov *p)
+static const char *prov_source(const struct lc_credprov *pub)
 {
-    if (!p)
-        return "none";
+    const struct prov *p = pub->impl;
+
     if (p->kind == PK_CHAIN && p->src)
         return lc_credprov_source(p->src);
     return p->source;
 }
 
-void lc_credprov_invalidate(struct lc_credprov *p)
+static void prov_invalidate(struct lc_credprov *pub)
 {
-    if (!p)
-        return;
+    struct prov *p = pub->impl;
+
     if (p->kind == PK_CHAIN) {
         lc_credprov_invalidate(p->src);
         return;
@@ -1986,10 +1988,10 @@ void lc_credprov_invalidate(struct lc_credprov *p)
     p->hold_until = 0;
 }
 
-void lc_credprov_cancel(struct lc_credprov *p, lc_creds_cb cb, void *ud)
+static void prov_cancel(struct lc_credprov *pub, lc_creds_cb cb, void *ud)
 {
-    if (!p)
-        return;
+    struct prov *p = pub->impl;
+
     if (p->kind == PK_CHAIN)
         lc_credprov_cancel(p->src, cb, ud);
     drop_waiters(&p->delivering, cb, ud);
@@ -1999,7 +2001,7 @@ void lc_credprov_cancel(struct lc_credprov *p, lc_creds_cb cb, void *ud)
         p->wtail = &(*p->wtail)->next;
 }
 
-static void destroy(struct lc_credprov *p)
+static void destroy(struct prov *p)
 {
     struct lc_error e;
 
@@ -2036,13 +2038,21 @@ static void destroy(struct lc_credprov *p)
     free(p);
 }
 
-void lc_credprov_free(struct lc_credprov *p)
+static void prov_free(struct lc_credprov *pub)
 {
-    if (!p)
-        return;
+    struct prov *p = pub->impl;
+
     if (p->busy) {
         p->dead = true;
         return;
     }
     destroy(p);
 }
+
+static const struct lc_credprov_vtable prov_vtable = {
+    .get = prov_get,
+    .cancel = prov_cancel,
+    .invalidate = prov_invalidate,
+    .source = prov_source,
+    .free = prov_free,
+};
