@@ -10,7 +10,12 @@
  * when allowed). Secrets are never logged; lc_creds_clear wipes them.
  *
  * The constructors below build providers; they are used through aws/credprov.h (get, cancel,
- * invalidate, source, free), which is all the AWS client knows of them. */
+ * invalidate, source, free), which is all the AWS client knows of them.
+ *
+ * The parts, one job each: ini.c reads the shared files; plan.c resolves the default chain
+ * into a plan without network calls; chain.c turns the plan into providers; cache.c caches,
+ * refreshes and coalesces for every provider; sts.c (AssumeRole, web identity) and metadata.c
+ * (container, IMDS) fetch; util.c holds what they share. */
 #ifndef LC_CREDS_H
 #define LC_CREDS_H
 
