@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#define JSON_1_0 "application/x-amz-json-1.0"
 #define JSON_1_1 "application/x-amz-json-1.1"
 #define FORM     "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -24,11 +25,21 @@
     X("organizations", LC_AWS_JSON, JSON_1_1, "AWSOrganizationsV20161128", NULL, 8)                \
     X("iam", LC_AWS_QUERY, FORM, NULL, "2010-05-08", 9)
 
+/* Services the next features call: rows only, no endpoint key or metrics yet.
+ * elasticloadbalancing is the Application/Network Load Balancer API (version 2015-12-01). */
+#define NEXT_SERVICES(X)                                                                           \
+    X("controltower", LC_AWS_REST_JSON, NULL, NULL, NULL, 0)                                       \
+    X("wafv2", LC_AWS_JSON, JSON_1_1, "AWSWAF_20190729", NULL, 0)                                  \
+    X("network-firewall", LC_AWS_JSON, JSON_1_0, "NetworkFirewall_20201112", NULL, 0)              \
+    X("route53resolver", LC_AWS_JSON, JSON_1_1, "Route53Resolver", NULL, 0)                        \
+    X("elasticloadbalancing", LC_AWS_QUERY, FORM, NULL, "2015-12-01", 0)                           \
+    X("guardduty", LC_AWS_REST_JSON, NULL, NULL, NULL, 0)
+
 #define ROW(name, protocol, content_type, target_prefix, api_version, metrics_place)               \
     {name, protocol, content_type, target_prefix, api_version, metrics_place},
 #define NAME(name, protocol, content_type, target_prefix, api_version, metrics_place) name,
 
-static const struct lc_aws_service services[] = {ENDPOINT_SERVICES(ROW)};
+static const struct lc_aws_service services[] = {ENDPOINT_SERVICES(ROW) NEXT_SERVICES(ROW)};
 static const char *const endpoint_names[] = {ENDPOINT_SERVICES(NAME) NULL};
 
 const struct lc_aws_service *lc_aws_service_find(const char *name)

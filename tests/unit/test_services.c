@@ -25,6 +25,8 @@ static void test_find(void **state)
     assert_int_equal(lc_aws_service_find("sts")->protocol, LC_AWS_QUERY);
     assert_string_equal(lc_aws_service_find("sts")->api_version, "2011-06-15");
     assert_int_equal(lc_aws_service_find("s3")->protocol, LC_AWS_REST_XML);
+    assert_string_equal(lc_aws_service_find("network-firewall")->content_type,
+                        "application/x-amz-json-1.0");
     assert_null(lc_aws_service_find("nosuchservice"));
     assert_null(lc_aws_service_find(""));
 }
@@ -58,7 +60,7 @@ static void test_rows(void **state)
             break;
         }
     }
-    assert_true(n >= 9);
+    assert_true(n >= 15);
     assert_null(lc_aws_service_at(n));
 }
 
