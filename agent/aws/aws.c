@@ -14,9 +14,10 @@
 
 #include "aws/aws.h"
 #include "aws/awsjson.h"
-#include "aws/creds/creds.h"
+#include "aws/credprov.h"
 #include "core/log.h"
 #include "aws/s3proto.h"
+#include "aws/services.h"
 #include "core/timeutil.h"
 
 #define SKEW_LIMIT_S    300 /* AWS rejects signatures more than 15 min off; correct beyond 5 */
@@ -302,10 +303,11 @@ static long parse_retry_after(struct lc_aws *aws, const struct lc_kvlist *h)
     return 0;
 }
 
+/* JSON and REST-JSON services answer errors in JSON; the others (and unknown ones) in XML. */
 static bool is_json_service(const char *service)
 {
-    return strcmp(service, "kms") == 0 || strcmp(service, "config") == 0 ||
-           strcmp(service, "cloudtrail") == 0;
+    const struct lc_aws_service *svc = lc_aws_service_find(service);
+    return svc && (svc->protocol == LC_AWS_JSON || svc->protocol == LC_AWS_REST_JSON);
 }
 
 /* The one place where an HTTP error response becomes an lc_error: the protocol's error document

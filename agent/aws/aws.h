@@ -1,6 +1,6 @@
 /* The AWS client layer: endpoints, signing, retries, clock skew and region redirects, on top of
  * the HTTP engine. Every AWS call logcanary makes goes through lc_aws_send; the protocol helpers
- * (S3 REST XML in s3.c, JSON 1.1 and Query in awscall.c) are thin layers over it.
+ * (S3 REST XML in s3.c, JSON 1.0/1.1 and Query in awscall.c) are thin layers over it.
  *
  * Retry policy (one place): exponential backoff with full jitter, base 100 ms, cap 20 s, at most
  * max_attempts tries, a shared retry budget per client (token bucket: a retry costs 5 tokens, a
@@ -50,8 +50,8 @@ struct lc_aws_resp {
 typedef void (*lc_aws_done_cb)(void *ud, const struct lc_aws_resp *resp);
 
 struct lc_aws_req {
-    const char *service; /* signing name and endpoint prefix: s3 kms ec2 sts config
-                          * cloudtrail */
+    const char *service; /* signing name and endpoint prefix: a name of the services table
+                          * (aws/services.h) */
     const char *region;  /* NULL = client default */
     const char *method;
     const char *bucket;              /* S3: bucket (NULL for service-level calls) */

@@ -1,5 +1,5 @@
-/* JSON 1.1 and Query protocol calls. The protocol facts (target prefixes, API versions,
- * content types) are in the table below and nowhere else. */
+/* JSON 1.0/1.1 and Query protocol calls. The protocol facts (target prefixes, API versions,
+ * content types) come from the services table (services.c) and nowhere else. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,31 +7,10 @@
 #include "aws/awscall.h"
 #include "aws/awsjson.h"
 #include "aws/awsxml.h"
-
-struct proto {
-    const char *service;
-    const char *target_prefix; /* JSON 1.1 */
-    const char *version;       /* Query */
-};
-
-static const struct proto protos[] = {
-    {"kms", "TrentService", NULL},
-    {"config", "StarlingDoveService", NULL},
-    {"cloudtrail", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101", NULL},
-    {"ec2", NULL, "2016-11-15"},
-    {"sts", NULL, "2011-06-15"},
-};
+#include "aws/services.h"
 
 #define JSON_MAX_BODY  (4u << 20) /* key policies are <= 32 KiB; trail lists are small */
 #define QUERY_MAX_BODY (8u << 20)
-
-static const struct proto *proto_for(const char *service)
-{
-    for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-        if (strcmp(protos[i].service, service) == 0)
-            return &protos[i];
-    return NULL;
-}
 
 struct json_call {
     lc_awsjson_cb cb;
@@ -64,23 +43,23 @@ int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *
                      const char *region, const char *operation, const cJSON *input,
                      lc_awsjson_cb cb, void *ud, struct lc_error *err)
 {
-    const struct proto *p = proto_for(service);
+    const struct lc_aws_service *svc = lc_aws_service_find(service);
     struct lc_kvlist headers = {0};
     struct json_call *jc = NULL;
     char *body = NULL;
     char target[160];
     int rc;
 
-    if (!p || !p->target_prefix) {
-        lc_error_set(err, LC_E_INVALID, "%s is not a JSON 1.1 service", service);
+    if (!svc || svc->protocol != LC_AWS_JSON) {
+        lc_error_set(err, LC_E_INVALID, "%s is not a JSON 1.0 or 1.1 service", service);
         return LC_E_INVALID;
     }
-    snprintf(target, sizeof(target), "%s.%s", p->target_prefix, operation);
+    snprintf(target, sizeof(target), "%s.%s", svc->target_prefix, operation);
     body = input ? cJSON_PrintUnformatted(input) : strdup("{}");
     jc = calloc(1, sizeof(*jc));
     rc = (!body || !jc) ? LC_E_NOMEM : 0;
     if (!rc)
-        rc = lc_kv_add(&headers, "Content-Type", "application/x-amz-json-1.1");
+        rc = lc_kv_add(&headers, "Content-Type", svc->content_type);
     if (!rc)
         rc = lc_kv_add(&headers, "X-Amz-Target", target);
     if (rc) {
@@ -155,24 +134,23 @@ int lc_aws_query_call(struct lc_aws *aws, struct lc_credprov *creds, const char 
                       const char *region, const char *action, const struct lc_kvlist *params,
                       lc_awsquery_cb cb, void *ud, struct lc_error *err)
 {
-    const struct proto *p = proto_for(service);
+    const struct lc_aws_service *svc = lc_aws_service_find(service);
     struct lc_kvlist headers = {0};
     struct lc_buf body = {0};
     struct query_call *qc = NULL;
     int rc;
 
-    if (!p || !p->version) {
+    if (!svc || svc->protocol != LC_AWS_QUERY) {
         lc_error_set(err, LC_E_INVALID, "%s is not a Query service", service);
         return LC_E_INVALID;
     }
     rc = form_field(&body, "Action", action);
     if (!rc)
-        rc = form_field(&body, "Version", p->version);
+        rc = form_field(&body, "Version", svc->api_version);
     for (size_t i = 0; !rc && params && i < params->n; i++)
         rc = form_field(&body, params->items[i].name, params->items[i].value);
     if (!rc)
-        rc =
-            lc_kv_add(&headers, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+        rc = lc_kv_add(&headers, "Content-Type", svc->content_type);
     qc = calloc(1, sizeof(*qc));
     if (rc || !qc) {
         rc = LC_E_NOMEM;

@@ -1,5 +1,6 @@
-/* JSON 1.1 (KMS, Config, CloudTrail) and Query (EC2, STS) calls over lc_aws_send.
- * Target prefixes, API versions and content types live here and nowhere else. */
+/* JSON 1.0/1.1 (KMS, Config, CloudTrail, ...) and Query (EC2, STS, ...) calls over lc_aws_send.
+ * Target prefixes, API versions and content types come from the services table
+ * (aws/services.h). */
 #ifndef LC_AWSCALL_H
 #define LC_AWSCALL_H
 
@@ -17,12 +18,13 @@ typedef void (*lc_awsjson_cb)(void *ud, const cJSON *result, const struct lc_aws
 typedef void (*lc_awsquery_cb)(void *ud, const struct lc_awsxml *doc,
                                const struct lc_aws_resp *resp);
 
-/* service: "kms" | "config" | "cloudtrail"; operation: "DescribeKey", ...; input may be NULL
- * ("{}" is sent). creds NULL = unsigned. */
+/* service: a JSON 1.0 or 1.1 service of the table ("kms", "config", "cloudtrail", ...);
+ * operation: "DescribeKey", ...; input may be NULL ("{}" is sent). creds NULL = unsigned. */
 int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
                      const char *region, const char *operation, const cJSON *input,
                      lc_awsjson_cb cb, void *ud, struct lc_error *err);
-/* service: "ec2" | "sts"; params: decoded form fields without Action/Version (added here). */
+/* service: a Query service of the table ("ec2", "sts", ...); params: decoded form fields
+ * without Action/Version (added here). */
 int lc_aws_query_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
                       const char *region, const char *action, const struct lc_kvlist *params,
                       lc_awsquery_cb cb, void *ud, struct lc_error *err);

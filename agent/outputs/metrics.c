@@ -1,4 +1,5 @@
 /* Prometheus text exposition of a run. See metrics.h for the metric set. */
+#include "aws/services.h"
 #include "pipeline/findings.h"
 #include "outputs/metrics.h"
 #include "probes/probe.h"
@@ -11,19 +12,24 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const lc_metrics_aws_services[] = {
-    "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", NULL,
-};
-
 #define N_STREAM_STATUS 6
 #define N_CANARY_STATUS 3
 
+/* The services with a place in the metrics, in that order (the places are 1..n). */
 size_t lc_metrics_collect_aws(const struct lc_aws *aws, struct lc_metrics_service *out)
 {
     size_t n = 0;
-    for (; lc_metrics_aws_services[n]; n++) {
-        out[n].service = lc_metrics_aws_services[n];
-        lc_aws_get_stats(aws, lc_metrics_aws_services[n], &out[n].stats);
+
+    for (size_t i = 0; lc_aws_service_at(i); i++) {
+        const struct lc_aws_service *svc = lc_aws_service_at(i);
+        struct lc_metrics_service *m;
+
+        if (!svc->metrics_place)
+            continue;
+        m = &out[svc->metrics_place - 1];
+        m->service = svc->name;
+        lc_aws_get_stats(aws, svc->name, &m->stats);
+        n++;
     }
     return n;
 }

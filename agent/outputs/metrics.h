@@ -34,9 +34,6 @@ struct lc_metrics_service {
     struct lc_aws_stats stats;
 };
 
-/* The services lc_metrics_collect_aws reports, NULL-terminated. */
-extern const char *const lc_metrics_aws_services[];
-
 struct lc_metrics_in {
     const struct lc_observations *obs;  /* NULL = no stream or canary metrics */
     const struct lc_findings *findings; /* statuses parallel to obs; NULL = none */
@@ -48,7 +45,9 @@ struct lc_metrics_in {
     size_t alerts_pending, alerts_dead;
 };
 
-/* Fill out[] (room for every name in lc_metrics_aws_services) from aws; returns the count. */
+/* Fill out[] from aws, one entry per service with a place in the metrics (services table,
+ * aws/services.h), in the order of their places; returns the count. Room for as many entries
+ * as the table has rows is always enough. */
 size_t lc_metrics_collect_aws(const struct lc_aws *aws, struct lc_metrics_service *out);
 
 /* Append the exposition text to out. 0 or LC_E_NOMEM. */

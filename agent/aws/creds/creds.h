@@ -7,7 +7,15 @@
  * (web_identity_token_file, or AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), static keys; then
  * ECS/EKS container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI with
  * AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]); then EC2 IMDSv2 (token flow; IMDSv1 fallback only
- * when allowed). Secrets are never logged; lc_creds_clear wipes them. */
+ * when allowed). Secrets are never logged; lc_creds_clear wipes them.
+ *
+ * The constructors below build providers; they are used through aws/credprov.h (get, cancel,
+ * invalidate, source, free), which is all the AWS client knows of them.
+ *
+ * The parts, one job each: ini.c reads the shared files; plan.c resolves the default chain
+ * into a plan without network calls; chain.c turns the plan into providers; cache.c caches,
+ * refreshes and coalesces for every provider; sts.c (AssumeRole, web identity) and metadata.c
+ * (container, IMDS) fetch; util.c holds what they share. */
 #ifndef LC_CREDS_H
 #define LC_CREDS_H
 
@@ -16,15 +24,10 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "aws/credprov.h"
 #include "aws/sigv4.h"
 
 struct lc_aws;
-struct lc_credprov;
-
-/* Called exactly once per lc_credprov_get, always from the event loop (never inside
- * lc_credprov_get). On failure creds is NULL and err says why (kind LC_E_CREDENTIALS, or the
- * underlying AWS/transport error). The creds are valid only during the callback. */
-typedef void (*lc_creds_cb)(void *ud, const struct lc_creds *creds, const struct lc_error *err);
 
 struct lc_credprov_opts {
     const char *profile;        /* NULL = AWS_PROFILE or "default" */
@@ -45,18 +48,6 @@ struct lc_credprov *lc_credprov_assume_role(struct lc_aws *aws, struct lc_credpr
 /* Fixed credentials (tests, config). */
 struct lc_credprov *lc_credprov_static(struct lc_aws *aws, const struct lc_creds *creds,
                                        struct lc_error *err);
-
-int lc_credprov_get(struct lc_credprov *p, lc_creds_cb cb, void *ud, struct lc_error *err);
-/* Where the current credentials came from ("environment", "profile default", "imds", ...). */
-const char *lc_credprov_source(const struct lc_credprov *p);
-/* Forget pending gets made with this cb and ud: their callback will not run. For a waiter that
- * goes away first (an AWS call freed while it waited for credentials). */
-void lc_credprov_cancel(struct lc_credprov *p, lc_creds_cb cb, void *ud);
-/* Drops cached credentials (e.g. after ExpiredToken) so the next get refreshes. */
-void lc_credprov_invalidate(struct lc_credprov *p);
-/* Gets still pending hear LC_E_CANCELLED (from here). Safe inside a callback of the provider.
- * Free providers before the AWS client; a source after the roles assumed on top of it. */
-void lc_credprov_free(struct lc_credprov *p);
 
 /* The region from AWS_REGION, AWS_DEFAULT_REGION, or the profile's `region` (profile NULL =
  * AWS_PROFILE, AWS_DEFAULT_PROFILE or "default"). Caller frees; NULL = none configured. */
