@@ -22,10 +22,12 @@ Standard library only; botocore (Debian's python3-botocore) is imported when an 
   Server, CpFixture      a servers/ script on loopback ("LISTENING <port>"), stopped by its pid;
                          the control-plane fixture on a scenario, with its request log;
   kms_key_ops()          its answers for a customer managed KMS key
+  LoopbackServer         the server side of that: bind 127.0.0.1:0, announce the port, serve
   leaked(), http(), iso(), yesterday_noon()
 """
 import datetime
 import functools
+import http.server
 import json
 import os
 import re
@@ -240,6 +242,30 @@ def kms_key_ops(key, key_policy=None, enabled=True):
                 "Enabled": enabled, "KeyState": "Enabled" if enabled else "Disabled",
                 "KeyManager": "CUSTOMER", "MultiRegion": False}}},
             "kms.GetKeyPolicy": key_policy or {"body": {"PolicyName": "default", "Policy": "{}"}}}
+
+
+class LoopbackServer(http.server.ThreadingHTTPServer):
+    """The server side: a threaded HTTP server on 127.0.0.1 at a port the kernel chooses. Client
+    resets, TLS failures and timeouts are expected in the tests and not printed."""
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, handler):
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def handle_error(self, request, client_address):
+        pass
+
+    def serve(self):
+        """Print "LISTENING <port>" as the first stdout line (Server and the C tests'
+        lc_testsrv_start wait for it) and serve until interrupted. Returns 0."""
+        sys.stdout.write("LISTENING %d\n" % self.server_address[1])
+        sys.stdout.flush()
+        try:
+            self.serve_forever(poll_interval=0.5)
+        except KeyboardInterrupt:
+            pass
+        return 0
 
 
 # ---- small things ---------------------------------------------------------------------------
