@@ -3,4 +3,4 @@ add_test(NAME integration.preflight
   COMMAND ${LC_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/preflight.py)
 set_tests_properties(integration.preflight PROPERTIES FIXTURES_REQUIRED radosgw
   LABELS integration TIMEOUT 600
-  ENVIRONMENT "LC_RADOSGW_ENV=${CMAKE_BINARY_DIR}/radosgw/env;LC_BINARY=$<TARGET_FILE:logcanary>;LC_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+  ENVIRONMENT "${LC_TEST_ENV}")

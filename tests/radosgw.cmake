@@ -4,7 +4,8 @@
 # LC_S3_ACCESS_KEY, LC_S3_SECRET_KEY, LC_S3_OTHER_ACCESS_KEY, LC_S3_OTHER_SECRET_KEY,
 # LC_S3_OWNER_UID, LC_S3_OTHER_UID, LC_KMS_KEY_1, LC_KMS_KEY_2, pids; see servers/radosgw.sh).
 # Fragments are included in alphabetical order: one that sorts before this file cannot see
-# LC_RADOSGW_ENV on a first configure and should use ${CMAKE_BINARY_DIR}/radosgw/env.
+# LC_RADOSGW_ENV on a first configure and should use LC_TEST_ENV (tests/CMakeLists.txt), which
+# holds it, or ${CMAKE_BINARY_DIR}/radosgw/env.
 set(LC_RADOSGW_DIR ${CMAKE_BINARY_DIR}/radosgw)
 set(LC_RADOSGW_ENV ${LC_RADOSGW_DIR}/env CACHE INTERNAL "env file of the radosgw test fixture")
 set(LC_RADOSGW_SH ${CMAKE_CURRENT_SOURCE_DIR}/servers/radosgw.sh)

@@ -4,4 +4,4 @@ add_test(NAME integration.run_daemon
   COMMAND ${LC_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/run_daemon.py)
 set_tests_properties(integration.run_daemon PROPERTIES FIXTURES_REQUIRED radosgw
   LABELS integration TIMEOUT 300
-  ENVIRONMENT "LC_RADOSGW_ENV=${CMAKE_BINARY_DIR}/radosgw/env;LC_BINARY=$<TARGET_FILE:logcanary>;LC_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+  ENVIRONMENT "${LC_TEST_ENV}")

@@ -4,4 +4,4 @@ add_test(NAME integration.seed_layouts
   COMMAND ${LC_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/seed/test_seed.py)
 set_tests_properties(integration.seed_layouts PROPERTIES FIXTURES_REQUIRED radosgw
   LABELS integration TIMEOUT 300
-  ENVIRONMENT "LC_RADOSGW_ENV=${CMAKE_BINARY_DIR}/radosgw/env")
+  ENVIRONMENT "${LC_TEST_ENV}")

@@ -8,58 +8,31 @@ relative to the same instant), so windows never straddle midnight by accident an
 counts are exact. LastModified is the real upload time, later than --now: the agent then dates
 a delivery by its file name plus the service's latency allowance, as it does for replays.
 
-    check_scenarios.py            (needs LC_RADOSGW_ENV, LC_BINARY, LC_SOURCE_DIR)
+    check_scenarios.py            (needs LC_RADOSGW_ENV, LC_BINARY)
 """
 import datetime
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
-import botocore.session
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
+from lctest import iso, s3_client as s3  # noqa: E402
 
-ENV = dict(line.strip().split("=", 1) for line in open(os.environ["LC_RADOSGW_ENV"])
-           if "=" in line)
-BINARY = os.environ["LC_BINARY"]
-SOURCE = os.environ["LC_SOURCE_DIR"]
-SEEDER = os.path.join(SOURCE, "tests", "seed", "seed_deliveries.py")
+ENV = lctest.radosgw_env()
 RUN = os.getpid()
 ACCT = "111111111111"
 REGION = "ap-northeast-1"
-NOW = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).replace(
-    hour=12, minute=0, second=0, microsecond=0)
-NOW_ISO = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+NOW = lctest.yesterday_noon()
+NOW_ISO = iso(NOW)
 
-passed = failed = 0
-
-
-def check(what, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}")
-
-
-def s3(user="owner"):
-    ak, sk = (ENV["LC_S3_ACCESS_KEY"], ENV["LC_S3_SECRET_KEY"]) if user == "owner" else \
-        (ENV["LC_S3_OTHER_ACCESS_KEY"], ENV["LC_S3_OTHER_SECRET_KEY"])
-    return botocore.session.get_session().create_client(
-        "s3", endpoint_url=ENV["LC_S3_ENDPOINT"], region_name=ENV["LC_S3_REGION"],
-        aws_access_key_id=ak, aws_secret_access_key=sk)
+check = lctest.Checks()
 
 
 def seed(bucket, *args):
-    cmd = ["/usr/bin/python3", SEEDER, "--endpoint", ENV["LC_S3_ENDPOINT"],
-           "--access-key", ENV["LC_S3_ACCESS_KEY"], "--secret-key", ENV["LC_S3_SECRET_KEY"],
-           "--region", ENV["LC_S3_REGION"], "--bucket", bucket, "--accounts", ACCT,
-           "--regions", REGION, "--now", NOW_ISO, "--seed", "7", *args]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    return lctest.seed("--bucket", bucket, "--accounts", ACCT, "--regions", REGION,
+                       "--now", NOW_ISO, "--seed", "7", *args)
 
 
 def run_check(bucket, sources, kms_key=None, prefix=None, user="owner", extra=(), endpoints=None):
@@ -68,22 +41,13 @@ def run_check(bucket, sources, kms_key=None, prefix=None, user="owner", extra=()
         target["kms_key_arn"] = kms_key
     if prefix:
         target["prefix"] = prefix
-    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
-                   "path_style": True}, "targets": [target]}
+    cfg = {"aws": lctest.radosgw_aws(), "targets": [target]}
     if endpoints:
         cfg["aws"]["endpoints"] = endpoints
-    ak, sk = (ENV["LC_S3_ACCESS_KEY"], ENV["LC_S3_SECRET_KEY"]) if user == "owner" else \
-        (ENV["LC_S3_OTHER_ACCESS_KEY"], ENV["LC_S3_OTHER_SECRET_KEY"])
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(cfg, f)
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": ak, "AWS_SECRET_ACCESS_KEY": sk,
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
-           "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "")}
-    p = subprocess.run([BINARY, "check", "--config", f.name, "--format", "json", "--now", NOW_ISO,
-                        *extra], capture_output=True, text=True, env=env)
-    os.unlink(f.name)
-    check(f"{bucket}: no secret in stdout/stderr", sk not in p.stdout and sk not in p.stderr)
+    p = lctest.run_agent("check", "--config", lctest.write_config(cfg), "--format", "json",
+                         "--now", NOW_ISO, *extra, user=user)
+    _, sk = lctest.user_keys(user)
+    check(f"{bucket}: no secret in stdout/stderr", not lctest.leaked([sk], p.stdout, p.stderr))
     try:
         report = json.loads(p.stdout)
     except ValueError:
@@ -275,40 +239,19 @@ def scenario_cheap_listing():
           f"objects seen {ct['objects_seen']}")
 
 
-def start_fixture(scenario):
-    """The signature-verifying control-plane fixture, for the APIs radosgw does not have."""
-    tmp = tempfile.mkdtemp()
-    path = os.path.join(tmp, "scenario.json")
-    with open(path, "w") as f:
-        json.dump(scenario, f)
-    log = os.path.join(tmp, "requests.jsonl")
-    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(SOURCE, "tests", "servers",
-                                                              "cpfixture.py"),
-                             "--scenario", path, "--log", log], stdout=subprocess.PIPE, text=True)
-    port = int(proc.stdout.readline().split()[1])
-    return proc, f"http://127.0.0.1:{port}", log
-
-
 def scenario_disabled_key(key1):
     b = bucket_name("diag")
     seed(b, "--sources", "cloudtrail", "--hours", "6", "--stop-before", "2h", "--kms-key-id", key1)
-    proc, url, log = start_fixture({
+    # The signature-verifying control-plane fixture, for the APIs radosgw does not have.
+    with lctest.CpFixture({
         "region": "us-east-1",
         "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
-        "operations": {
-            "kms.DescribeKey": {"body": {"KeyMetadata": {
-                "AWSAccountId": "111122223333", "KeyId": key1.rsplit("/", 1)[1], "Arn": key1,
-                "Enabled": False, "KeyState": "Disabled", "KeyManager": "CUSTOMER",
-                "MultiRegion": False}}},
-            "kms.GetKeyPolicy": {"error": "AccessDeniedException", "message":
-                                 "User: arn:aws:iam::111122223333:user/lc-owner is not authorized "
-                                 "to perform: kms:GetKeyPolicy on resource: " + key1}}})
-    try:
+        "operations": lctest.kms_key_ops(key1, enabled=False, key_policy={
+            "error": "AccessDeniedException",
+            "message": "User: arn:aws:iam::111122223333:user/lc-owner is not authorized "
+                       "to perform: kms:GetKeyPolicy on resource: " + key1})}) as kms:
         rc, r, err = run_check(b, [src("cloudtrail")], kms_key=key1, extra=["--no-canary"],
-                               endpoints={"kms": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                               endpoints={"kms": kms.url})
     check("disabled key: exit 1", rc == 1, f"rc={rc} {err}")
     check("disabled key: findings", codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE",
                                                  "KEY_UNUSABLE"], codes(r))
@@ -320,7 +263,7 @@ def scenario_disabled_key(key1):
     perms = inc[0]["remediation"].get("add_permissions") if inc else None
     check("disabled key: DIAGNOSIS_INCOMPLETE names kms:GetKeyPolicy", perms == ["kms:GetKeyPolicy"],
           perms)
-    lines = [json.loads(x) for x in open(log)]
+    lines = kms.log()
     check("disabled key: every KMS call was signed correctly",
           lines and all(x["sig_ok"] for x in lines), [x.get("auth") for x in lines])
     check("disabled key: DescribeKey then GetKeyPolicy, once each",
@@ -335,7 +278,7 @@ def put_cloudtrail_delivery(bucket):
     stamp = now.strftime("%Y%m%dT%H%MZ")
     key = (f"AWSLogs/{ACCT}/CloudTrail/{REGION}/{now:%Y/%m/%d}/"
            f"{ACCT}_CloudTrail_{REGION}_{stamp}_LogcanaryWaitTst.json.gz")
-    body = {"Records": [{"eventVersion": "1.08", "eventTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    body = {"Records": [{"eventVersion": "1.08", "eventTime": iso(now),
                          "eventSource": "s3.amazonaws.com", "eventName": "PutObject",
                          "awsRegion": REGION, "sourceIPAddress": "203.0.113.7",
                          "eventID": "7f7a3c1e-0000-4000-8000-000000000001"}]}
@@ -344,32 +287,24 @@ def put_cloudtrail_delivery(bucket):
 
 
 def wait_process(bucket, wait, since, interval="1s"):
-    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
-                   "path_style": True},
+    cfg = {"aws": lctest.radosgw_aws(),
            "targets": [{"name": bucket, "bucket": bucket, "sources": [src("cloudtrail")]}]}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(cfg, f)
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": ENV["LC_S3_ACCESS_KEY"],
-           "AWS_SECRET_ACCESS_KEY": ENV["LC_S3_SECRET_KEY"],
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
-    return subprocess.Popen([BINARY, "check", "--config", f.name, "--format", "json",
-                             "--no-canary", "--wait", wait, "--wait-interval", interval,
-                             "--since", since],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return lctest.start_agent("check", "--config", lctest.write_config(cfg), "--format", "json",
+                              "--no-canary", "--wait", wait, "--wait-interval", interval,
+                              "--since", since)
 
 
 def scenario_wait():
     b = bucket_name("wait")
     seed(b, "--sources", "cloudtrail", "--hours", "2", "--now",
-         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+         iso(datetime.datetime.now(datetime.timezone.utc)))
     # S3 times have one-second granularity: the change being tested happens one second after the
     # newest seeded object landed, and the new delivery lands after that second has passed.
     def newest_lm():
         objs = s3().list_objects_v2(Bucket=b, Prefix=f"AWSLogs/{ACCT}/CloudTrail/")["Contents"]
         return max(o["LastModified"] for o in objs)
     since = newest_lm() + datetime.timedelta(seconds=1)
-    since_iso = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    since_iso = iso(since)
     # A delivery appears while the smoke test waits: it succeeds.
     p = wait_process(b, "120s", since_iso)
     first = p.stderr.readline()  # the agent's own "not yet" line: the first round is over
@@ -384,7 +319,7 @@ def scenario_wait():
     check("wait: the new delivery is the newest", stream(r, "cloudtrail")["newest_key"] == key,
           stream(r, "cloudtrail")["newest_key"])
     # Nothing new arrives: it fails at the deadline with the findings.
-    since_iso = (newest_lm() + datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since_iso = iso(newest_lm() + datetime.timedelta(seconds=1))
     p = wait_process(b, "3s", since_iso)
     out, err = p.communicate(timeout=60)
     r = json.loads(out)
@@ -399,7 +334,7 @@ def scenario_config_channel_failure():
     b = bucket_name("cfgfail")
     seed(b, "--sources", "config", "--hours", "30", "--stop-before", "12h")
     status_key, status_secret = "ASIALOGCANARYSTATUS1", "status-session-secret"
-    proc, url, log = start_fixture({
+    with lctest.CpFixture({
         "region": REGION,
         "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
         "operations": {
@@ -418,14 +353,10 @@ def scenario_config_channel_failure():
                                               "lastErrorCode": "AccessDenied",
                                               "lastErrorMessage": "Access Denied",
                                               "lastSuccessfulTime": 1700000000},
-                "configSnapshotDeliveryInfo": {"lastStatus": "Success"}}]}}}})
-    try:
+                "configSnapshotDeliveryInfo": {"lastStatus": "Success"}}]}}}}) as fx:
         rc, r, err = run_check(b, [src("config", max_age="7h",
                                        status_role_arn="arn:aws:iam::{account}:role/logcanary-status")],
-                               extra=["--no-canary"], endpoints={"sts": url, "config": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                               extra=["--no-canary"], endpoints={"sts": fx.url, "config": fx.url})
     check("config failure: exit 1", rc == 1, f"rc={rc} {err}")
     check("config failure: findings", codes(r) == ["DELIVERY_MISSING", "DELIVERY_STATUS_FAILED",
                                                    "DIAGNOSIS_INCOMPLETE"], codes(r))
@@ -437,7 +368,7 @@ def scenario_config_channel_failure():
     cause = miss[0].get("likely_cause") if miss else None
     check("config failure: the missing delivery is linked to it",
           cause and cause["code"] == "DELIVERY_STATUS_FAILED", cause)
-    lines = [json.loads(x) for x in open(log)]
+    lines = fx.log()
     ops = [(x["operation"], x["access_key"], x["sig_ok"]) for x in lines]
     check("config failure: AssumeRole into the account, then Config as the assumed role",
           ops == [("AssumeRole", ENV["LC_S3_ACCESS_KEY"], True),
@@ -458,22 +389,13 @@ def scenario_key_policy_gap(key1):
         {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
          "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
          "Resource": "*"}]}
-    proc, url, log = start_fixture({
+    with lctest.CpFixture({
         "region": "us-east-1",
         "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
-        "operations": {
-            "kms.DescribeKey": {"body": {"KeyMetadata": {
-                "AWSAccountId": "111122223333", "KeyId": key1.rsplit("/", 1)[1], "Arn": key1,
-                "Enabled": True, "KeyState": "Enabled", "KeyManager": "CUSTOMER",
-                "MultiRegion": False}}},
-            "kms.GetKeyPolicy": {"body": {"PolicyName": "default",
-                                          "Policy": json.dumps(root_only)}}}})
-    try:
+        "operations": lctest.kms_key_ops(key1, key_policy={
+            "body": {"PolicyName": "default", "Policy": json.dumps(root_only)}})}) as kms:
         rc, r, err = run_check(b, [src("vpcflowlogs")], kms_key=key1, extra=["--no-canary"],
-                               endpoints={"kms": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                               endpoints={"kms": kms.url})
     check("key policy gap: exit 1", rc == 1, f"rc={rc} {err}")
     check("key policy gap: findings", codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE",
                                                    "KEY_POLICY_GAP"], codes(r))
@@ -535,39 +457,28 @@ def scenario_alerts():
     import hmac
     b = bucket_name("alerts")
     seed(b, "--sources", "cloudtrail", "--hours", "4", "--stop-before", "2h", "--now",
-         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    work = tempfile.mkdtemp()
+         iso(datetime.datetime.now(datetime.timezone.utc)))
+    work = lctest.tempdir()
     log, mode = os.path.join(work, "hooks.jsonl"), os.path.join(work, "mode")
-    recv = subprocess.Popen(["/usr/bin/python3", os.path.join(SOURCE, "tests", "servers",
-                                                              "webhook_receiver.py"),
-                             "--log", log, "--mode-file", mode], stdout=subprocess.PIPE, text=True)
-    port = int(recv.stdout.readline().split()[1])
+    recv = lctest.Server("webhook_receiver.py", "--log", log, "--mode-file", mode)
     url_secret, hmac_secret, routing_key = "T0ps3cretPath99", "hmac-s3cret-value", "R0utingKey77abc"
     state_dir = os.path.join(work, "state")
     os.mkdir(state_dir)
     metrics = os.path.join(work, "logcanary.prom")
-    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
-                   "path_style": True},
+    cfg = {"aws": lctest.radosgw_aws(),
            "state_dir": state_dir,
            "alerts": {"renotify": "2s", "webhooks": [
                {"name": "ops", "type": "generic",
-                "url": f"http://127.0.0.1:{port}/hooks/{url_secret}", "secret": hmac_secret},
-               {"name": "pager", "type": "pagerduty", "url": f"http://127.0.0.1:{port}/pd",
+                "url": f"{recv.url}/hooks/{url_secret}", "secret": hmac_secret},
+               {"name": "pager", "type": "pagerduty", "url": f"{recv.url}/pd",
                 "routing_key": routing_key}]},
            "targets": [{"name": b, "bucket": b, "canary": {"enabled": False},
                         "sources": [src("cloudtrail")]}]}
-    cfg_path = os.path.join(work, "cfg.json")
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f)
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": ENV["LC_S3_ACCESS_KEY"],
-           "AWS_SECRET_ACCESS_KEY": ENV["LC_S3_SECRET_KEY"],
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")}
+    cfg_path = lctest.write_config(cfg)
     outputs = []
 
     def cron_run():
-        p = subprocess.run([BINARY, "check", "--config", cfg_path, "--metrics-file", metrics,
-                            "--verbose"], capture_output=True, text=True, env=env)
+        p = lctest.run_agent("check", "--config", cfg_path, "--metrics-file", metrics, "--verbose")
         outputs.extend([p.stdout, p.stderr, open(metrics).read()])
         return p.returncode
 
@@ -630,9 +541,7 @@ def scenario_alerts():
         check("alerts: outbox empty afterwards", len(st.get("outbox", [])) == 0)
 
         # Two runs at once: the lock serialises them; the state file stays valid.
-        ps = [subprocess.Popen([BINARY, "check", "--config", cfg_path], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for _ in range(2)]
+        ps = [lctest.start_agent("check", "--config", cfg_path) for _ in range(2)]
         for p in ps:
             o, e = p.communicate(timeout=120)
             outputs.extend([o, e])
@@ -642,29 +551,22 @@ def scenario_alerts():
         json.loads(state_text)
         check("alerts: the state file is valid after concurrent runs", True)
         outputs.append(state_text)
-        leaked = [x for x in (url_secret, hmac_secret, routing_key, ENV["LC_S3_SECRET_KEY"])
-                  if any(x in o for o in outputs)]
+        leaked = lctest.leaked((url_secret, hmac_secret, routing_key, ENV["LC_S3_SECRET_KEY"]),
+                               *outputs)
         check("alerts: no secret in stdout, stderr, metrics or state", not leaked, leaked)
         check("alerts: metrics file has the stream", "logcanary_stream_status" in outputs[-3] or
               any("logcanary_stream_status" in o for o in outputs))
     finally:
-        recv.terminate()
-        recv.wait()
+        recv.stop()
 
 
 def scenario_no_credentials():
     """Could not run at all: no credentials anywhere. Never reported as a missing delivery."""
     b = bucket_name("healthy")
-    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
-                   "path_style": True},
+    cfg = {"aws": lctest.radosgw_aws(),
            "targets": [{"name": "t", "bucket": b, "sources": [src("cloudtrail")]}]}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(cfg, f)
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
-    p = subprocess.run([BINARY, "check", "--config", f.name, "--format", "json"],
-                       capture_output=True, text=True, env=env)
-    os.unlink(f.name)
+    p = lctest.run_agent("check", "--config", lctest.write_config(cfg), "--format", "json",
+                         user=None)
     r = json.loads(p.stdout)
     check("no credentials: exit 3", p.returncode == 3, p.returncode)
     check("no credentials: status error", r["status"] == "error", r["status"])
@@ -688,8 +590,7 @@ def main():
     scenario_key_policy_gap(key1)
     scenario_alerts()
     scenario_bucket_policy_gap()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 # logcanary's command line contract: exit codes and where usage goes.
 #   cli_usage.sh BINARY SOURCE_DIR
 set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib/lctest.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lctest.sh"
 bin=$1
 src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
 
 expect() { # what, expected exit code, command...
     local what=$1 want=$2
@@ -15,21 +15,17 @@ expect() { # what, expected exit code, command...
     "$@" >"$work/out" 2>"$work/err"
     local got=$?
     if [[ $got == "$want" ]]; then
-        passed=$((passed + 1))
-        echo "ok   $what"
+        ok "$what"
     else
-        failed=$((failed + 1))
-        echo "FAIL $what: exit $got, wanted $want"
+        fail "$what: exit $got, wanted $want"
         cat "$work/out" "$work/err"
     fi
 }
 contains() { # what, file, text
     if grep -qF -- "$3" "$2"; then
-        passed=$((passed + 1))
-        echo "ok   $1"
+        ok "$1"
     else
-        failed=$((failed + 1))
-        echo "FAIL $1: '$3' not in $(basename "$2")"
+        fail "$1: '$3' not in $(basename "$2")"
         cat "$2"
     fi
 }
@@ -54,5 +50,4 @@ expect "config validate on the flow-log example" 0 "$bin" config validate --conf
 contains "config validate lists streams" "$work/out" "vpcflowlogs"
 expect "config validate on a bad file exits 2" 2 "$bin" config validate --config "$work/bad.json"
 expect "check --target of an unknown target exits 2" 2 "$bin" check --config "$src/config/examples/flowlogs-bucket.json" --target nope
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+summary

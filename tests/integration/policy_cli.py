@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """`logcanary policy check` end to end on the policy fixtures: exit codes 0/1/2/4 and JSON fields.
+Prints each failure and "N passed, M failed".
 
 usage: policy_cli.py LOGCANARY SOURCE_DIR
 """
@@ -9,9 +10,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
+
 BIN, SRC = sys.argv[1], sys.argv[2]
 DATA = os.path.join(SRC, "tests", "data", "policies")
-FAILED = []
+check = lctest.Checks(show_passes=False)  # check(failure message, cond)
 
 FL = ["--service", "vpcflowlogs", "--account", "111111111111", "--region", "ap-northeast-1",
       "--bucket", "flowlogs-bucket"]
@@ -22,23 +26,19 @@ CT = ["--account", "123456789012", "--region", "ap-northeast-1",
 
 def run(args, want_rc, name):
     p = subprocess.run([BIN, "policy", "check"] + args, capture_output=True, text=True, timeout=60)
-    if p.returncode != want_rc:
-        FAILED.append(f"{name}: exit {p.returncode}, want {want_rc}\n{p.stdout}\n{p.stderr}")
+    check(f"{name}: exit {p.returncode}, want {want_rc}\n{p.stdout}\n{p.stderr}",
+          p.returncode == want_rc)
     return p
 
 
 def js(args, want_rc, name):
     p = run(args + ["--format", "json"], want_rc, name)
     try:
-        return json.loads(p.stdout)
+        j, err = json.loads(p.stdout), None
     except ValueError as e:
-        FAILED.append(f"{name}: not JSON ({e}): {p.stdout[:200]}")
-        return {}
-
-
-def check(cond, msg):
-    if not cond:
-        FAILED.append(msg)
+        j, err = {}, e
+    check(f"{name}: not JSON ({err}): {p.stdout[:200]}", err is None)
+    return j
 
 
 def f(name):
@@ -47,22 +47,23 @@ def f(name):
 
 # seeds/001 before: gap (exit 1), the documented statement as remediation, verified.
 j = js(["--key-policy", f("flowlogs_001_before.json")] + FL, 1, "001 before")
-check(j.get("service") == "vpcflowlogs" and j.get("granted") is False, f"001 before: {j}")
+check(f"001 before: {j}", j.get("service") == "vpcflowlogs" and j.get("granted") is False)
 kp = j.get("key_policy", {})
-check(kp.get("granted") is False and kp.get("missing_actions") == ["kms:GenerateDataKey"],
-      f"001 before key_policy: {kp}")
-check(kp.get("denied_by") == [] and kp.get("undetermined") == [], "001 before: no deny/undetermined")
+check(f"001 before key_policy: {kp}",
+      kp.get("granted") is False and kp.get("missing_actions") == ["kms:GenerateDataKey"])
+check("001 before: no deny/undetermined", kp.get("denied_by") == [] and kp.get("undetermined") == [])
 rem = kp.get("remediation", {})
 st = (rem.get("add_statements") or [{}])[0]
-check(st.get("Sid") == "Allow Logs Delivery to use the key"
+check(f"001 remediation: {rem}",
+      st.get("Sid") == "Allow Logs Delivery to use the key"
       and st.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}
       and st.get("Condition") == {"StringEquals": {"aws:SourceAccount": "111111111111"},
                                   "ArnLike": {"aws:SourceArn": "arn:aws:logs:ap-northeast-1:111111111111:*"}}
-      and rem.get("verified") is True, f"001 remediation: {rem}")
-check(j.get("bucket_policy", 0) is None, "001 before: bucket_policy null")
+      and rem.get("verified") is True)
+check("001 before: bucket_policy null", j.get("bucket_policy", 0) is None)
 # The statement is the one the blog added (seeds/001 after), byte for byte in meaning.
 after = json.load(open(f("flowlogs_001_after.json")))
-check(after["Statement"][1] == st, "remediation equals the seeds/001 fix")
+check("remediation equals the seeds/001 fix", after["Statement"][1] == st)
 
 # The same in the GetKeyPolicy response shape.
 run(["--key-policy", f("flowlogs_001_before_getkeypolicy.json")] + FL, 1, "001 GetKeyPolicy shape")
@@ -70,19 +71,19 @@ run(["--key-policy", f("flowlogs_001_before_getkeypolicy.json")] + FL, 1, "001 G
 # seeds/001 after, with the bucket policy AWS attaches: granted (exit 0).
 j = js(["--key-policy", f("flowlogs_001_after.json"), "--bucket-policy",
         f("flowlogs_bucket_policy.json")] + FL, 0, "001 after")
-check(j.get("granted") is True and j["key_policy"]["granted"] is True
-      and j["bucket_policy"]["granted"] is True and j["key_policy"]["remediation"] == {},
-      f"001 after: {j}")
+check(f"001 after: {j}",
+      j.get("granted") is True and j["key_policy"]["granted"] is True
+      and j["bucket_policy"]["granted"] is True and j["key_policy"]["remediation"] == {})
 
 # Text output: verdict, missing action, statement ready to paste.
 p = run(["--key-policy", f("flowlogs_001_before.json")] + FL, 1, "001 text")
 for s in ["key policy: GAP", "kms:GenerateDataKey", '"Sid": "Allow Logs Delivery to use the key"',
           '"aws:SourceArn": "arn:aws:logs:ap-northeast-1:111111111111:*"', "verdict: GAP"]:
-    check(s in p.stdout, f"text output lacks {s!r}")
+    check(f"text output lacks {s!r}", s in p.stdout)
 
 # Gaps with the reason named.
 j = js(["--key-policy", f("flowlogs_explicit_deny.json")] + FL, 1, "explicit deny")
-check(j.get("key_policy", {}).get("denied_by") == ["DenyLogsDelivery"], f"deny: {j.get('key_policy')}")
+check(f"deny: {j.get('key_policy')}", j.get("key_policy", {}).get("denied_by") == ["DenyLogsDelivery"])
 run(["--key-policy", f("flowlogs_other_account.json")] + FL, 1, "other account")
 run(["--key-policy", f("flowlogs_other_region.json")] + FL, 1, "other region")
 run(["--key-policy", f("flowlogs_object_context.json")] + FL, 0, "object context")
@@ -91,18 +92,19 @@ run(["--key-policy", f("flowlogs_object_context.json"), "--bucket-key"] + FL, 1,
 j = js(["--key-policy", f("flowlogs_001_after.json"), "--bucket-policy",
         f("empty_bucket_policy.json")] + FL, 1, "empty bucket policy")
 names = [s["Sid"] for s in j.get("bucket_policy", {}).get("remediation", {}).get("add_statements", [])]
-check(names == ["AWSLogDeliveryWrite", "AWSLogDeliveryAclCheck"], f"bucket remediation: {names}")
+check(f"bucket remediation: {names}", names == ["AWSLogDeliveryWrite", "AWSLogDeliveryAclCheck"])
 
 # Undetermined (exit 4), the key named, granted null.
 j = js(["--key-policy", f("flowlogs_caller_account.json")] + FL, 4, "undetermined")
-check(j.get("granted", 0) is None and j["key_policy"]["granted"] is None
-      and "kms:CallerAccount" in j["key_policy"]["undetermined"], f"undetermined: {j.get('key_policy')}")
+check(f"undetermined: {j.get('key_policy')}",
+      j.get("granted", 0) is None and j["key_policy"]["granted"] is None
+      and "kms:CallerAccount" in j["key_policy"]["undetermined"])
 
 # seeds/000 (Control Tower): before is a gap for Config and CloudTrail, after granted.
 for svc in ["config", "cloudtrail"]:
     j = js(["--key-policy", f("controltower_000_before.json"), "--service", svc] + CT, 1, f"000 {svc} before")
-    check(j.get("control_tower") is True and any("re-run the landing-zone" in s for s in j.get("steps_after", [])),
-          f"000 {svc}: steps {j.get('steps_after')}")
+    check(f"000 {svc}: steps {j.get('steps_after')}",
+          j.get("control_tower") is True and any("re-run the landing-zone" in s for s in j.get("steps_after", [])))
     run(["--key-policy", f("controltower_000_after.json"), "--service", svc] + CT, 0, f"000 {svc} after")
 run(["--key-policy", f("controltower_000_after.json"), "--service", "vpcflowlogs"] + CT, 1,
     "000 after: flow logs")
@@ -115,7 +117,7 @@ run(["--key-policy", f("cloudtrail_doc_key_policy.json")] + TR, 4, "cloudtrail d
 
 # Exit 2: usage, unreadable, invalid (with the JSON path), too large.
 p = run(["--key-policy", f("invalid_condition.json")] + FL, 2, "invalid")
-check("Statement[2].Condition.StringEquals: expected an object" in p.stderr, f"invalid: {p.stderr}")
+check(f"invalid: {p.stderr}", "Statement[2].Condition.StringEquals: expected an object" in p.stderr)
 run(["--key-policy", f("does-not-exist.json")] + FL, 2, "missing file")
 run(["--key-policy", f("flowlogs_001_before.json"), "--service", "s3"] + FL[2:], 2, "bad service")
 run(["--key-policy", f("flowlogs_001_before.json")] + FL[:2], 2, "no account")
@@ -125,11 +127,8 @@ with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as t:
     t.write(open(f("flowlogs_001_before.json")).read() + " " * (64 * 1024))
 p = run(["--key-policy", t.name] + FL, 2, "too large")
 os.unlink(t.name)
-check("64" in p.stderr or "larger" in p.stderr, f"too large: {p.stderr}")
+check(f"too large: {p.stderr}", "64" in p.stderr or "larger" in p.stderr)
 p = subprocess.run([BIN, "policy", "--help"], capture_output=True, text=True)
-check(p.returncode == 0 and '{"Policy"' in p.stdout, "--help mentions the GetKeyPolicy shape")
+check("--help mentions the GetKeyPolicy shape", p.returncode == 0 and '{"Policy"' in p.stdout)
 
-if FAILED:
-    print("\n".join(FAILED))
-    sys.exit(1)
-print("policy_cli: all checks passed")
+sys.exit(check.summary())

@@ -2,108 +2,53 @@
 """`logcanary preflight` end to end: S3 against a real radosgw, KMS / STS / Config against the
 signature-verifying control-plane fixture (tests/servers/cpfixture.py).
 
-    preflight.py            (needs LC_RADOSGW_ENV, LC_BINARY, LC_SOURCE_DIR)
+    preflight.py            (needs LC_RADOSGW_ENV, LC_BINARY)
 
 Cases: the owner on its own bucket (all allowed, GetBucketEncryption unknown on radosgw); the
 other user with a bucket policy granting only ListBucket and GetObject (Put/Delete/GetBucketPolicy
 missing, and the printed IAM policy grants exactly those); kms:GetKeyPolicy denied; a status role
 that cannot be assumed; JSON and text agree; no secret is ever printed.
 """
-import datetime
 import json
 import re
 import os
-import subprocess
 import sys
-import tempfile
 
-import botocore.session
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
+from lctest import s3_client as s3  # noqa: E402
 
-ENV = dict(line.strip().split("=", 1) for line in open(os.environ["LC_RADOSGW_ENV"])
-           if "=" in line)
-BINARY = os.environ["LC_BINARY"]
-SOURCE = os.environ["LC_SOURCE_DIR"]
-SEEDER = os.path.join(SOURCE, "tests", "seed", "seed_deliveries.py")
+ENV = lctest.radosgw_env()
 RUN = os.getpid()
 ACCT = "111111111111"
 REGION = ENV["LC_S3_REGION"]
-NOW = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).replace(
-    hour=12, minute=0, second=0, microsecond=0)
-NOW_ISO = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
-USERS = {"owner": (ENV["LC_S3_ACCESS_KEY"], ENV["LC_S3_SECRET_KEY"]),
-         "other": (ENV["LC_S3_OTHER_ACCESS_KEY"], ENV["LC_S3_OTHER_SECRET_KEY"])}
+NOW_ISO = lctest.iso(lctest.yesterday_noon())
+USERS = {user: lctest.user_keys(user) for user in ("owner", "other")}
 SECRETS = [sk for _, sk in USERS.values()]
 
-passed = failed = 0
-
-
-def check(what, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}")
-
-
-def s3():
-    ak, sk = USERS["owner"]
-    return botocore.session.get_session().create_client(
-        "s3", endpoint_url=ENV["LC_S3_ENDPOINT"], region_name=REGION,
-        aws_access_key_id=ak, aws_secret_access_key=sk)
+check = lctest.Checks()
 
 
 def seed(bucket, *args):
-    ak, sk = USERS["owner"]
-    cmd = ["/usr/bin/python3", SEEDER, "--endpoint", ENV["LC_S3_ENDPOINT"], "--access-key", ak,
-           "--secret-key", sk, "--region", REGION, "--bucket", bucket, "--accounts", ACCT,
-           "--regions", REGION, "--now", NOW_ISO, "--seed", "7", *args]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    lctest.seed("--bucket", bucket, "--accounts", ACCT, "--regions", REGION, "--now", NOW_ISO,
+                "--seed", "7", *args)
 
 
 def start_fixture(operations):
     """The control-plane fixture, knowing both radosgw users' keys."""
-    tmp = tempfile.mkdtemp()
-    path = os.path.join(tmp, "scenario.json")
-    with open(path, "w") as f:
-        json.dump({"region": REGION, "account": ACCT,
-                   "credentials": {ak: {"secret": sk} for ak, sk in USERS.values()},
-                   "operations": operations}, f)
-    log = os.path.join(tmp, "requests.jsonl")
-    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(SOURCE, "tests", "servers",
-                                                              "cpfixture.py"),
-                             "--scenario", path, "--log", log], stdout=subprocess.PIPE, text=True)
-    port = int(proc.stdout.readline().split()[1])
-    return proc, f"http://127.0.0.1:{port}", log
-
-
-def kms_ops(key, key_policy=None):
-    return {"kms.DescribeKey": {"body": {"KeyMetadata": {
-                "AWSAccountId": "111122223333", "KeyId": key.rsplit("/", 1)[1], "Arn": key,
-                "Enabled": True, "KeyState": "Enabled", "KeyManager": "CUSTOMER",
-                "MultiRegion": False}}},
-            "kms.GetKeyPolicy": key_policy or {"body": {"PolicyName": "default", "Policy": "{}"}}}
+    return lctest.CpFixture({"region": REGION, "account": ACCT,
+                             "credentials": {ak: {"secret": sk} for ak, sk in USERS.values()},
+                             "operations": operations})
 
 
 def preflight(target, user="owner", endpoints=None, fmt="json", env_extra=None):
-    cfg = {"aws": {"region": REGION, "endpoint": ENV["LC_S3_ENDPOINT"], "path_style": True},
-           "targets": [target]}
+    cfg = {"aws": lctest.radosgw_aws(), "targets": [target]}
     if endpoints:
         cfg["aws"]["endpoints"] = endpoints
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(cfg, f)
-    ak, sk = USERS[user]
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": ak, "AWS_SECRET_ACCESS_KEY": sk,
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
-           "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "")}
-    env.update(env_extra or {})
-    p = subprocess.run([BINARY, "preflight", "--config", f.name, "--format", fmt],
-                       capture_output=True, text=True, env=env, timeout=300)
-    os.unlink(f.name)
-    leaked = [s for s in SECRETS if s in p.stdout or s in p.stderr]
-    check(f"{target['name']} ({fmt}): no secret in stdout/stderr", not leaked)
+    p = lctest.run_agent("preflight", "--config", lctest.write_config(cfg), "--format", fmt,
+                         user=user, env_extra=env_extra, timeout=300)
+    check(f"{target['name']} ({fmt}): no secret in stdout/stderr",
+          not lctest.leaked(SECRETS, p.stdout, p.stderr))
     return p
 
 
@@ -172,15 +117,11 @@ def run_both(tag, target, **kw):
 def case_owner_allowed(key1):
     b = f"lc-pf-owner-{RUN}"
     seed(b, "--sources", "cloudtrail", "--hours", "2", "--kms-key-id", key1)
-    proc, url, log = start_fixture(kms_ops(key1))
-    try:
+    with start_fixture(lctest.kms_key_ops(key1)) as fx:
         pt, pj, r, v = run_both("owner", {"name": b, "bucket": b, "kms_key_arn": key1,
                                           "sources": [{"type": "cloudtrail", "accounts": [ACCT],
                                                        "regions": [REGION]}]},
-                                endpoints={"kms": url, "sts": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                                endpoints={"kms": fx.url, "sts": fx.url})
     print(pt.stdout)
     check("owner: exit 0", pt.returncode == 0, f"rc={pt.returncode} {pt.stderr}")
     bucket_arn, canary = f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/logcanary-canary/*"
@@ -202,7 +143,7 @@ def case_owner_allowed(key1):
     check("owner: unknown does not fail, and says so", "does not fail preflight" in pt.stdout)
     left = s3().list_objects_v2(Bucket=b, Prefix="logcanary-canary/").get("KeyCount", 0)
     check("owner: the canary objects were deleted", left == 0, left)
-    ops = [json.loads(x)["operation"] for x in open(log)]
+    ops = [x["operation"] for x in fx.log()]
     check("owner: KMS DescribeKey and GetKeyPolicy were asked",
           ops.count("DescribeKey") == 2 and ops.count("GetKeyPolicy") == 2, ops)
     return b
@@ -218,15 +159,11 @@ def case_other_user(key1):
         {"Sid": "Read", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam:::user/{other}"},
          "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{b}/*"}]}
     s3().put_bucket_policy(Bucket=b, Policy=json.dumps(policy))
-    proc, url, _ = start_fixture(kms_ops(key1))
-    try:
+    with start_fixture(lctest.kms_key_ops(key1)) as fx:
         pt, pj, r, v = run_both("other", {"name": b, "bucket": b, "kms_key_arn": key1,
                                           "sources": [{"type": "cloudtrail", "accounts": [ACCT],
                                                        "regions": [REGION]}]},
-                                user="other", endpoints={"kms": url, "sts": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                                user="other", endpoints={"kms": fx.url, "sts": fx.url})
     print(pt.stdout)
     check("other: exit 1", pt.returncode == 1 and pj.returncode == 1,
           f"rc={pt.returncode} {pt.stderr}")
@@ -255,15 +192,11 @@ def case_key_policy_denied(b, key1):
     denied = {"error": "AccessDeniedException", "message":
               "User: arn:aws:iam::111122223333:user/lc-owner is not authorized to perform: "
               "kms:GetKeyPolicy on resource: " + key1}
-    proc, url, _ = start_fixture(kms_ops(key1, denied))
-    try:
+    with start_fixture(lctest.kms_key_ops(key1, denied)) as fx:
         p = preflight({"name": b, "bucket": b, "kms_key_arn": key1,
                        "sources": [{"type": "cloudtrail", "accounts": [ACCT],
                                     "regions": [REGION]}]},
-                      endpoints={"kms": url, "sts": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                      endpoints={"kms": fx.url, "sts": fx.url})
     r = json.loads(p.stdout)
     v = verdicts_json(r)
     check("key policy: exit 1", p.returncode == 1, f"rc={p.returncode} {p.stderr}")
@@ -277,18 +210,14 @@ def case_key_policy_denied(b, key1):
 def case_status_role_denied(b):
     role_tmpl = "arn:aws:iam::{account}:role/logcanary-status"
     role = f"arn:aws:iam::{ACCT}:role/logcanary-status"
-    proc, url, log = start_fixture({"sts.AssumeRole": {
-        "error": "AccessDenied", "status": 403,
-        "message": f"User is not authorized to perform: sts:AssumeRole on resource: {role}"}})
-    try:
+    denied = {"error": "AccessDenied", "status": 403,
+              "message": f"User is not authorized to perform: sts:AssumeRole on resource: {role}"}
+    with start_fixture({"sts.AssumeRole": denied}) as fx:
         pt, pj, r, v = run_both("status role", {
             "name": b, "bucket": b, "canary": {"enabled": False},
             "sources": [{"type": "config", "accounts": [ACCT], "regions": [REGION],
                          "status_role_arn": role_tmpl}]},
-            endpoints={"sts": url, "config": url, "kms": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+            endpoints={"sts": fx.url, "config": fx.url, "kms": fx.url})
     check("status role: exit 1", pt.returncode == 1, f"rc={pt.returncode} {pt.stderr}")
     check("status role: sts:AssumeRole missing on the expanded role ARN",
           v.get(("sts:AssumeRole", role)) == "missing", v)
@@ -298,24 +227,19 @@ def case_status_role_denied(b):
     pols = [x["policy"] for x in r["principals"] if x["policy"]]
     check("status role: the IAM policy grants sts:AssumeRole on that role",
           len(pols) == 1 and grants(pols[0]) == {("sts:AssumeRole", role)}, pols)
-    ops = [json.loads(x)["params"].get("RoleArn") for x in open(log)
-           if json.loads(x)["operation"] == "AssumeRole"]
+    ops = [x["params"].get("RoleArn") for x in fx.log(operation="AssumeRole")]
     check("status role: AssumeRole asked for the account's role", ops == [role] * 2, ops)
 
 
 def case_target_role_denied(b):
     """The target's own role_arn cannot be assumed: that is the first finding; the rest unknown."""
     role = "arn:aws:iam::222222222222:role/logcanary-reader"
-    proc, url, _ = start_fixture({"sts.AssumeRole": {
-        "error": "AccessDenied", "status": 403, "message": "not authorized"}})
-    try:
+    with start_fixture({"sts.AssumeRole": {
+            "error": "AccessDenied", "status": 403, "message": "not authorized"}}) as fx:
         p = preflight({"name": b, "bucket": b, "role_arn": role,
                        "sources": [{"type": "cloudtrail", "accounts": [ACCT],
                                     "regions": [REGION]}]},
-                      endpoints={"sts": url, "kms": url})
-    finally:
-        proc.terminate()
-        proc.wait()
+                      endpoints={"sts": fx.url, "kms": fx.url})
     r = json.loads(p.stdout)
     v = verdicts_json(r)
     check("target role: exit 1", p.returncode == 1, f"rc={p.returncode} {p.stderr}")
@@ -326,18 +250,12 @@ def case_target_role_denied(b):
 
 
 def case_usage_and_no_credentials():
-    p = subprocess.run([BINARY, "preflight"], capture_output=True, text=True)
+    p = lctest.run_agent("preflight")
     check("usage: no --config exits 2", p.returncode == 2, p.returncode)
-    cfg = {"aws": {"region": REGION, "endpoint": ENV["LC_S3_ENDPOINT"], "path_style": True},
+    cfg = {"aws": lctest.radosgw_aws(),
            "targets": [{"name": "t", "bucket": "lc-pf-nocreds", "sources": [
                {"type": "cloudtrail", "accounts": [ACCT], "regions": [REGION]}]}]}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(cfg, f)
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
-    p = subprocess.run([BINARY, "preflight", "--config", f.name], capture_output=True, text=True,
-                       env=env)
-    os.unlink(f.name)
+    p = lctest.run_agent("preflight", "--config", lctest.write_config(cfg), user=None)
     check("no credentials: exit 3", p.returncode == 3, f"{p.returncode} {p.stderr}")
 
 
@@ -349,8 +267,7 @@ def main():
     case_key_policy_denied(b, key1)
     case_status_role_denied(b)
     case_target_role_denied(b)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

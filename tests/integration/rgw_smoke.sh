@@ -3,6 +3,8 @@
 # proves the server behaviour logcanary's integration tests rely on.
 #   rgw_smoke.sh [ENV_FILE]    (default: $LC_RADOSGW_ENV)
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib/lctest.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lctest.sh"
 
 ENV_FILE=${1:-${LC_RADOSGW_ENV:-}}
 [[ -r "$ENV_FILE" ]] || {
@@ -24,16 +26,6 @@ export HOME=$WORK AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1
 export AWS_DEFAULT_REGION=$LC_S3_REGION
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
 
-PASSED=0
-FAILED=0
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok   $*"
-}
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL $*"
-}
 check() { # what, command...: the command must succeed
     local what=$1
     shift
@@ -130,5 +122,4 @@ expect_eq "ListObjectsV2 prefix=canary/ lists 2 keys" "2" "$out"
 check "empty bucket" as_owner s3 rm --recursive --quiet "s3://$BUCKET"
 check "delete-bucket" as_owner s3api delete-bucket --bucket "$BUCKET"
 
-echo "$PASSED passed, $FAILED failed"
-((FAILED == 0))
+summary

@@ -16,53 +16,34 @@ socket bound in a temp dir) and WATCHDOG_USEC set:
 Every wait is on the daemon's own output (stderr lines, notify datagrams, HTTP answers) and has
 a deadline; nothing sleeps to synchronise.
 
-    run_daemon.py            (needs LC_RADOSGW_ENV, LC_BINARY, LC_SOURCE_DIR)
+    run_daemon.py            (needs LC_RADOSGW_ENV, LC_BINARY)
 """
 import http.server
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
-ENV = dict(line.strip().split("=", 1) for line in open(os.environ["LC_RADOSGW_ENV"])
-           if "=" in line)
-BINARY = os.environ["LC_BINARY"]
-SOURCE = os.environ["LC_SOURCE_DIR"]
-SEEDER = os.path.join(SOURCE, "tests", "seed", "seed_deliveries.py")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
+
+ENV = lctest.radosgw_env()
 RUN = os.getpid()
 ACCT = "111111111111"
 REGION = "ap-northeast-1"
 SHUTDOWN_S = 10
 
-passed = failed = 0
-
-
-def check(what, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {what}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}", flush=True)
+check = lctest.Checks()
 
 
 def seed(bucket, sources):
-    cmd = ["/usr/bin/python3", SEEDER, "--endpoint", ENV["LC_S3_ENDPOINT"],
-           "--access-key", ENV["LC_S3_ACCESS_KEY"], "--secret-key", ENV["LC_S3_SECRET_KEY"],
-           "--region", ENV["LC_S3_REGION"], "--bucket", bucket, "--accounts", ACCT,
-           "--regions", REGION, "--sources", sources, "--hours", "1", "--seed", "7",
-           "--kms-key-id", ENV["LC_KMS_KEY_1"]]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    lctest.seed("--bucket", bucket, "--accounts", ACCT, "--regions", REGION, "--sources", sources,
+                "--hours", "1", "--seed", "7", "--kms-key-id", ENV["LC_KMS_KEY_1"])
 
 
 def src(kind, **kw):
@@ -73,8 +54,7 @@ def src(kind, **kw):
 
 def config(state_dir, targets, webhook=None):
     # Two connections: the slow source below really takes seconds per check.
-    cfg = {"aws": {"region": ENV["LC_S3_REGION"], "endpoint": ENV["LC_S3_ENDPOINT"],
-                   "path_style": True, "max_concurrency": 2, "max_per_host": 2},
+    cfg = {"aws": lctest.radosgw_aws(max_concurrency=2, max_per_host=2),
            "state_dir": state_dir, "targets": targets}
     if webhook:
         cfg["alerts"] = {"webhooks": [{"name": "hook", "type": "generic", "url": webhook}]}
@@ -131,20 +111,19 @@ def write_atomic(path, text):
 class Daemon:
     """The daemon with its stderr lines and notify datagrams collected by threads."""
 
-    def __init__(self, cfg, tmp, env):
+    def __init__(self, cfg, tmp):
         self.cv = threading.Condition()
         self.lines, self.notes = [], []
         self.sock_path = os.path.join(tmp, "notify")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.sock_path)
         self.sock.settimeout(0.2)
-        env = dict(env, NOTIFY_SOCKET=self.sock_path, WATCHDOG_USEC="1000000")
         self.metrics_file = os.path.join(tmp, "logcanary.prom")
-        self.proc = subprocess.Popen(
-            [BINARY, "run", "--config", cfg, "--listen", "127.0.0.1:0", "--metrics-file",
-             self.metrics_file, "--shutdown-timeout", f"{SHUTDOWN_S}s"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=env)
+        self.proc = lctest.start_agent(
+            "run", "--config", cfg, "--listen", "127.0.0.1:0", "--metrics-file",
+            self.metrics_file, "--shutdown-timeout", f"{SHUTDOWN_S}s",
+            env_extra={"NOTIFY_SOCKET": self.sock_path, "WATCHDOG_USEC": "1000000"},
+            stdin=subprocess.DEVNULL)
         self.stop = False
         self.threads = [threading.Thread(target=self._read_err, daemon=True),
                         threading.Thread(target=self._read_notes, daemon=True)]
@@ -216,11 +195,8 @@ class Daemon:
 
 
 def http_get(port, path):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
-            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+    status, headers, body = lctest.http(f"http://127.0.0.1:{port}{path}")
+    return status, headers.get("Content-Type", ""), body
 
 
 def stream_ok(metrics, target, source):
@@ -232,31 +208,24 @@ def main():
     bucket, bucket2 = f"lc-run-{RUN}", f"lc-run2-{RUN}"
     seed(bucket, "vpcflowlogs,cloudtrail")
     seed(bucket2, "cloudtrail")
-    tmp = tempfile.mkdtemp(prefix="lc-run-daemon-")
+    tmp = lctest.tempdir()
     state_dir = os.path.join(tmp, "state")
     cfg_path = os.path.join(tmp, "logcanary.json")
     logs = {"name": "logs", "bucket": bucket, "kms_key_arn": ENV["LC_KMS_KEY_1"],
             "sources": [src("vpcflowlogs", interval="2s"), src("cloudtrail", interval="3s")]}
     write_atomic(cfg_path, json.dumps(config(state_dir, [logs])))
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": ENV["LC_S3_ACCESS_KEY"],
-           "AWS_SECRET_ACCESS_KEY": ENV["LC_S3_SECRET_KEY"],
-           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", ""),
-           "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "")}
-    d = Daemon(cfg_path, tmp, env)
+    d = Daemon(cfg_path, tmp)
     hooks = Hooks()
     try:
         story(d, hooks, cfg_path, state_dir, logs, bucket2)
     finally:
         d.close()
         hooks.close()
-        shutil.rmtree(tmp, ignore_errors=True)
         text = d.stderr_text()
         check("no secret on stderr", ENV["LC_S3_SECRET_KEY"] not in text)
-        if failed:
+        if check.failed:
             print("---- daemon stderr ----\n" + text, file=sys.stderr)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 def story(d, hooks, cfg_path, state_dir, logs, bucket2):

@@ -12,14 +12,12 @@ import gzip
 import json
 import os
 import re
-import subprocess
 import sys
 import zlib
 from datetime import datetime, timezone
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SEEDER = os.path.join(HERE, "seed_deliveries.py")
-PY = "/usr/bin/python3"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
 
 V2_HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
              "bytes start end action log-status")
@@ -56,17 +54,7 @@ LAYOUTS = {
         rf"\.json\.gz$"),
 }
 
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
-    return cond
+check = lctest.Checks(show_passes=False)  # thousands of checks: only failures are printed
 
 
 def ts(s):
@@ -83,41 +71,12 @@ def classify(key):
     return hits[0] if len(hits) == 1 else (None, None)
 
 
-def load_env():
-    path = os.environ.get("LC_RADOSGW_ENV")
-    if not path or not os.path.exists(path):
-        print(f"LC_RADOSGW_ENV not set or missing ({path}); run with the radosgw fixture")
-        sys.exit(1)
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if "=" in line and not line.startswith("#"):
-                k, v = line.split("=", 1)
-                env[k] = v
-    return env
-
-
-ENV = load_env()
-
-
-def client():
-    import botocore.config
-    import botocore.session
-    return botocore.session.get_session().create_client(
-        "s3", region_name=ENV.get("LC_S3_REGION", "us-east-1"), endpoint_url=ENV["LC_S3_ENDPOINT"],
-        aws_access_key_id=ENV["LC_S3_ACCESS_KEY"], aws_secret_access_key=ENV["LC_S3_SECRET_KEY"],
-        config=botocore.config.Config(s3={"addressing_style": "path"}))
-
-
-S3 = client()
+ENV = lctest.radosgw_env()
+S3 = lctest.s3_client()
 
 
 def seed(*args, expect_ok=True):
-    env = dict(os.environ, LC_S3_ENDPOINT=ENV["LC_S3_ENDPOINT"],
-               LC_S3_ACCESS_KEY=ENV["LC_S3_ACCESS_KEY"], LC_S3_SECRET_KEY=ENV["LC_S3_SECRET_KEY"],
-               LC_S3_REGION=ENV.get("LC_S3_REGION", "us-east-1"))
-    p = subprocess.run([PY, SEEDER, *args], capture_output=True, text=True, env=env, timeout=240)
+    p = lctest.run_seeder(*args, timeout=240)
     if expect_ok and p.returncode != 0:
         print(p.stderr[-3000:])
     if not expect_ok:
@@ -411,8 +370,7 @@ def main():
             t()
         except Exception as e:  # a crash is one failure, the other tests still run
             check(f"{t.__name__} raised", False, repr(e))
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ Every response carries x-client-port (the peer's port, to tell connections apart
 import http.client
 import http.server
 import json
+import os
 import socket
 import ssl
 import struct
@@ -41,6 +42,9 @@ import sys
 import threading
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
 
 PATTERN = bytes(i % 251 for i in range(251)) * 1045  # 262295 bytes, a multiple of 251
 
@@ -306,13 +310,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class Server(lctest.LoopbackServer):
     request_queue_size = 1024
-    allow_reuse_address = False
-
-    def handle_error(self, request, client_address):
-        pass  # resets, TLS failures and timeouts are expected in these tests
 
 
 def main(argv):
@@ -329,20 +328,14 @@ def main(argv):
         else:
             sys.stderr.write("unknown argument %s\n" % argv[i])
             return 2
-    srv = Server(("127.0.0.1", 0), Handler)
+    srv = Server(Handler)
     srv.proxy_mode = proxy
     srv.tls_ctx = None
     if tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(tls[0], tls[1])
         srv.tls_ctx = ctx
-    sys.stdout.write("LISTENING %d\n" % srv.server_address[1])
-    sys.stdout.flush()
-    try:
-        srv.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return srv.serve()
 
 
 if __name__ == "__main__":

@@ -12,8 +12,6 @@ import sys
 import tempfile
 import time
 import traceback
-import urllib.error
-import urllib.request
 
 import botocore.session
 from botocore import UNSIGNED
@@ -24,54 +22,22 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.parsers import ResponseParserError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON = "/usr/bin/python3"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
+
 AK, SK = "AKIALOGCANARYTEST01", "lc/secret+key0000000000000000000000000001"
 SESSION = botocore.session.get_session()
 
 
-class Fixture:
+class Fixture(lctest.CpFixture):
     """cpfixture.py running on a scenario file (or a scenario given as a dict), with its request
-    log."""
-
-    def __init__(self, scenario):
-        self.dir = tempfile.TemporaryDirectory()
-        if isinstance(scenario, dict):
-            self.scenario_path = os.path.join(self.dir.name, "scenario.json")
-            with open(self.scenario_path, "w", encoding="utf-8") as f:
-                json.dump(scenario, f)
-        else:
-            self.scenario_path = os.path.join(HERE, "scenarios", scenario)
-        with open(self.scenario_path, encoding="utf-8") as f:
-            self.scenario = json.load(f)
-        self.log_path = os.path.join(self.dir.name, "requests.jsonl")
-        self.proc = subprocess.Popen([PYTHON, os.path.join(HERE, "cpfixture.py"), "--scenario",
-                                      self.scenario_path, "--log", self.log_path],
-                                     stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.fullmatch(r"LISTENING (\d+)\n", line)
-        if not m:
-            self.stop()
-            raise RuntimeError(f"fixture did not start: {line!r}")
-        self.port = int(m.group(1))
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
+    log, botocore clients for it and the scenario's answers."""
 
     def client(self, service, key=AK, secret=SK, token=None, region="us-east-1", url=None,
                **config):
         return SESSION.create_client(service, endpoint_url=url or self.url, region_name=region,
                                      aws_access_key_id=key, aws_secret_access_key=secret,
                                      aws_session_token=token, config=Config(**config))
-
-    def log(self, service=None, operation=None):
-        with open(self.log_path, encoding="utf-8") as f:
-            records = [json.loads(line) for line in f]
-        return [r for r in records if service in (None, r["service"])
-                and operation in (None, r["operation"])]
 
     def op(self, key):
         """The scenario's first response body for 'service.Operation' (last rule = default)."""
@@ -137,12 +103,8 @@ def post(fx, headers, body, method="POST", path="/"):
 
 
 def http_req(url, method="GET", headers=None):
-    req = urllib.request.Request(url, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    status, _, body = lctest.http(url, method, headers)
+    return status, body
 
 
 # ---- tests on scenarios/basic.json ----------------------------------------------------------
@@ -561,7 +523,7 @@ def main():
     for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         os.environ.pop(name, None)
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    passed = failed = 0
+    results = lctest.Checks()
     for scenario, tests in SUITES:
         fx = Fixture(scenario)
         scenario = scenario if isinstance(scenario, str) else "s3 (inline)"
@@ -570,17 +532,14 @@ def main():
                 start = time.monotonic()
                 try:
                     test(fx)
-                    passed += 1
-                    print(f"ok   {scenario} {test.__name__} ({time.monotonic() - start:.1f}s)")
                 except Exception:  # report and carry on with the next test
-                    failed += 1
-                    print(f"FAIL {scenario} {test.__name__}")
+                    results(f"{scenario} {test.__name__}", False)
                     traceback.print_exc(file=sys.stdout)
+                else:
+                    results(f"{scenario} {test.__name__} ({time.monotonic() - start:.1f}s)", True)
         finally:
-            if fx.proc.poll() is None:
-                fx.stop()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+            fx.stop()
+    return results.summary()
 
 
 if __name__ == "__main__":

@@ -21,8 +21,12 @@ the request path (clients must scrub it before logging: the path can be a creden
 
 import http.server
 import json
+import os
 import sys
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
 
 lock = threading.Lock()
 state = {"answers": [], "default": 200, "log": None, "mode_file": None}
@@ -90,14 +94,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = handle_any
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = False
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 def main(argv):
     i = 1
     while i < len(argv):
@@ -116,14 +112,7 @@ def main(argv):
     if not state["log"]:
         sys.stderr.write("--log is required\n")
         return 2
-    srv = Server(("127.0.0.1", 0), Handler)
-    sys.stdout.write("LISTENING %d\n" % srv.server_address[1])
-    sys.stdout.flush()
-    try:
-        srv.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return lctest.LoopbackServer(Handler).serve()
 
 
 if __name__ == "__main__":

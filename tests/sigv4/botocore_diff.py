@@ -32,6 +32,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import os
 import random
 import string
 import subprocess
@@ -46,6 +47,9 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.credentials import Credentials
 from botocore.utils import percent_encode, percent_encode_sequence
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
 
 SEED = 20240518
 N_S3 = 270
@@ -587,30 +591,23 @@ def main():
     specs = [c[0] for c in cases] + [control_spec]
     results = run_dump(args.dump, specs)
 
-    failed = 0
-    for (spec, wire), ours in zip(cases, results):
-        theirs = botocore_sign(spec, wire)
-        diffs = compare(spec, wire, ours, theirs)
-        if diffs:
-            failed += 1
-            print(f"MISMATCH {spec['id']}: {spec['method']} {theirs['url']}")
-            print('  request: ' + json.dumps(spec, ensure_ascii=False))
-            for d in diffs:
-                print('  ' + d)
-        elif args.verbose:
-            print(f"ok {spec['id']}: {spec['method']} {theirs['url']}")
-
     control = compare(control_spec, control_wire, results[-1],
                       botocore_sign(control_botocore, control_wire))
     if not control:
-        print('botocore_diff: the negative control was not detected; the comparison is broken')
-        failed += 1
+        raise SystemExit('botocore_diff: the negative control was not detected; the comparison '
+                         'is broken')
 
-    n = len(cases)
-    print(f'botocore_diff: botocore {botocore.__version__}, seed {SEED}: {n} requests '
-          f'compared ({N_S3} S3, {N_GENERIC} generic), {failed} mismatches')
-    print(f'{n - failed} passed, {failed} failed')
-    return 1 if failed else 0
+    check = lctest.Checks(show_passes=args.verbose)
+    for (spec, wire), ours in zip(cases, results):
+        theirs = botocore_sign(spec, wire)
+        diffs = compare(spec, wire, ours, theirs)
+        check(f"{spec['id']}: {spec['method']} {theirs['url']}", not diffs,
+              '(mismatch)\n  request: ' + json.dumps(spec, ensure_ascii=False) +
+              ''.join('\n  ' + d for d in diffs))
+
+    print(f'botocore_diff: botocore {botocore.__version__}, seed {SEED}: {len(cases)} requests '
+          f'compared ({N_S3} S3, {N_GENERIC} generic), {check.failed} mismatches')
+    return check.summary()
 
 
 if __name__ == '__main__':
