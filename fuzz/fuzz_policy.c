@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iam/diagnose.h"
+#include "probes/probe.h"
 #include "iam/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,17 +61,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lc_pol_result_free(&res);
     }
     /* The service models, remediation, verification and both outputs. */
-    struct lc_diag_params dp = {
-        .service = (enum lc_diag_service)((sel >> 5) % 3),
-        .account = "111111111111",
-        .region = "us-east-1",
-        .bucket = sel & 4 ? "aws-controltower-logs-222222222222-us-east-1" : "b",
-        .prefix = sel & 16 ? "p/q" : NULL,
-        .trail_arn = sel & 8 ? "arn:aws:cloudtrail:us-east-1:111111111111:"
-                               "trail/t"
-                             : NULL,
-        .config_role_arn = sel & 2 ? "arn:aws:iam::111111111111:role/c" : NULL,
-        .bucket_key = sel & 128};
+    /* the probes with a request model, by the selector */
+    static const char *const services[] = {"vpcflowlogs", "config", "cloudtrail"};
+    const struct lc_probe *probe = lc_probe_find(services[(sel >> 5) % 3]);
+    struct lc_diag_params dp = {.service = probe->cfg.name,
+                                .model = probe->diag,
+                                .account = "111111111111",
+                                .region = "us-east-1",
+                                .bucket =
+                                    sel & 4 ? "aws-controltower-logs-222222222222-us-east-1" : "b",
+                                .prefix = sel & 16 ? "p/q" : NULL,
+                                .bucket_key = sel & 128};
+    size_t n = 0;
+    /* the models' own parameters, each where its model has it */
+    for (size_t i = 0; i < probe->diag->n_params; i++) {
+        const char *name = probe->diag->params[i].name;
+        if ((sel & 8) && strcmp(name, "trail_arn") == 0) {
+            dp.extra[n].name = name;
+            dp.extra[n++].value = "arn:aws:cloudtrail:us-east-1:111111111111:trail/t";
+        }
+        if ((sel & 2) && strcmp(name, "config_role_arn") == 0) {
+            dp.extra[n].name = name;
+            dp.extra[n++].value = "arn:aws:iam::111111111111:role/c";
+        }
+    }
     struct lc_diag_report rep;
     if (lc_diagnose(&dp, kind == LC_POLICY_KEY ? p : NULL, kind == LC_POLICY_BUCKET ? p : NULL,
                     &rep, &err) == 0) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aws/awsjson.h"
+#include "iam/diagnose.h"
 #include "pipeline/plan.h"
 #include "pipeline/status.h"
 #include "probes/probe.h"
@@ -218,6 +219,165 @@ static const char *const status_permissions[] = {P_CHANNELS, P_STATUS, NULL};
 static const struct lc_status_reader status = {.permissions = status_permissions,
                                                .start = status_start};
 
+/* ---- diagnosis: what config.amazonaws.com (or the recorder's role) asks of key and bucket -- */
+
+#define SPN "config.amazonaws.com"
+
+static void diag_paths(const struct lc_diag_params *p, struct lc_diag_facts *f)
+{
+    snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/Config/", f->base,
+             p->account);
+    snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/Config/*",
+             f->base, p->account);
+}
+
+/* config.amazonaws.com or the recorder's role: Config writes as the role first and falls back to
+ * the service principal, so the two are alternatives. */
+static void requests_of(struct lc_diag_reqs *l, const struct lc_diag_params *p,
+                        const struct lc_diag_facts *f, enum lc_pol_principal_type pt,
+                        const char *who)
+{
+    static const char *const kms_actions[] = {"kms:GenerateDataKey", "kms:Decrypt"};
+    static const char *const s3_actions[] = {"s3:GetBucketAcl", "s3:ListBucket", "s3:PutObject"};
+    char src_arn[128];
+    struct lc_diag_request *r;
+    bool svc = pt == LC_PRINCIPAL_SERVICE;
+
+    snprintf(src_arn, sizeof(src_arn), "arn:aws:config:%s:%s:", p->region, p->account);
+    for (size_t i = 0; i < 2; i++) {
+        r = lc_diag_req(l, LC_POLICY_KEY, kms_actions[i], pt, who, kms_actions[i]);
+        if (!r)
+            return;
+        lc_diag_req_resource(r, f->key_res, f->key_res_prefix, f->key_account);
+        if (svc)
+            lc_diag_ctx_source(r, p->account, src_arn, true);
+        else
+            lc_diag_ctx_iam(r, who);
+        lc_diag_ctx_s3(r, p, f, true);
+        lc_diag_ctx(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    }
+    for (size_t i = 0; i < 3; i++) {
+        r = lc_diag_req(l, LC_POLICY_BUCKET, s3_actions[i], pt, who, s3_actions[i]);
+        if (!r)
+            return;
+        /* The HeadBucket existence check may fail without stopping delivery. */
+        r->advisory = strcmp(s3_actions[i], "s3:ListBucket") == 0;
+        if (strcmp(s3_actions[i], "s3:PutObject") == 0) {
+            lc_diag_req_resource(r, f->obj_prefix, true, f->bucket_account);
+            lc_diag_ctx(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
+        } else {
+            lc_diag_req_resource(r, f->bucket_arn, false, f->bucket_account);
+        }
+        if (svc)
+            lc_diag_ctx_source(r, p->account, src_arn, true);
+        else
+            lc_diag_ctx_iam(r, who);
+        lc_diag_ctx(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    }
+}
+
+static void diag_requests(struct lc_diag_reqs *l, const struct lc_diag_params *p,
+                          const struct lc_diag_facts *f)
+{
+    const char *role = lc_diag_param(p, "config_role_arn");
+
+    if (role)
+        requests_of(l, p, f, LC_PRINCIPAL_IAM, role);
+    requests_of(l, p, f, LC_PRINCIPAL_SERVICE, SPN);
+}
+
+static void diag_key_statements(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                                const struct lc_diag_section *sec, cJSON *out)
+{
+    static const char *const needs[] = {"kms:GenerateDataKey", "kms:Decrypt"};
+    static const char *const acts[] = {"kms:Decrypt", "kms:GenerateDataKey"};
+
+    if (!lc_diag_open(sec, needs, 2))
+        return;
+    if (f->ct) /* Control Tower: Config in every account uses the management key */
+        lc_diag_add(out, lc_diag_statement("Allow Config to use KMS for encryption", SPN,
+                                           lc_diag_actions(acts, 2), p->key_arn ? p->key_arn : "*",
+                                           NULL));
+    else
+        lc_diag_add(out, lc_diag_statement(
+                             "AWSConfigKMSPolicy", SPN, lc_diag_actions(acts, 2), "*",
+                             lc_diag_cond(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
+}
+
+static void diag_bucket_statements(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                                   const struct lc_diag_section *sec, cJSON *out)
+{
+    static const char *const put[] = {"s3:PutObject"};
+    static const char *const acl[] = {"s3:GetBucketAcl"};
+    static const char *const list[] = {"s3:ListBucket"};
+    cJSON *c;
+
+    if (lc_diag_open(sec, acl, 1))
+        lc_diag_add(out, lc_diag_statement(
+                             "AWSConfigBucketPermissionsCheck", SPN, lc_diag_actions(acl, 1),
+                             f->bucket_arn,
+                             lc_diag_cond(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
+    if (lc_diag_open(sec, list, 1))
+        lc_diag_add(out, lc_diag_statement(
+                             "AWSConfigBucketExistenceCheck", SPN, lc_diag_actions(list, 1),
+                             f->bucket_arn,
+                             lc_diag_cond(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
+    if (lc_diag_open(sec, put, 1)) {
+        c = lc_diag_cond(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
+        c = lc_diag_cond(c, "StringEquals", "AWS:SourceAccount", p->account);
+        lc_diag_add(out, lc_diag_statement("AWSConfigBucketDelivery", SPN, lc_diag_actions(put, 1),
+                                           f->put_resource, c));
+    }
+}
+
+static int diag_steps_after(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                            struct lc_pol_names *s)
+{
+    (void)p;
+    if (f->ct)
+        return lc_probe_controltower_steps(s);
+    return lc_pol_names_add(s, "If PutDeliveryChannel failed with "
+                               "InsufficientDeliveryPolicyException, run it again; an existing "
+                               "channel delivers at its next delivery.");
+}
+
+static int diag_assumptions(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                            struct lc_pol_names *a)
+{
+    (void)f;
+    return lc_pol_names_addf(a,
+                             "aws:SourceArn of config.amazonaws.com is modelled as "
+                             "arn:aws:config:%s:%s:<unknown>",
+                             p->region, p->account);
+}
+
+static int check_role(const char *v, struct lc_error *err)
+{
+    return lc_diag_check_arn(v, "iam", NULL, "config role", "arn:aws:iam::<account>:role/<name>",
+                             err);
+}
+
+static const struct lc_diag_param params[] = {
+    {.name = "config_role_arn",
+     .flag = "config-role",
+     .value = "ARN",
+     .help = "Config's recorder role (writes first as the role, then as the\n"
+             "service principal)",
+     .check = check_role},
+};
+
+static const struct lc_diag_model diag = {
+    .title = "AWS Config",
+    .params = params,
+    .n_params = 1,
+    .paths = diag_paths,
+    .requests = diag_requests,
+    .key_statements = diag_key_statements,
+    .bucket_statements = diag_bucket_statements,
+    .steps_after = diag_steps_after,
+    .assumptions = diag_assumptions,
+};
+
 static const struct lc_cfg_default defaults[] = {{"max_age", "7h"}, {NULL, NULL}};
 
 const struct lc_probe lc_probe_config = {
@@ -225,6 +385,7 @@ const struct lc_probe lc_probe_config = {
     .latency_allowance_s = 60 * 60,
     .old_records = true,
     .status = &status,
+    .diag = &diag,
     .base_prefix = base_prefix,
     .listings = listings,
     .classify = classify,

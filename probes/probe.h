@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/buf.h"
 #include "config/config.h"
 #include "config/map.h"
@@ -29,6 +31,8 @@
 
 struct lc_stream;
 struct lc_status_reader;
+struct lc_diag_model;
+struct lc_diag_params;
 
 /* One listing the engine performs for a stream. */
 struct lc_listing {
@@ -56,11 +60,13 @@ struct lc_probe {
     long latency_allowance_s; /* how long after its file-name time a delivery may land */
     bool old_records;         /* its files describe earlier states (Config): a fresh file with old
                                * records is not a replay */
-    bool needs_key_arn;       /* delivery fails when the bucket's default encryption names the
-                               * KMS key by id instead of ARN */
     /* Where the service itself says whether delivery works (pipeline/status.h), with the
      * permissions its calls need: preflight's rows for the status role. */
     const struct lc_status_reader *status;
+    /* Its delivery as the requests the service makes (iam/diagnose.h), and the model's own
+     * parameters a stream gives (from its options and its status detail; NULL: none). */
+    const struct lc_diag_model *diag;
+    void (*diag_params)(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p);
     /* The stream's base prefix: "<folder>/AWSLogs/.../<region>/" into out. */
     int (*base_prefix)(const struct lc_stream *s, struct lc_buf *out);
     /* Listings that together hold every delivery whose file-name time is >= from (UTC), up to
@@ -81,6 +87,11 @@ const struct lc_probe *lc_probe_find(const char *name);
 extern const struct lc_cfg_plugins lc_probe_plugins;
 /* The format of the delivery file key of stream s. */
 const struct lc_sample_format *lc_probe_format_of(const struct lc_stream *s, const char *key);
+/* The Control Tower steps after a key or bucket policy edit (sources a landing zone sets up). */
+struct lc_pol_names;
+int lc_probe_controltower_steps(struct lc_pol_names *s);
+/* The diagnosis parameters of stream s: its service and model, and the model's own. */
+void lc_probe_diag_params(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p);
 /* A sample format of any probe by its name ("vpcflowlogs text"), NULL when none has it. */
 const struct lc_sample_format *lc_probe_sample_format(const char *name);
 /* A source's own option by key, for code outside its probe (tests, reports). */

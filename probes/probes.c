@@ -6,6 +6,8 @@
 #include "core/error.h"
 #include "pipeline/plan.h"
 #include "probes/probe.h"
+#include "iam/diagnose.h"
+#include "iam/policy.h"
 #include "probes/probe_util.h"
 
 extern const struct lc_probe lc_probe_vpcflowlogs;
@@ -25,6 +27,25 @@ const struct lc_probe *lc_probe_find(const char *name)
         if (strcmp(lc_probes[i]->cfg.name, name) == 0)
             return lc_probes[i];
     return NULL;
+}
+
+int lc_probe_controltower_steps(struct lc_pol_names *s)
+{
+    int rc = lc_pol_names_add(s, "Control Tower: in CloudFormation, delete the failed stack (e.g. "
+                                 "AWSControlTowerBP-BASELINE-CLOUDTRAIL-MASTER, or the failed "
+                                 "StackSet-AWSControlTowerBP-BASELINE-CONFIG-* instance).");
+    if (!rc)
+        rc = lc_pol_names_add(s, "Then re-run the landing-zone setup (Control Tower > Landing "
+                                 "zone settings: retry / update the landing zone).");
+    return rc;
+}
+
+void lc_probe_diag_params(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p)
+{
+    p->service = s->probe->cfg.name;
+    p->model = s->probe->diag;
+    if (s->probe->diag_params)
+        s->probe->diag_params(s, status, p);
 }
 
 const struct lc_sample_format *lc_probe_format_of(const struct lc_stream *s, const char *key)

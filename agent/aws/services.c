@@ -40,7 +40,7 @@
 #define NAME(name, protocol, content_type, target_prefix, api_version, metrics_place) name,
 
 static const struct lc_aws_service services[] = {ENDPOINT_SERVICES(ROW) NEXT_SERVICES(ROW)};
-static const char *const endpoint_names[] = {ENDPOINT_SERVICES(NAME) NULL};
+const char *const lc_aws_endpoint_names[] = {ENDPOINT_SERVICES(NAME) NULL};
 
 const struct lc_aws_service *lc_aws_service_find(const char *name)
 {
@@ -57,5 +57,5 @@ const struct lc_aws_service *lc_aws_service_at(size_t i)
 
 const char *const *lc_aws_endpoint_services(void)
 {
-    return endpoint_names;
+    return lc_aws_endpoint_names;
 }

@@ -33,5 +33,6 @@ const struct lc_aws_service *lc_aws_service_find(const char *name);
 const struct lc_aws_service *lc_aws_service_at(size_t i);
 /* The keys aws.endpoints accepts, NULL-terminated, in documentation order. */
 const char *const *lc_aws_endpoint_services(void);
+extern const char *const lc_aws_endpoint_names[]; /* the same list, for static tables */
 
 #endif

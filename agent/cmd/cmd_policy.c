@@ -10,6 +10,7 @@
 #include "cmd/options.h"
 #include "iam/diagnose.h"
 #include "iam/policy.h"
+#include "probes/probe.h"
 
 #define EXIT_UNDETERMINED 4
 
@@ -23,13 +24,65 @@ static const char policy_epilog[] =
     "\n"
     "exit codes: 0 granted, 1 gap, 2 usage or unreadable/invalid policy, 4 undetermined\n";
 
-/* The words of --service, indexed by enum lc_diag_service. */
-static const char *const service_words[] = {
-    [LC_DIAG_VPCFLOWLOGS] = "vpcflowlogs",
-    [LC_DIAG_CONFIG] = "config",
-    [LC_DIAG_CLOUDTRAIL] = "cloudtrail",
-    [LC_DIAG_CLOUDTRAIL + 1] = NULL,
-};
+#define MAX_SOURCES 32 /* probes with a request model */
+#define MAX_EXTRA   16 /* their own parameters, all probes together */
+#define MAX_OPTS    (20 + MAX_EXTRA)
+
+/* The probes with a request model: the words of --service. */
+static size_t services(const struct lc_probe **probes, const char **words)
+{
+    size_t n = 0;
+    for (size_t i = 0; lc_probes[i] && n < MAX_SOURCES; i++) {
+        if (!lc_probes[i]->diag)
+            continue;
+        probes[n] = lc_probes[i];
+        words[n++] = lc_probes[i]->cfg.name;
+    }
+    words[n] = NULL;
+    return n;
+}
+
+/* The models' own parameters, each flag once (the first probe that declares it). */
+static size_t extras(const struct lc_probe *const *probes, size_t n_probes,
+                     const struct lc_diag_param **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_probes; i++) {
+        const struct lc_diag_model *m = probes[i]->diag;
+        for (size_t k = 0; k < m->n_params && n < MAX_EXTRA; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(out[j]->flag, m->params[k].flag) == 0;
+            if (!seen)
+                out[n++] = &m->params[k];
+        }
+    }
+    return n;
+}
+
+/* Each parameter given: checked by its declaration; kept when the chosen model has it. */
+static int take_extras(const struct lc_diag_param *const *decl, const char *const *values, size_t n,
+                       struct lc_diag_params *p)
+{
+    struct lc_error err;
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!values[i])
+            continue;
+        lc_error_clear(&err);
+        if (decl[i]->check && decl[i]->check(values[i], &err) != 0) {
+            fprintf(stderr, "logcanary policy check: %s\n", err.message);
+            return LC_EXIT_USAGE;
+        }
+        for (size_t m = 0; m < p->model->n_params && k < LC_DIAG_MAX_EXTRA; m++)
+            if (strcmp(p->model->params[m].name, decl[i]->name) == 0) {
+                p->extra[k].name = decl[i]->name;
+                p->extra[k++].value = values[i];
+            }
+    }
+    return 0;
+}
 
 /* Read and parse one policy file; errors are printed with the file name. */
 static int load_policy(const char *path, enum lc_policy_kind kind, struct lc_policy **out)
@@ -64,7 +117,13 @@ int lc_cmd_policy(int argc, char **argv)
     struct lc_error err;
     const char *key_file = NULL, *bucket_file = NULL;
     int service = 0, format = LC_FORMAT_TEXT;
-    const struct lc_opt opts[] = {
+    const struct lc_probe *probes[MAX_SOURCES + 1];
+    const char *service_words[MAX_SOURCES + 1];
+    const struct lc_diag_param *decl[MAX_EXTRA];
+    const char *extra_values[MAX_EXTRA] = {0};
+    size_t n_probes = services(probes, service_words);
+    size_t n_extra = extras(probes, n_probes, decl);
+    struct lc_opt opts[MAX_OPTS] = {
         {.name = "check", .kind = LC_OPT_WORD},
         {.name = "key-policy",
          .kind = LC_OPT_STRING,
@@ -96,15 +155,13 @@ int lc_cmd_policy(int argc, char **argv)
          .to.string = &p.region,
          .required = true,
          .value = "REGION",
-         .help = "the delivering region (CloudTrail: the trail's home region)"},
+         .help = "the delivering region (a trail: its home region)"},
         {.name = "bucket",
          .kind = LC_OPT_STRING,
          .to.string = &p.bucket,
          .required = true,
          .value = "NAME"},
         {.name = "key-arn", .kind = LC_OPT_STRING, .to.string = &p.key_arn, .value = "ARN"},
-        {.name = "trail-arn", .kind = LC_OPT_STRING, .to.string = &p.trail_arn, .value = "ARN"},
-        {.name = "org-id", .kind = LC_OPT_STRING, .to.string = &p.org_id, .value = "O"},
         {.name = "prefix",
          .kind = LC_OPT_STRING,
          .to.string = &p.prefix,
@@ -119,12 +176,6 @@ int lc_cmd_policy(int argc, char **argv)
          .to.flag = &p.control_tower,
          .help = "Control Tower statements and steps (implied by a bucket named\n"
                  "aws-controltower-logs-*)"},
-        {.name = "config-role",
-         .kind = LC_OPT_STRING,
-         .to.string = &p.config_role_arn,
-         .value = "ARN",
-         .help = "Config's recorder role (writes first as the role, then as the\n"
-                 "service principal)"},
         {.name = "reader-role",
          .kind = LC_OPT_STRING,
          .to.string = &p.reader_role_arn,
@@ -132,15 +183,28 @@ int lc_cmd_policy(int argc, char **argv)
          .help = "also check that this role can read the logs (kms:Decrypt,\n"
                  "s3:GetObject)"},
         lc_opt_format(&format),
-        {.name = NULL},
     };
+    size_t n_opts = 0;
+    while (opts[n_opts].name)
+        n_opts++;
+    /* The models' own parameters, after the common ones. */
+    for (size_t i = 0; i < n_extra && n_opts + 1 < MAX_OPTS; i++)
+        opts[n_opts++] = (struct lc_opt){.name = decl[i]->flag,
+                                         .kind = LC_OPT_STRING,
+                                         .to.string = &extra_values[i],
+                                         .value = decl[i]->value,
+                                         .help = decl[i]->help};
     const struct lc_opt_cmd cmd = {
         .name = "policy", .about = policy_about, .epilog = policy_epilog, .opts = opts};
     int rc = lc_opt_parse(&cmd, argc, argv);
 
     if (rc)
         return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
-    p.service = (enum lc_diag_service)service;
+    p.service = probes[service]->cfg.name;
+    p.model = probes[service]->diag;
+    rc = take_extras(decl, extra_values, n_extra, &p);
+    if (rc)
+        return rc;
     rc = LC_EXIT_USAGE; /* until the policies are read */
     if (load_policy(key_file, LC_POLICY_KEY, &keyp) != 0)
         goto out;

@@ -10,24 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "core/arn.h"
 #include "aws/awscall.h"
-#include "aws/awsjson.h"
 #include "aws/awsxml.h"
+#include "aws/creds/creds.h"
+#include "aws/s3.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
-#include "iam/diagnose.h"
-#include "config/config.h"
-#include "aws/creds/creds.h"
-#include "core/log.h"
-#include "pipeline/plan.h"
-#include "probes/probe.h"
 #include "cmd/runtime.h"
-#include "aws/s3.h"
+#include "config/config.h"
+#include "core/log.h"
+#include "iam/diagnose.h"
+#include "pipeline/bucket.h"
+#include "pipeline/canary.h"
+#include "pipeline/plan.h"
+#include "pipeline/status.h"
+#include "probes/probe.h"
 
 /* After the generated synopsis of `logcanary preflight --help`. */
 static const char preflight_about[] =
@@ -40,24 +39,12 @@ enum pf_result { PF_ALLOWED = 0, PF_UNKNOWN, PF_MISSING };
 
 static const char *const result_names[] = {"allowed", "unknown", "missing"};
 
-/* Table and policy order. */
+/* Table and policy order: these, then the status readers' permissions in registry order. */
 static const char *const perm_order[] = {
-    "sts:AssumeRole",
-    "s3:ListBucket",
-    "s3:GetObject",
-    "s3:PutObject",
-    "s3:DeleteObject",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetBucketPolicy",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:Decrypt",
-    "kms:GenerateDataKey",
-    "ec2:DescribeFlowLogs",
-    "config:DescribeDeliveryChannels",
-    "config:DescribeDeliveryChannelStatus",
-    "cloudtrail:DescribeTrails",
-    "cloudtrail:GetTrailStatus",
+    "sts:AssumeRole",     "s3:ListBucket",       "s3:GetObject",
+    "s3:PutObject",       "s3:DeleteObject",     "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPolicy", "kms:DescribeKey",     "kms:GetKeyPolicy",
+    "kms:Decrypt",        "kms:GenerateDataKey",
 };
 
 struct pf_target;
@@ -92,20 +79,16 @@ struct pf_target {
     char *newest_folder;
     time_t newest_modified;
     uint64_t newest_size;
-    /* the key deliveries use */
-    char *key_asked;
-    char *key_arn; /* from DescribeKey */
-    /* canary */
-    char *canary_key;
-    char *canary_body;
-    bool canary_put;
+    /* the check engine's steps: the bucket and key reads, the canary */
+    struct lc_target_obs reads;
+    struct lc_canary_obs canary;
 };
 
+/* One status reader run: a probe's reader in one region, for one role. */
 struct pf_read {
     struct pf_role *role;
-    enum lc_diag_service type;
-    const char *region;
-    const char *bucket;
+    const struct lc_stream *s; /* the first stream of its probe and region */
+    struct lc_status_obs obs;
 };
 
 struct pf_role {
@@ -239,7 +222,7 @@ static void add_key_row(struct pf_target *tg, const char *perm, const struct lc_
  * with any account; aliases cannot be granted on: "*". */
 static char *key_resource(const struct pf_target *tg)
 {
-    const char *k = tg->key_arn ? tg->key_arn : tg->key_asked;
+    const char *k = tg->reads.key_arn ? tg->reads.key_arn : tg->reads.key_asked;
     if (!k)
         return strdup("*");
     if (strncmp(k, "arn:", 4) == 0 && !strstr(k, ":alias/"))
@@ -417,20 +400,7 @@ static void start_listings(struct pf_target *tg)
         read_delivery(tg);
 }
 
-/* ---- the canary: PUT -> GET -> DELETE of one marked object -------------------------------- */
-
-static struct lc_s3_object_req canary_req(struct pf_target *tg, lc_s3_object_done_cb cb)
-{
-    struct lc_s3_object_req req = {
-        .creds = tg->creds,
-        .bucket = tg->t->bucket,
-        .region = tg->region,
-        .key = tg->canary_key,
-        .on_done = cb,
-        .ud = tg,
-    };
-    return req;
-}
+/* ---- the canary: the check's own, its steps as permissions --------------------------------- */
 
 static void add_canary_row(struct pf_target *tg, const char *perm, enum pf_result r, char *reason)
 {
@@ -444,245 +414,101 @@ static void add_canary_err(struct pf_target *tg, const char *perm, const struct 
     add_canary_row(tg, perm, classify(e), err_reason(e));
 }
 
-static void on_canary_deleted(void *ud, const struct lc_s3_object_info *info,
-                              const struct lc_aws_resp *resp)
+/* A read that reached KMS: the key's row, and S3's allowed. */
+static void add_read(struct pf_target *tg, const struct lc_error *e)
 {
-    struct pf_target *tg = ud;
-    (void)info;
-    add_canary_err(tg, "s3:DeleteObject", &resp->err);
-    if (resp->err.kind != LC_OK && tg->canary_put)
-        LC_WARN("preflight", "the canary object s3://%s/%s could not be deleted", tg->t->bucket,
-                tg->canary_key);
-    done_one(tg->pf);
-}
-
-static void canary_delete(struct pf_target *tg)
-{
-    struct lc_error err;
-    struct lc_s3_object_req req = canary_req(tg, on_canary_deleted);
-    lc_error_clear(&err);
-    if (lc_s3_delete_object(tg->pf->rt->aws, &req, &err) != 0) {
-        add_canary_err(tg, "s3:DeleteObject", &err);
-        done_one(tg->pf);
-    }
-}
-
-static void on_canary_got(void *ud, const struct lc_s3_object_info *info,
-                          const struct lc_aws_resp *resp)
-{
-    struct pf_target *tg = ud;
-
-    if (resp->err.kms) {
-        add_key_row(tg, "kms:Decrypt", &resp->err);
+    if (e->kms) {
+        add_key_row(tg, "kms:Decrypt", e);
         add_canary_row(tg, "s3:GetObject", PF_ALLOWED,
                        strdup("S3 allowed the read; KMS refused to decrypt"));
-    } else {
-        add_canary_err(tg, "s3:GetObject", &resp->err);
-        if (resp->err.kind == LC_OK && tg->t->kms_key_arn)
-            add_key_row(tg, "kms:Decrypt", &resp->err);
-    }
-    if (resp->err.kind == LC_OK) {
-        const char *marker = lc_kv_get(info->headers, "x-amz-meta-logcanary-run");
-        bool same = marker && strcmp(marker, tg->pf->run_id) == 0 &&
-                    resp->body->len == strlen(tg->canary_body) &&
-                    memcmp(resp->body->data, tg->canary_body, resp->body->len) == 0;
-        if (!same) {
-            /* Not what we wrote: leave it alone. */
-            add_canary_row(
-                tg, "s3:DeleteObject", PF_UNKNOWN,
-                fmt_dup("not tried: %s is not the object preflight wrote", tg->canary_key));
-            done_one(tg->pf);
-            return;
-        }
-    }
-    /* A failed read cannot check the marker, but the key is this run's own. */
-    canary_delete(tg);
-}
-
-static void on_canary_put(void *ud, const struct lc_s3_object_info *info,
-                          const struct lc_aws_resp *resp)
-{
-    struct pf_target *tg = ud;
-    struct lc_error err;
-    (void)info;
-
-    if (resp->err.kind != LC_OK) {
-        if (resp->err.kms) {
-            add_key_row(tg, "kms:GenerateDataKey", &resp->err);
-            add_canary_row(tg, "s3:PutObject", PF_UNKNOWN,
-                           strdup("the write reached KMS, which refused the data key"));
-        } else {
-            add_canary_err(tg, "s3:PutObject", &resp->err);
-        }
-        add_canary_row(tg, "s3:GetObject", PF_UNKNOWN,
-                       strdup("not tried: no canary object to read"));
-        /* DELETE of the key that was not written: 204 when allowed, 403 when not. */
-        canary_delete(tg);
         return;
     }
-    tg->canary_put = true;
-    add_canary_row(tg, "s3:PutObject", PF_ALLOWED, NULL);
-    if (tg->t->kms_key_arn)
-        add_key_row(tg, "kms:GenerateDataKey", &resp->err);
-    struct lc_s3_object_req req = canary_req(tg, on_canary_got);
-    req.max_body = 64 * 1024;
-    lc_error_clear(&err);
-    if (lc_s3_get_object(tg->pf->rt->aws, &req, &err) != 0) {
-        add_canary_err(tg, "s3:GetObject", &err);
-        canary_delete(tg);
+    add_canary_err(tg, "s3:GetObject", e);
+    if (e->kind == LC_OK && tg->t->kms_key_arn)
+        add_key_row(tg, "kms:Decrypt", e);
+}
+
+/* PUT proves s3:PutObject (and kms:GenerateDataKey with the target's key), HEAD and GET
+ * s3:GetObject (and kms:Decrypt), DELETE s3:DeleteObject. */
+static void on_canary_done(void *ud)
+{
+    struct pf_target *tg = ud;
+    const struct lc_canary_obs *c = &tg->canary;
+    const struct lc_error *put = &c->step_err[LC_CANARY_PUT];
+
+    if (put->kms) {
+        add_key_row(tg, "kms:GenerateDataKey", put);
+        add_canary_row(tg, "s3:PutObject", PF_UNKNOWN,
+                       strdup("the write reached KMS, which refused the data key"));
+    } else {
+        add_canary_err(tg, "s3:PutObject", put);
+        if (put->kind == LC_OK && tg->t->kms_key_arn)
+            add_key_row(tg, "kms:GenerateDataKey", put);
     }
+    if (put->kind != LC_OK)
+        add_canary_row(tg, "s3:GetObject", PF_UNKNOWN,
+                       strdup("not tried: no canary object to read"));
+    else if (c->step_err[LC_CANARY_HEAD].kind != LC_OK || !c->made[LC_CANARY_GET])
+        add_read(tg, &c->step_err[LC_CANARY_HEAD]);
+    else
+        add_read(tg, &c->step_err[LC_CANARY_GET]);
+    if (c->made[LC_CANARY_DELETE])
+        add_canary_err(tg, "s3:DeleteObject", &c->step_err[LC_CANARY_DELETE]);
+    else if (c->not_ours)
+        add_canary_row(tg, "s3:DeleteObject", PF_UNKNOWN,
+                       fmt_dup("not tried: %s is not the object preflight wrote", c->key));
+    if (put->kind == LC_OK && !c->deleted && !c->not_ours)
+        LC_WARN("preflight", "the canary object s3://%s/%s could not be deleted", tg->t->bucket,
+                c->key);
+    done_one(tg->pf);
 }
 
 static void start_canary(struct pf_target *tg)
 {
-    const struct lc_target_cfg *t = tg->t;
-    struct lc_kvlist h = {0};
-    struct lc_error err;
-    int rc;
+    struct lc_canary_opts opts = {.run_id = tg->pf->run_id,
+                                  .now = time(NULL),
+                                  .key_label = "preflight-",
+                                  .title = "logcanary preflight canary",
+                                  .delete_always = true};
 
-    tg->canary_key = fmt_dup("%spreflight-%s.txt", t->canary_prefix, tg->pf->run_id);
-    tg->canary_body =
-        fmt_dup("logcanary preflight canary\nrun: %s\ntarget: %s\n", tg->pf->run_id, t->name);
-    rc = tg->canary_key && tg->canary_body ? 0 : LC_E_NOMEM;
-    if (!rc)
-        rc = lc_kv_add(&h, "x-amz-meta-logcanary-run", tg->pf->run_id);
-    if (!rc && t->kms_key_arn) {
-        rc = lc_kv_add(&h, "x-amz-server-side-encryption", "aws:kms");
-        if (!rc)
-            rc = lc_kv_add(&h, "x-amz-server-side-encryption-aws-kms-key-id", t->kms_key_arn);
-    }
-    if (rc) {
+    tg->pf->outstanding++;
+    if (lc_canary_start(tg->pf->rt->aws, tg->creds, tg->t, &opts, &tg->canary, on_canary_done,
+                        tg) != 0) {
         tg->pf->nomem = true;
-        lc_kv_free(&h);
-        return;
-    }
-    struct lc_s3_object_req req = canary_req(tg, on_canary_put);
-    req.body = tg->canary_body;
-    req.body_len = strlen(tg->canary_body);
-    req.headers = &h;
-    lc_error_clear(&err);
-    tg->pf->outstanding++;
-    if (lc_s3_put_object(tg->pf->rt->aws, &req, &err) != 0) {
-        add_canary_err(tg, "s3:PutObject", &err);
         done_one(tg->pf);
     }
-    lc_kv_free(&h);
 }
 
-/* ---- bucket configuration and the key ----------------------------------------------------- */
+/* ---- the bucket's configuration and its key: the check's own reads ----------------------- */
 
-static void on_key_policy(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
+static void on_reads_done(void *ud)
 {
     struct pf_target *tg = ud;
-    (void)result;
-    add_key_row(tg, "kms:GetKeyPolicy", &resp->err);
-    done_one(tg->pf);
-}
+    const struct lc_target_obs *o = &tg->reads;
 
-static void get_key_policy(struct pf_target *tg)
-{
-    struct lc_error err;
-    char region[64];
-    const char *key = tg->key_arn ? tg->key_arn : tg->key_asked;
-    cJSON *in = cJSON_CreateObject();
-
-    lc_arn_region(key, tg->region, region, sizeof(region));
-    cJSON_AddStringToObject(in, "KeyId", key);
-    cJSON_AddStringToObject(in, "PolicyName", "default");
-    lc_error_clear(&err);
-    tg->pf->outstanding++;
-    if (lc_aws_json_call(tg->pf->rt->aws, tg->creds, "kms", region, "GetKeyPolicy", in,
-                         on_key_policy, tg, &err) != 0) {
-        add_key_row(tg, "kms:GetKeyPolicy", &err);
-        done_one(tg->pf);
+    add_row(tg->pf, tg->principal, "s3:GetEncryptionConfiguration", tg->bucket_arn, &o->enc_err);
+    add_row(tg->pf, tg->principal, "s3:GetBucketPolicy", tg->bucket_arn, &o->bucket_policy_err);
+    if (o->key_asked) {
+        add_key_row(tg, "kms:DescribeKey", &o->key_err);
+        add_key_row(tg, "kms:GetKeyPolicy", &o->key_policy_err);
+    } else if (o->enc_err.kind != LC_OK) {
+        static const char *const perms[] = {"kms:DescribeKey", "kms:GetKeyPolicy"};
+        for (size_t i = 0; i < 2; i++)
+            add_row_r(tg->pf, tg->principal, perms[i], NULL, tg, PF_UNKNOWN,
+                      strdup("not tried: the bucket's default key could not be read"));
     }
-    cJSON_Delete(in);
-}
-
-static void on_key_described(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    struct pf_target *tg = ud;
-    const char *arn = NULL;
-
-    add_key_row(tg, "kms:DescribeKey", &resp->err);
-    if (result && lc_json_string(result, "KeyMetadata.Arn", LC_JSON_OPTIONAL, &arn, NULL) == 0 &&
-        arn)
-        tg->key_arn = strdup(arn);
-    get_key_policy(tg);
-    done_one(tg->pf);
-}
-
-static void start_key(struct pf_target *tg)
-{
-    struct lc_error err;
-    char region[64];
-    cJSON *in = cJSON_CreateObject();
-
-    lc_arn_region(tg->key_asked, tg->region, region, sizeof(region));
-    cJSON_AddStringToObject(in, "KeyId", tg->key_asked);
-    lc_error_clear(&err);
-    tg->pf->outstanding++;
-    if (lc_aws_json_call(tg->pf->rt->aws, tg->creds, "kms", region, "DescribeKey", in,
-                         on_key_described, tg, &err) != 0) {
-        add_key_row(tg, "kms:DescribeKey", &err);
-        get_key_policy(tg);
-        done_one(tg->pf);
-    }
-    cJSON_Delete(in);
-}
-
-static void on_encryption(void *ud, const struct lc_s3_encryption *enc,
-                          const struct lc_aws_resp *resp)
-{
-    struct pf_target *tg = ud;
-
-    add_row(tg->pf, tg->principal, "s3:GetEncryptionConfiguration", tg->bucket_arn, &resp->err);
-    if (!tg->t->kms_key_arn) {
-        if (resp->err.kind == LC_OK && enc->kms_key_id) {
-            tg->key_asked = strdup(enc->kms_key_id);
-            if (tg->key_asked)
-                start_key(tg);
-        } else if (resp->err.kind != LC_OK) {
-            static const char *const perms[] = {"kms:DescribeKey", "kms:GetKeyPolicy"};
-            for (size_t i = 0; i < 2; i++)
-                add_row_r(tg->pf, tg->principal, perms[i], NULL, tg, PF_UNKNOWN,
-                          strdup("not tried: the bucket's default key could not be read"));
-        }
-    }
-    done_one(tg->pf);
-}
-
-static void on_bucket_policy(void *ud, const char *policy, const struct lc_aws_resp *resp)
-{
-    struct pf_target *tg = ud;
-    (void)policy;
-    add_row(tg->pf, tg->principal, "s3:GetBucketPolicy", tg->bucket_arn, &resp->err);
     done_one(tg->pf);
 }
 
 static void start_bucket_reads(struct pf_target *tg)
 {
-    struct lc_aws *aws = tg->pf->rt->aws;
-    struct lc_error err;
+    struct lc_bucket_opts opts = {.try_all = true};
 
-    lc_error_clear(&err);
     tg->pf->outstanding++;
-    if (lc_s3_get_bucket_encryption(aws, tg->creds, tg->t->bucket, tg->region, on_encryption, tg,
-                                    &err) != 0) {
-        add_row(tg->pf, tg->principal, "s3:GetEncryptionConfiguration", tg->bucket_arn, &err);
+    if (lc_bucket_reads_start(tg->pf->rt->aws, tg->creds, tg->t, &opts, &tg->reads, on_reads_done,
+                              tg) != 0) {
+        tg->pf->nomem = true;
         done_one(tg->pf);
-    }
-    lc_error_clear(&err);
-    tg->pf->outstanding++;
-    if (lc_s3_get_bucket_policy(aws, tg->creds, tg->t->bucket, tg->region, on_bucket_policy, tg,
-                                &err) != 0) {
-        add_row(tg->pf, tg->principal, "s3:GetBucketPolicy", tg->bucket_arn, &err);
-        done_one(tg->pf);
-    }
-    if (tg->t->kms_key_arn) {
-        tg->key_asked = strdup(tg->t->kms_key_arn);
-        if (tg->key_asked)
-            start_key(tg);
     }
 }
 
@@ -736,146 +562,53 @@ static void target_start(struct pf_target *tg)
     }
 }
 
-/* ---- status APIs in the source accounts --------------------------------------------------- */
-
-static void read_done(struct pf_read *rd, const char *perm, const char *resource,
-                      const struct lc_aws_resp *resp)
-{
-    add_row(rd->role->pf, rd->role->principal, perm, resource, &resp->err);
-    done_one(rd->role->pf);
-}
-
-static void on_flow_logs(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
-{
-    (void)doc;
-    read_done(ud, "ec2:DescribeFlowLogs", "*", resp);
-}
-
-static void on_channel_status(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    (void)result;
-    read_done(ud, "config:DescribeDeliveryChannelStatus", "*", resp);
-}
-
-static void on_channels(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    (void)result;
-    read_done(ud, "config:DescribeDeliveryChannels", "*", resp);
-}
-
-static void on_trail_status(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    (void)result;
-    read_done(ud, "cloudtrail:GetTrailStatus", "*", resp);
-}
-
-static void on_trails(void *ud, const cJSON *result, const struct lc_aws_resp *resp)
-{
-    struct pf_read *rd = ud;
-    struct pf *pf = rd->role->pf;
-    const cJSON *list = NULL, *t;
-    const char *name = NULL, *home = NULL;
-    struct lc_error err;
-
-    add_row(pf, rd->role->principal, "cloudtrail:DescribeTrails", "*", &resp->err);
-    if (result)
-        lc_json_array(result, "trailList", LC_JSON_OPTIONAL, &list, NULL);
-    /* GetTrailStatus needs a trail: the one delivering here, else any. */
-    cJSON_ArrayForEach(t, list)
-    {
-        const char *arn = NULL, *bucket = NULL, *h = NULL;
-        lc_json_string(t, "TrailARN", LC_JSON_OPTIONAL, &arn, NULL);
-        lc_json_string(t, "S3BucketName", LC_JSON_OPTIONAL, &bucket, NULL);
-        lc_json_string(t, "HomeRegion", LC_JSON_OPTIONAL, &h, NULL);
-        if (arn && (!name || (bucket && strcmp(bucket, rd->bucket) == 0))) {
-            name = arn;
-            home = h;
-        }
-    }
-    if (!name) {
-        add_row_r(pf, rd->role->principal, "cloudtrail:GetTrailStatus", "*", NULL, PF_UNKNOWN,
-                  strdup(result ? "not tried: no trail to ask about"
-                                : "not tried: DescribeTrails failed"));
-        done_one(pf);
-        return;
-    }
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "Name", name);
-    lc_error_clear(&err);
-    if (lc_aws_json_call(pf->rt->aws, rd->role->prov, "cloudtrail", home ? home : rd->region,
-                         "GetTrailStatus", in, on_trail_status, rd, &err) != 0) {
-        add_row(pf, rd->role->principal, "cloudtrail:GetTrailStatus", "*", &err);
-        done_one(pf);
-    }
-    cJSON_Delete(in);
-}
-
-static const char *const read_perms[][2] = {
-    [LC_DIAG_VPCFLOWLOGS] = {"ec2:DescribeFlowLogs", NULL},
-    [LC_DIAG_CONFIG] = {"config:DescribeDeliveryChannels", "config:DescribeDeliveryChannelStatus"},
-    [LC_DIAG_CLOUDTRAIL] = {"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"},
-};
+/* ---- status APIs in the source accounts: the probes' own readers ------------------------- */
 
 static void read_skip(struct pf_read *rd, const char *why)
 {
-    for (int i = 0; i < 2; i++)
-        if (read_perms[rd->type][i])
-            add_row_r(rd->role->pf, rd->role->principal, read_perms[rd->type][i], "*", NULL,
-                      PF_UNKNOWN, strdup(why));
+    const char *const *perms = rd->s->probe->status->permissions;
+    for (size_t i = 0; perms[i]; i++)
+        add_row_r(rd->role->pf, rd->role->principal, perms[i], "*", NULL, PF_UNKNOWN, strdup(why));
+}
+
+/* Each permission of the reader: the call that needed it, else why it was not made. */
+static void on_read_done(void *ud)
+{
+    struct pf_read *rd = ud;
+    const struct lc_status_obs *o = &rd->obs;
+    const char *const *perms = rd->s->probe->status->permissions;
+    const char *failed = NULL;
+
+    for (size_t i = 0; perms[i]; i++) {
+        const struct lc_status_call *call = NULL;
+        for (size_t k = 0; k < o->n_calls && !call; k++)
+            if (strcmp(o->calls[k].permission, perms[i]) == 0)
+                call = &o->calls[k];
+        if (call) {
+            add_row(rd->role->pf, rd->role->principal, perms[i], "*", &call->err);
+            if (call->err.kind != LC_OK && !failed)
+                failed = perms[i];
+        } else {
+            add_row_r(rd->role->pf, rd->role->principal, perms[i], "*", NULL, PF_UNKNOWN,
+                      o->not_made ? strdup(o->not_made)
+                      : failed    ? fmt_dup("not tried: %s failed", failed)
+                                  : strdup("not tried"));
+        }
+    }
+    done_one(rd->role->pf);
 }
 
 static void read_start(struct pf_read *rd)
 {
     struct pf *pf = rd->role->pf;
-    struct lc_aws *aws = pf->rt->aws;
-    struct lc_credprov *p = rd->role->prov;
+    struct lc_status_opts opts = {.try_all = true};
     struct lc_error err;
-    int rc;
 
     lc_error_clear(&err);
-    switch (rd->type) {
-    case LC_DIAG_VPCFLOWLOGS: {
-        struct lc_kvlist q = {0};
-        rc = lc_kv_add(&q, "MaxResults", "5");
-        pf->outstanding++;
-        if (!rc)
-            rc = lc_aws_query_call(aws, p, "ec2", rd->region, "DescribeFlowLogs", &q, on_flow_logs,
-                                   rd, &err);
-        lc_kv_free(&q);
-        if (rc) {
-            add_row(pf, rd->role->principal, "ec2:DescribeFlowLogs", "*", &err);
-            done_one(pf);
-        }
-        break;
-    }
-    case LC_DIAG_CONFIG:
-        pf->outstanding += 2;
-        if (lc_aws_json_call(aws, p, "config", rd->region, "DescribeDeliveryChannels", NULL,
-                             on_channels, rd, &err) != 0) {
-            add_row(pf, rd->role->principal, "config:DescribeDeliveryChannels", "*", &err);
-            done_one(pf);
-        }
-        lc_error_clear(&err);
-        if (lc_aws_json_call(aws, p, "config", rd->region, "DescribeDeliveryChannelStatus", NULL,
-                             on_channel_status, rd, &err) != 0) {
-            add_row(pf, rd->role->principal, "config:DescribeDeliveryChannelStatus", "*", &err);
-            done_one(pf);
-        }
-        break;
-    case LC_DIAG_CLOUDTRAIL: {
-        cJSON *in = cJSON_CreateObject();
-        cJSON_AddBoolToObject(in, "includeShadowTrails", 0);
-        pf->outstanding++;
-        if (lc_aws_json_call(aws, p, "cloudtrail", rd->region, "DescribeTrails", in, on_trails, rd,
-                             &err) != 0) {
-            add_row(pf, rd->role->principal, "cloudtrail:DescribeTrails", "*", &err);
-            read_skip(rd, "not tried: DescribeTrails failed");
-            done_one(pf);
-        }
-        cJSON_Delete(in);
-        break;
-    }
-    }
+    pf->outstanding++;
+    if (lc_status_start(pf->rt->aws, rd->role->prov, rd->s, &opts, &rd->obs, on_read_done, rd,
+                        &err) != 0)
+        on_read_done(rd);
 }
 
 static void on_role_creds(void *ud, const struct lc_creds *creds, const struct lc_error *err)
@@ -891,24 +624,15 @@ static void on_role_creds(void *ud, const struct lc_creds *creds, const struct l
     done_one(ro->pf);
 }
 
-/* "arn:aws:iam::{account}:role/x" for one account. */
-static char *expand_role(const char *tmpl, const char *account)
-{
-    const char *mark = strstr(tmpl, "{account}");
-    if (!mark)
-        return strdup(tmpl);
-    return fmt_dup("%.*s%s%s", (int)(mark - tmpl), tmpl, account, mark + 9);
-}
-
-/* Each status role once, each (type, region) once per role. */
+/* Each status role once, each (probe, region) once per role. */
 static int plan_roles(struct pf *pf)
 {
     for (size_t i = 0; i < pf->plan->n_streams; i++) {
         const struct lc_stream *s = &pf->plan->streams[i];
         struct pf_role *ro = NULL;
-        if (!s->source->status_role_arn)
+        if (!s->source->status_role_arn || !s->probe->status)
             continue;
-        char *arn = expand_role(s->source->status_role_arn, s->account);
+        char *arn = lc_stream_status_role(s);
         if (!arn)
             return LC_E_NOMEM;
         for (size_t r = 0; r < pf->n_roles && !ro; r++)
@@ -932,18 +656,17 @@ static int plan_roles(struct pf *pf)
             arn = NULL;
         }
         free(arn);
-        enum lc_diag_service svc = LC_DIAG_CLOUDTRAIL;
-        lc_diag_service_parse(s->probe->cfg.name, &svc);
         bool seen = false;
         for (size_t k = 0; k < ro->n_reads && !seen; k++)
-            seen = ro->reads[k].type == svc && strcmp(ro->reads[k].region, s->region) == 0;
+            seen =
+                ro->reads[k].s->probe == s->probe && strcmp(ro->reads[k].s->region, s->region) == 0;
         if (seen)
             continue;
         struct pf_read *rv = realloc(ro->reads, (ro->n_reads + 1) * sizeof(*rv));
         if (!rv)
             return LC_E_NOMEM;
         ro->reads = rv;
-        rv[ro->n_reads++] = (struct pf_read){ro, svc, s->region, s->target->bucket};
+        rv[ro->n_reads++] = (struct pf_read){.role = ro, .s = s};
     }
     return 0;
 }
@@ -956,7 +679,7 @@ static void start_roles(struct pf *pf)
         lc_error_clear(&err);
         ro->prov = lc_credprov_assume_role(pf->rt->aws, pf->rt->creds.base, ro->arn, NULL,
                                            "logcanary-preflight",
-                                           ro->n_reads ? ro->reads[0].region : NULL, &err);
+                                           ro->n_reads ? ro->reads[0].s->region : NULL, &err);
         pf->outstanding++;
         if (!ro->prov || lc_credprov_get(ro->prov, on_role_creds, ro, &err) != 0) {
             add_row(pf, 0, "sts:AssumeRole", ro->arn, &err);
@@ -995,32 +718,22 @@ static void run_loop(struct pf *pf)
             break;
 }
 
-static void make_run_id(char *out, size_t len)
-{
-    char host[64] = "host";
-    unsigned char r[4] = {0};
-    char stamp[20];
-    struct tm tm;
-    time_t now = time(NULL);
-
-    gethostname(host, sizeof(host) - 1);
-    host[strcspn(host, "./ ")] = '\0';
-    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-        memset(r, 0, sizeof(r));
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(out, len, "%s-%s-%d-%02x%02x%02x%02x", stamp, host, (int)getpid(), r[0], r[1], r[2],
-             r[3]);
-}
-
 /* ---- results: resolve, sort, merge -------------------------------------------------------- */
 
 static size_t perm_rank(const char *p)
 {
-    for (size_t i = 0; i < sizeof(perm_order) / sizeof(perm_order[0]); i++)
+    size_t rank = sizeof(perm_order) / sizeof(perm_order[0]);
+
+    for (size_t i = 0; i < rank; i++)
         if (strcmp(p, perm_order[i]) == 0)
             return i;
-    return sizeof(perm_order) / sizeof(perm_order[0]);
+    for (size_t i = 0; lc_probes[i]; i++) {
+        const struct lc_status_reader *r = lc_probes[i]->status;
+        for (size_t k = 0; r && r->permissions[k]; k++, rank++)
+            if (strcmp(p, r->permissions[k]) == 0)
+                return rank;
+    }
+    return rank;
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -1254,15 +967,15 @@ static void pf_free(struct pf *pf)
         free(tg->first_folder);
         free(tg->newest_key);
         free(tg->newest_folder);
-        free(tg->key_asked);
-        free(tg->key_arn);
-        free(tg->canary_key);
-        free(tg->canary_body);
+        lc_target_obs_free(&tg->reads);
+        lc_canary_obs_free(&tg->canary);
     }
     free(pf->targets);
     for (size_t i = 0; i < pf->n_roles; i++) {
         lc_credprov_free(pf->roles[i]->prov);
         free(pf->roles[i]->arn);
+        for (size_t k = 0; k < pf->roles[i]->n_reads; k++)
+            lc_status_obs_free(&pf->roles[i]->reads[k].obs);
         free(pf->roles[i]->reads);
         free(pf->roles[i]);
     }
@@ -1310,7 +1023,7 @@ int lc_cmd_preflight(int argc, char **argv)
     pf.rt = &rt;
     pf.cfg = cfg;
     pf.plan = &plan;
-    make_run_id(pf.run_id, sizeof(pf.run_id));
+    lc_canary_run_id(pf.run_id, sizeof(pf.run_id), time(NULL));
 
     /* Without the default credentials nothing can be told. */
     pf.outstanding = 1;

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws/services.h"
 #include "config/internal.h"
 #include "outputs/sinks/sink.h"
 #include "probes/probe.h"
@@ -20,10 +21,6 @@ static int target_finish(struct lc_cfg_ctx *c, void *base);
 static int aws_finish(struct lc_cfg_ctx *c, void *base);
 static int root_finish(struct lc_cfg_ctx *c, void *base);
 static int alerts_finish(struct lc_cfg_ctx *c, void *base);
-
-static const char *const endpoint_services[] = {
-    "s3", "sts", "kms", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", NULL,
-};
 
 #define SRC(f)  offsetof(struct lc_source_cfg, f)
 #define TGT(f)  offsetof(struct lc_target_cfg, f)
@@ -216,7 +213,7 @@ static const struct lc_cfg_entry aws_entries[] = {
      .type = LC_CFG_MAP,
      .off = ROOT(endpoints),
      .check = &lc_cfg_url,
-     .names = endpoint_services,
+     .names = lc_aws_endpoint_names,
      .help = "Base URL per service, such as `{\"s3\": \"https://...\"}` for VPC endpoints; "
              "overrides `endpoint`."},
     {.key = "path_style",

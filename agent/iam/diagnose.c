@@ -1,89 +1,16 @@
-/* Service request models, evaluation against key and bucket policies, remediation. */
+/* Service request models, evaluation against key and bucket policies, remediation. The
+ * models themselves are the probes' (struct lc_diag_model); see diagnose.h. */
 #include "iam/diagnose.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SPN_LOGS   "delivery.logs.amazonaws.com"
-#define SPN_CONFIG "config.amazonaws.com"
-#define SPN_TRAIL  "cloudtrail.amazonaws.com"
-#define CT_TRAIL   "aws-controltower-BaselineCloudTrail"
-#define CT_BUCKET  "aws-controltower-logs-"
+#include "core/arn.h"
 
-int lc_diag_service_parse(const char *s, enum lc_diag_service *out)
-{
-    if (strcmp(s, "vpcflowlogs") == 0)
-        *out = LC_DIAG_VPCFLOWLOGS;
-    else if (strcmp(s, "config") == 0)
-        *out = LC_DIAG_CONFIG;
-    else if (strcmp(s, "cloudtrail") == 0)
-        *out = LC_DIAG_CLOUDTRAIL;
-    else
-        return LC_E_INVALID;
-    return 0;
-}
-
-const char *lc_diag_service_name(enum lc_diag_service s)
-{
-    switch (s) {
-    case LC_DIAG_VPCFLOWLOGS:
-        return "vpcflowlogs";
-    case LC_DIAG_CONFIG:
-        return "config";
-    default:
-        return "cloudtrail";
-    }
-}
-
-static const char *service_title(enum lc_diag_service s)
-{
-    switch (s) {
-    case LC_DIAG_VPCFLOWLOGS:
-        return "VPC Flow Logs";
-    case LC_DIAG_CONFIG:
-        return "AWS Config";
-    default:
-        return "CloudTrail";
-    }
-}
+#define CT_BUCKET "aws-controltower-logs-"
 
 /* ---- parameters --------------------------------------------------------------------------- */
-
-static bool is_account(const char *s)
-{
-    if (!s || strlen(s) != 12)
-        return false;
-    for (int i = 0; i < 12; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-/* "arn:<partition>:<service>:<region>:<account>:..." -> account (12 digits) or false. */
-static bool arn_account(const char *arn, const char *service, char acct[16])
-{
-    char svc[32];
-    const char *p = arn;
-
-    if (!arn || strncmp(arn, "arn:aws:", 8) != 0)
-        return false;
-    p += 8;
-    const char *c = strchr(p, ':');
-    if (!c || (size_t)(c - p) >= sizeof(svc))
-        return false;
-    memcpy(svc, p, (size_t)(c - p));
-    svc[c - p] = '\0';
-    if (service && strcmp(svc, service) != 0)
-        return false;
-    const char *r = strchr(c + 1, ':'); /* after region */
-    if (!r || strlen(r + 1) < 13 || r[13] != ':')
-        return false;
-    memcpy(acct, r + 1, 12);
-    acct[12] = '\0';
-    return is_account(acct);
-}
 
 static bool safe_text(const char *s, size_t max)
 {
@@ -95,11 +22,42 @@ static bool safe_text(const char *s, size_t max)
     return true;
 }
 
+int lc_diag_check_arn(const char *v, const char *service, const char *kind, const char *flag,
+                      const char *shape, struct lc_error *err)
+{
+    char a[16];
+
+    if (safe_text(v, 256) && lc_arn_account(v, service, a) && (!kind || strstr(v, kind)))
+        return 0;
+    lc_error_set(err, LC_E_INVALID, "%s: expected %s", flag, shape);
+    return LC_E_INVALID;
+}
+
+const char *lc_diag_param(const struct lc_diag_params *p, const char *name)
+{
+    for (size_t i = 0; i < LC_DIAG_MAX_EXTRA && p->extra[i].name; i++)
+        if (strcmp(p->extra[i].name, name) == 0)
+            return p->extra[i].value;
+    return NULL;
+}
+
+static const struct lc_diag_param *model_param(const struct lc_diag_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_params; i++)
+        if (strcmp(m->params[i].name, name) == 0)
+            return &m->params[i];
+    return NULL;
+}
+
 static int check_params(const struct lc_diag_params *p, struct lc_error *err)
 {
     char a[16];
 
-    if (!is_account(p->account)) {
+    if (!p->model) {
+        lc_error_set(err, LC_E_INVALID, "--service: no request model for this service");
+        return LC_E_INVALID;
+    }
+    if (!lc_is_account_id(p->account)) {
         lc_error_set(err, LC_E_INVALID, "--account: expected a 12-digit account id");
         return LC_E_INVALID;
     }
@@ -117,59 +75,37 @@ static int check_params(const struct lc_diag_params *p, struct lc_error *err)
                      "--prefix: expected a key prefix without leading or trailing '/'");
         return LC_E_INVALID;
     }
-    if (p->key_arn && (!safe_text(p->key_arn, 256) || !arn_account(p->key_arn, "kms", a))) {
+    if (p->key_arn && (!safe_text(p->key_arn, 256) || !lc_arn_account(p->key_arn, "kms", a))) {
         lc_error_set(err, LC_E_INVALID,
                      "--key-arn: expected arn:aws:kms:<region>:<account>:key/<id>");
         return LC_E_INVALID;
     }
-    if (p->trail_arn &&
-        (!safe_text(p->trail_arn, 256) || !arn_account(p->trail_arn, "cloudtrail", a) ||
-         !strstr(p->trail_arn, ":trail/"))) {
-        lc_error_set(err, LC_E_INVALID,
-                     "--trail-arn: expected arn:aws:cloudtrail:<region>:<account>:trail/<name>");
-        return LC_E_INVALID;
-    }
-    if (p->org_id && (!safe_text(p->org_id, 64) || strncmp(p->org_id, "o-", 2) != 0)) {
-        lc_error_set(err, LC_E_INVALID, "--org-id: expected an organization id (o-...)");
-        return LC_E_INVALID;
-    }
-    if (p->config_role_arn &&
-        (!safe_text(p->config_role_arn, 255) || !arn_account(p->config_role_arn, "iam", a))) {
-        lc_error_set(err, LC_E_INVALID, "config role: expected arn:aws:iam::<account>:role/<name>");
-        return LC_E_INVALID;
+    for (size_t i = 0; i < LC_DIAG_MAX_EXTRA && p->extra[i].name; i++) {
+        const struct lc_diag_param *d = model_param(p->model, p->extra[i].name);
+        if (!d) {
+            lc_error_set(err, LC_E_INVALID, "%s: not a parameter of %s", p->extra[i].name,
+                         p->service ? p->service : "this service");
+            return LC_E_INVALID;
+        }
+        if (p->extra[i].value && d->check && d->check(p->extra[i].value, err) != 0)
+            return LC_E_INVALID;
     }
     if (p->reader_role_arn &&
-        (!safe_text(p->reader_role_arn, 255) || (!arn_account(p->reader_role_arn, "iam", a) &&
-                                                 !arn_account(p->reader_role_arn, "sts", a)))) {
+        (!safe_text(p->reader_role_arn, 255) || (!lc_arn_account(p->reader_role_arn, "iam", a) &&
+                                                 !lc_arn_account(p->reader_role_arn, "sts", a)))) {
         lc_error_set(err, LC_E_INVALID, "reader role: expected arn:aws:iam::<account>:role/<name>");
         return LC_E_INVALID;
     }
     return 0;
 }
 
-/* Derived facts shared by the models and the remediation. */
-struct facts {
-    bool ct;              /* Control Tower */
-    char key_account[16]; /* the key's account: from the key ARN, else Control Tower's
-                           * management account is unknown, else the source account */
-    char bucket_account[16];
-    char key_res[512]; /* key ARN, or the prefix arn:aws:kms:<region>:<account>:key/ */
-    bool key_res_prefix;
-    char trail[512]; /* trail ARN, or prefix */
-    bool trail_prefix;
-    char trail_account[16];
-    char base[384];         /* "<bucket>/<prefix>/" or "<bucket>/" */
-    char obj_prefix[640];   /* ARN prefix of the objects the service writes */
-    char put_resource[640]; /* the bucket-policy Resource the documentation uses */
-    char org_resource[640];
-};
-
-static void derive(const struct lc_diag_params *p, struct facts *f)
+/* The facts every model shares; the model adds where its objects are. */
+static void derive(const struct lc_diag_params *p, struct lc_diag_facts *f)
 {
     memset(f, 0, sizeof(*f));
     f->ct = p->control_tower || strncmp(p->bucket, CT_BUCKET, strlen(CT_BUCKET)) == 0;
     if (p->key_arn)
-        arn_account(p->key_arn, "kms", f->key_account);
+        lc_arn_account(p->key_arn, "kms", f->key_account);
     else if (!f->ct)
         lc_strlcpy(f->key_account, p->account, sizeof(f->key_account));
     /* aws-controltower-logs-<log archive account>-<home region> */
@@ -177,7 +113,7 @@ static void derive(const struct lc_diag_params *p, struct facts *f)
         strlen(p->bucket) > strlen(CT_BUCKET) + 12 && p->bucket[strlen(CT_BUCKET) + 12] == '-') {
         snprintf(f->bucket_account, sizeof(f->bucket_account), "%.12s",
                  p->bucket + strlen(CT_BUCKET));
-        if (!is_account(f->bucket_account))
+        if (!lc_is_account_id(f->bucket_account))
             f->bucket_account[0] = '\0';
     }
     if (p->key_arn) {
@@ -189,62 +125,17 @@ static void derive(const struct lc_diag_params *p, struct facts *f)
             snprintf(f->key_res, sizeof(f->key_res), "arn:aws:kms:%s:", p->region);
         f->key_res_prefix = true;
     }
-    if (p->trail_arn) {
-        lc_strlcpy(f->trail, p->trail_arn, sizeof(f->trail));
-        arn_account(p->trail_arn, "cloudtrail", f->trail_account);
-    } else if (f->ct && f->key_account[0]) {
-        /* Control Tower's organization trail lives in the management account, as the key. */
-        snprintf(f->trail, sizeof(f->trail), "arn:aws:cloudtrail:%s:%s:trail/%s", p->region,
-                 f->key_account, CT_TRAIL);
-        lc_strlcpy(f->trail_account, f->key_account, sizeof(f->trail_account));
-    } else {
-        snprintf(f->trail, sizeof(f->trail), "arn:aws:cloudtrail:%s:%s:trail/", p->region,
-                 p->account);
-        f->trail_prefix = true;
-        lc_strlcpy(f->trail_account, p->account, sizeof(f->trail_account));
-    }
     snprintf(f->base, sizeof(f->base), "%s/%s%s", p->bucket, p->prefix ? p->prefix : "",
              p->prefix ? "/" : "");
-    switch (p->service) {
-    case LC_DIAG_VPCFLOWLOGS:
-        snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/vpcflowlogs/%s/",
-                 f->base, p->account, p->region);
-        snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/*", f->base,
-                 p->account);
-        break;
-    case LC_DIAG_CONFIG:
-        snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/Config/", f->base,
-                 p->account);
-        snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/Config/*",
-                 f->base, p->account);
-        break;
-    case LC_DIAG_CLOUDTRAIL:
-        if (p->org_id)
-            snprintf(f->obj_prefix, sizeof(f->obj_prefix),
-                     "arn:aws:s3:::%sAWSLogs/%s/%s/CloudTrail/", f->base, p->org_id, p->account);
-        else
-            snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/CloudTrail/",
-                     f->base, p->account);
-        snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/*", f->base,
-                 p->account);
-        if (p->org_id)
-            snprintf(f->org_resource, sizeof(f->org_resource), "arn:aws:s3:::%sAWSLogs/%s/*",
-                     f->base, p->org_id);
-        break;
-    }
+    snprintf(f->bucket_arn, sizeof(f->bucket_arn), "arn:aws:s3:::%s", p->bucket);
+    p->model->paths(p, f);
 }
 
-/* ---- request models ----------------------------------------------------------------------- */
+/* ---- requests ----------------------------------------------------------------------------- */
 
-struct reqlist {
-    struct lc_diag_request *v;
-    size_t n;
-    int nomem;
-};
-
-static struct lc_diag_request *req_new(struct reqlist *l, enum lc_policy_kind target,
-                                       const char *need, enum lc_pol_principal_type pt,
-                                       const char *principal, const char *action)
+struct lc_diag_request *lc_diag_req(struct lc_diag_reqs *l, enum lc_policy_kind target,
+                                    const char *need, enum lc_pol_principal_type pt,
+                                    const char *principal, const char *action)
 {
     struct lc_diag_request *v = realloc(l->v, (l->n + 1) * sizeof(*v));
     if (!v) {
@@ -262,15 +153,15 @@ static struct lc_diag_request *req_new(struct reqlist *l, enum lc_policy_kind ta
     return r;
 }
 
-static void req_res(struct lc_diag_request *r, const char *res, bool prefix, const char *acct)
+void lc_diag_req_resource(struct lc_diag_request *r, const char *res, bool prefix, const char *acct)
 {
     lc_strlcpy(r->resource, res, sizeof(r->resource));
     r->resource_prefix = prefix;
     lc_strlcpy(r->resource_account, acct ? acct : "", sizeof(r->resource_account));
 }
 
-static void ctx_add(struct lc_diag_request *r, const char *name, enum lc_pol_value_state st,
-                    const char *value)
+void lc_diag_ctx(struct lc_diag_request *r, const char *name, enum lc_pol_value_state st,
+                 const char *value)
 {
     if (r->n_ctx >= LC_DIAG_MAX_CTX)
         return;
@@ -281,203 +172,72 @@ static void ctx_add(struct lc_diag_request *r, const char *name, enum lc_pol_val
 }
 
 /* The SSE-KMS encryption context S3 sends: the object ARN, or the bucket ARN with a Bucket Key. */
-static void ctx_s3(struct lc_diag_request *r, const struct lc_diag_params *p, const struct facts *f,
-                   bool via_s3)
+void lc_diag_ctx_s3(struct lc_diag_request *r, const struct lc_diag_params *p,
+                    const struct lc_diag_facts *f, bool via_s3)
 {
     char bucket_arn[128];
 
     if (p->bucket_key) {
         snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
-        ctx_add(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_EXACT, bucket_arn);
+        lc_diag_ctx(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_EXACT, bucket_arn);
     } else {
-        ctx_add(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_PREFIX, f->obj_prefix);
+        lc_diag_ctx(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_PREFIX, f->obj_prefix);
     }
     if (via_s3) {
         char via[96];
         snprintf(via, sizeof(via), "s3.%s.amazonaws.com", p->region);
-        ctx_add(r, "kms:ViaService", LC_VAL_EXACT, via);
+        lc_diag_ctx(r, "kms:ViaService", LC_VAL_EXACT, via);
     } else {
-        ctx_add(r, "kms:ViaService", LC_VAL_ABSENT, NULL);
+        lc_diag_ctx(r, "kms:ViaService", LC_VAL_ABSENT, NULL);
     }
 }
 
-static void ctx_source(struct lc_diag_request *r, const char *account, const char *arn,
-                       bool arn_prefix)
+void lc_diag_ctx_source(struct lc_diag_request *r, const char *account, const char *arn,
+                        bool arn_prefix)
 {
-    ctx_add(r, "aws:SourceAccount", LC_VAL_EXACT, account);
-    ctx_add(r, "aws:SourceArn", arn_prefix ? LC_VAL_PREFIX : LC_VAL_EXACT, arn);
+    lc_diag_ctx(r, "aws:SourceAccount", LC_VAL_EXACT, account);
+    lc_diag_ctx(r, "aws:SourceArn", arn_prefix ? LC_VAL_PREFIX : LC_VAL_EXACT, arn);
 }
 
-static void ctx_iam(struct lc_diag_request *r, const char *role)
+void lc_diag_ctx_iam(struct lc_diag_request *r, const char *role)
 {
     char acct[16] = "";
-    if (!arn_account(role, "iam", acct))
-        arn_account(role, "sts", acct);
-    ctx_add(r, "kms:CallerAccount", LC_VAL_EXACT, acct);
-    ctx_add(r, "aws:SourceAccount", LC_VAL_ABSENT, NULL); /* only for service principals */
-    ctx_add(r, "aws:SourceArn", LC_VAL_ABSENT, NULL);
+    if (!lc_arn_account(role, "iam", acct))
+        lc_arn_account(role, "sts", acct);
+    lc_diag_ctx(r, "kms:CallerAccount", LC_VAL_EXACT, acct);
+    lc_diag_ctx(r, "aws:SourceAccount", LC_VAL_ABSENT, NULL); /* only for service principals */
+    lc_diag_ctx(r, "aws:SourceArn", LC_VAL_ABSENT, NULL);
 }
 
-static void model_reader(struct reqlist *l, const struct lc_diag_params *p, const struct facts *f)
+static void model_reader(struct lc_diag_reqs *l, const struct lc_diag_params *p,
+                         const struct lc_diag_facts *f)
 {
     struct lc_diag_request *r;
 
     if (!p->reader_role_arn)
         return;
-    r = req_new(l, LC_POLICY_KEY, "kms:Decrypt (reader)", LC_PRINCIPAL_IAM, p->reader_role_arn,
-                "kms:Decrypt");
+    r = lc_diag_req(l, LC_POLICY_KEY, "kms:Decrypt (reader)", LC_PRINCIPAL_IAM, p->reader_role_arn,
+                    "kms:Decrypt");
     if (!r)
         return;
-    req_res(r, f->key_res, f->key_res_prefix, f->key_account);
-    ctx_s3(r, p, f, true);
-    ctx_iam(r, p->reader_role_arn);
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-    r = req_new(l, LC_POLICY_BUCKET, "s3:GetObject (reader)", LC_PRINCIPAL_IAM, p->reader_role_arn,
-                "s3:GetObject");
+    lc_diag_req_resource(r, f->key_res, f->key_res_prefix, f->key_account);
+    lc_diag_ctx_s3(r, p, f, true);
+    lc_diag_ctx_iam(r, p->reader_role_arn);
+    lc_diag_ctx(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    r = lc_diag_req(l, LC_POLICY_BUCKET, "s3:GetObject (reader)", LC_PRINCIPAL_IAM,
+                    p->reader_role_arn, "s3:GetObject");
     if (!r)
         return;
-    req_res(r, f->obj_prefix, true, f->bucket_account);
-    ctx_iam(r, p->reader_role_arn);
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-}
-
-/* delivery.logs.amazonaws.com (facts §2.1): S3 PutObject with bucket-owner-full-control and
- * GetBucketAcl; S3 calls kms:GenerateDataKey with the service's source context. */
-static void model_flowlogs(struct reqlist *l, const struct lc_diag_params *p, const struct facts *f)
-{
-    char src_arn[128], bucket_arn[128];
-    struct lc_diag_request *r;
-
-    snprintf(src_arn, sizeof(src_arn), "arn:aws:logs:%s:%s:", p->region, p->account);
-    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
-    r = req_new(l, LC_POLICY_KEY, "kms:GenerateDataKey", LC_PRINCIPAL_SERVICE, SPN_LOGS,
-                "kms:GenerateDataKey");
-    if (!r)
-        return;
-    req_res(r, f->key_res, f->key_res_prefix, f->key_account);
-    ctx_source(r, p->account, src_arn, true);
-    ctx_s3(r, p, f, true);
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-
-    r = req_new(l, LC_POLICY_BUCKET, "s3:PutObject", LC_PRINCIPAL_SERVICE, SPN_LOGS,
-                "s3:PutObject");
-    if (!r)
-        return;
-    req_res(r, f->obj_prefix, true, f->bucket_account);
-    ctx_source(r, p->account, src_arn, true);
-    ctx_add(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-
-    r = req_new(l, LC_POLICY_BUCKET, "s3:GetBucketAcl", LC_PRINCIPAL_SERVICE, SPN_LOGS,
-                "s3:GetBucketAcl");
-    if (!r)
-        return;
-    req_res(r, bucket_arn, false, f->bucket_account);
-    ctx_source(r, p->account, src_arn, true);
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-}
-
-/* config.amazonaws.com and, when known, the recorder's role (facts §2.2): Config writes as the
- * role first and falls back to the service principal, so the two are alternatives. */
-static void model_config_one(struct reqlist *l, const struct lc_diag_params *p,
-                             const struct facts *f, enum lc_pol_principal_type pt, const char *who)
-{
-    static const char *const kms_actions[] = {"kms:GenerateDataKey", "kms:Decrypt"};
-    static const char *const s3_actions[] = {"s3:GetBucketAcl", "s3:ListBucket", "s3:PutObject"};
-    char src_arn[128], bucket_arn[128];
-    struct lc_diag_request *r;
-    bool svc = pt == LC_PRINCIPAL_SERVICE;
-
-    snprintf(src_arn, sizeof(src_arn), "arn:aws:config:%s:%s:", p->region, p->account);
-    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
-    for (size_t i = 0; i < 2; i++) {
-        r = req_new(l, LC_POLICY_KEY, kms_actions[i], pt, who, kms_actions[i]);
-        if (!r)
-            return;
-        req_res(r, f->key_res, f->key_res_prefix, f->key_account);
-        if (svc)
-            ctx_source(r, p->account, src_arn, true);
-        else
-            ctx_iam(r, who);
-        ctx_s3(r, p, f, true);
-        ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-    }
-    for (size_t i = 0; i < 3; i++) {
-        r = req_new(l, LC_POLICY_BUCKET, s3_actions[i], pt, who, s3_actions[i]);
-        if (!r)
-            return;
-        /* The HeadBucket existence check may fail without stopping delivery. */
-        r->advisory = strcmp(s3_actions[i], "s3:ListBucket") == 0;
-        if (strcmp(s3_actions[i], "s3:PutObject") == 0) {
-            req_res(r, f->obj_prefix, true, f->bucket_account);
-            ctx_add(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
-        } else {
-            req_res(r, bucket_arn, false, f->bucket_account);
-        }
-        if (svc)
-            ctx_source(r, p->account, src_arn, true);
-        else
-            ctx_iam(r, who);
-        ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-    }
-}
-
-/* cloudtrail.amazonaws.com (facts §2.3): CloudTrail calls KMS itself with the encryption context
- * {aws:cloudtrail:arn: trail, aws:s3:arn: object}; DescribeKey is checked at setup only. */
-static void model_cloudtrail(struct reqlist *l, const struct lc_diag_params *p,
-                             const struct facts *f)
-{
-    char bucket_arn[128];
-    struct lc_diag_request *r;
-    enum lc_pol_value_state ts = f->trail_prefix ? LC_VAL_PREFIX : LC_VAL_EXACT;
-
-    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
-    for (int i = 0; i < (p->bucket_key ? 2 : 1); i++) {
-        const char *act = i == 0 ? "kms:GenerateDataKey" : "kms:Decrypt";
-        r = req_new(l, LC_POLICY_KEY, act, LC_PRINCIPAL_SERVICE, SPN_TRAIL, act);
-        if (!r)
-            return;
-        req_res(r, f->key_res, f->key_res_prefix, f->key_account);
-        ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
-        ctx_add(r, "kms:EncryptionContext:aws:cloudtrail:arn", ts, f->trail);
-        ctx_s3(r, p, f, false);
-        ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-    }
-    r = req_new(l, LC_POLICY_KEY, "kms:DescribeKey", LC_PRINCIPAL_SERVICE, SPN_TRAIL,
-                "kms:DescribeKey");
-    if (!r)
-        return;
-    r->advisory = true;
-    req_res(r, f->key_res, f->key_res_prefix, f->key_account);
-    ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
-    ctx_add(r, "kms:EncryptionContext:aws:cloudtrail:arn", LC_VAL_ABSENT, NULL);
-    ctx_add(r, "kms:EncryptionContext:aws:s3:arn", LC_VAL_ABSENT, NULL);
-    ctx_add(r, "kms:ViaService", LC_VAL_ABSENT, NULL);
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-
-    r = req_new(l, LC_POLICY_BUCKET, "s3:GetBucketAcl", LC_PRINCIPAL_SERVICE, SPN_TRAIL,
-                "s3:GetBucketAcl");
-    if (!r)
-        return;
-    req_res(r, bucket_arn, false, f->bucket_account);
-    ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
-
-    r = req_new(l, LC_POLICY_BUCKET, "s3:PutObject", LC_PRINCIPAL_SERVICE, SPN_TRAIL,
-                "s3:PutObject");
-    if (!r)
-        return;
-    req_res(r, f->obj_prefix, true, f->bucket_account);
-    ctx_source(r, f->trail_account, f->trail, f->trail_prefix);
-    ctx_add(r, "s3:x-amz-acl", LC_VAL_EXACT, "bucket-owner-full-control");
-    ctx_add(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
+    lc_diag_req_resource(r, f->obj_prefix, true, f->bucket_account);
+    lc_diag_ctx_iam(r, p->reader_role_arn);
+    lc_diag_ctx(r, "aws:SecureTransport", LC_VAL_EXACT, "true");
 }
 
 int lc_diag_requests(const struct lc_diag_params *p, struct lc_diag_request **out, size_t *n,
                      struct lc_error *err)
 {
-    struct reqlist l = {0};
-    struct facts f;
+    struct lc_diag_reqs l = {0};
+    struct lc_diag_facts f;
     int rc;
 
     *out = NULL;
@@ -487,19 +247,7 @@ int lc_diag_requests(const struct lc_diag_params *p, struct lc_diag_request **ou
     if (rc)
         return rc;
     derive(p, &f);
-    switch (p->service) {
-    case LC_DIAG_VPCFLOWLOGS:
-        model_flowlogs(&l, p, &f);
-        break;
-    case LC_DIAG_CONFIG:
-        if (p->config_role_arn)
-            model_config_one(&l, p, &f, LC_PRINCIPAL_IAM, p->config_role_arn);
-        model_config_one(&l, p, &f, LC_PRINCIPAL_SERVICE, SPN_CONFIG);
-        break;
-    case LC_DIAG_CLOUDTRAIL:
-        model_cloudtrail(&l, p, &f);
-        break;
-    }
+    p->model->requests(&l, p, &f);
     model_reader(&l, p, &f);
     if (l.nomem) {
         free(l.v);
@@ -535,13 +283,13 @@ int lc_diag_evaluate(const struct lc_policy *pol, const struct lc_diag_request *
 
 /* ---- remediation statements --------------------------------------------------------------- */
 
-static cJSON *strings(const char *const *v, size_t n)
+cJSON *lc_diag_actions(const char *const *v, size_t n)
 {
     return cJSON_CreateStringArray(v, (int)n);
 }
 
-static cJSON *statement(const char *sid, const char *service, cJSON *actions, const char *resource,
-                        cJSON *condition)
+cJSON *lc_diag_statement(const char *sid, const char *service, cJSON *actions, const char *resource,
+                         cJSON *condition)
 {
     cJSON *st = cJSON_CreateObject(), *pr = cJSON_CreateObject();
 
@@ -571,8 +319,7 @@ fail:
     return NULL;
 }
 
-/* {"<op>": {"<key>": "<value>"}} merged into cond (created on first use). */
-static cJSON *cond_put(cJSON *cond, const char *op, const char *key, const char *value)
+cJSON *lc_diag_cond(cJSON *cond, const char *op, const char *key, const char *value)
 {
     if (!cond)
         cond = cJSON_CreateObject();
@@ -586,7 +333,7 @@ static cJSON *cond_put(cJSON *cond, const char *op, const char *key, const char 
     return cond;
 }
 
-static bool gap_any(const struct lc_diag_section *sec, const char *const *needs, size_t n)
+bool lc_diag_open(const struct lc_diag_section *sec, const char *const *needs, size_t n)
 {
     if (!sec)
         return true;
@@ -597,147 +344,25 @@ static bool gap_any(const struct lc_diag_section *sec, const char *const *needs,
     return false;
 }
 
-static void add(cJSON *arr, cJSON *st)
+void lc_diag_add(cJSON *arr, cJSON *st)
 {
     if (st && !cJSON_AddItemToArray(arr, st))
         cJSON_Delete(st);
 }
 
-static void key_statements(const struct lc_diag_params *p, const struct facts *f,
-                           const struct lc_diag_section *sec, cJSON *out)
-{
-    char v[640];
-    cJSON *c;
-
-    switch (p->service) {
-    case LC_DIAG_VPCFLOWLOGS: {
-        static const char *const needs[] = {"kms:GenerateDataKey"};
-        static const char *const acts[] = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
-                                           "kms:GenerateDataKey*", "kms:DescribeKey"};
-        if (!gap_any(sec, needs, 1))
-            break;
-        c = cond_put(NULL, "StringEquals", "aws:SourceAccount", p->account);
-        snprintf(v, sizeof(v), "arn:aws:logs:%s:%s:*", p->region, p->account);
-        c = cond_put(c, "ArnLike", "aws:SourceArn", v);
-        add(out,
-            statement("Allow Logs Delivery to use the key", SPN_LOGS, strings(acts, 5), "*", c));
-        break;
-    }
-    case LC_DIAG_CONFIG: {
-        static const char *const needs[] = {"kms:GenerateDataKey", "kms:Decrypt"};
-        static const char *const acts[] = {"kms:Decrypt", "kms:GenerateDataKey"};
-        if (!gap_any(sec, needs, 2))
-            break;
-        if (f->ct) /* Control Tower: Config in every account uses the management key */
-            add(out, statement("Allow Config to use KMS for encryption", SPN_CONFIG,
-                               strings(acts, 2), p->key_arn ? p->key_arn : "*", NULL));
-        else
-            add(out, statement("AWSConfigKMSPolicy", SPN_CONFIG, strings(acts, 2), "*",
-                               cond_put(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
-        break;
-    }
-    case LC_DIAG_CLOUDTRAIL: {
-        static const char *const enc[] = {"kms:GenerateDataKey", "kms:Decrypt"};
-        static const char *const desc[] = {"kms:DescribeKey"};
-        static const char *const ct_acts[] = {"kms:GenerateDataKey*", "kms:Decrypt"};
-        char pat[128];
-        snprintf(pat, sizeof(pat), "arn:aws:cloudtrail:*:%s:trail/*", f->trail_account);
-        if (gap_any(sec, enc, 2)) {
-            c = f->trail_prefix ? NULL : cond_put(NULL, "StringEquals", "aws:SourceArn", f->trail);
-            c = cond_put(c, "StringLike", "kms:EncryptionContext:aws:cloudtrail:arn", pat);
-            if (f->ct)
-                add(out, statement("Allow CloudTrail to use KMS for encryption", SPN_TRAIL,
-                                   strings(ct_acts, 2), p->key_arn ? p->key_arn : "*", c));
-            else
-                add(out, statement("Allow CloudTrail to encrypt logs", SPN_TRAIL,
-                                   strings(ct_acts, p->bucket_key ? 2 : 1), "*", c));
-        }
-        if (gap_any(sec, desc, 1)) {
-            c = f->trail_prefix ? NULL : cond_put(NULL, "StringEquals", "aws:SourceArn", f->trail);
-            add(out, statement("Allow CloudTrail to describe key", SPN_TRAIL, strings(desc, 1),
-                               f->ct && p->key_arn ? p->key_arn : "*", c));
-        }
-        break;
-    }
-    }
-}
-
-static void bucket_statements(const struct lc_diag_params *p, const struct facts *f,
-                              const struct lc_diag_section *sec, cJSON *out)
-{
-    static const char *const put[] = {"s3:PutObject"};
-    static const char *const acl[] = {"s3:GetBucketAcl"};
-    static const char *const list[] = {"s3:ListBucket"};
-    char bucket_arn[128], v[640];
-    cJSON *c;
-
-    snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", p->bucket);
-    switch (p->service) {
-    case LC_DIAG_VPCFLOWLOGS:
-        snprintf(v, sizeof(v), "arn:aws:logs:%s:%s:*", p->region, p->account);
-        if (gap_any(sec, put, 1)) {
-            c = cond_put(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
-            c = cond_put(c, "StringEquals", "aws:SourceAccount", p->account);
-            c = cond_put(c, "ArnLike", "aws:SourceArn", v);
-            add(out,
-                statement("AWSLogDeliveryWrite", SPN_LOGS, strings(put, 1), f->put_resource, c));
-        }
-        if (gap_any(sec, acl, 1)) {
-            c = cond_put(NULL, "StringEquals", "aws:SourceAccount", p->account);
-            c = cond_put(c, "ArnLike", "aws:SourceArn", v);
-            add(out, statement("AWSLogDeliveryAclCheck", SPN_LOGS, strings(acl, 1), bucket_arn, c));
-        }
-        break;
-    case LC_DIAG_CONFIG:
-        if (gap_any(sec, acl, 1))
-            add(out, statement("AWSConfigBucketPermissionsCheck", SPN_CONFIG, strings(acl, 1),
-                               bucket_arn,
-                               cond_put(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
-        if (gap_any(sec, list, 1))
-            add(out,
-                statement("AWSConfigBucketExistenceCheck", SPN_CONFIG, strings(list, 1), bucket_arn,
-                          cond_put(NULL, "StringEquals", "AWS:SourceAccount", p->account)));
-        if (gap_any(sec, put, 1)) {
-            c = cond_put(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
-            c = cond_put(c, "StringEquals", "AWS:SourceAccount", p->account);
-            add(out, statement("AWSConfigBucketDelivery", SPN_CONFIG, strings(put, 1),
-                               f->put_resource, c));
-        }
-        break;
-    case LC_DIAG_CLOUDTRAIL:
-        if (gap_any(sec, acl, 1)) {
-            c = f->trail_prefix ? NULL : cond_put(NULL, "StringEquals", "aws:SourceArn", f->trail);
-            add(out, statement("AWSCloudTrailAclCheck20150319", SPN_TRAIL, strings(acl, 1),
-                               bucket_arn, c));
-        }
-        if (gap_any(sec, put, 1)) {
-            c = cond_put(NULL, "StringEquals", "s3:x-amz-acl", "bucket-owner-full-control");
-            if (!f->trail_prefix)
-                c = cond_put(c, "StringEquals", "aws:SourceArn", f->trail);
-            if (p->org_id)
-                add(out, statement("AWSCloudTrailOrganizationWrite20150319", SPN_TRAIL,
-                                   strings(put, 1), f->org_resource, c));
-            else
-                add(out, statement("AWSCloudTrailWrite20150319", SPN_TRAIL, strings(put, 1),
-                                   f->put_resource, c));
-        }
-        break;
-    }
-}
-
 cJSON *lc_diag_remediation(const struct lc_diag_params *p, enum lc_policy_kind target,
                            const struct lc_diag_section *sec)
 {
-    struct facts f;
+    struct lc_diag_facts f;
     cJSON *out = cJSON_CreateArray();
 
     if (!out)
         return NULL;
     derive(p, &f);
     if (target == LC_POLICY_KEY)
-        key_statements(p, &f, sec, out);
+        p->model->key_statements(p, &f, sec, out);
     else
-        bucket_statements(p, &f, sec, out);
+        p->model->bucket_statements(p, &f, sec, out);
     return out;
 }
 
@@ -855,58 +480,16 @@ static int verify(const struct lc_policy *pol, enum lc_policy_kind target,
     return rc;
 }
 
-static int steps_and_assumptions(const struct lc_diag_params *p, const struct facts *f,
+static int steps_and_assumptions(const struct lc_diag_params *p, const struct lc_diag_facts *f,
                                  struct lc_diag_report *r)
 {
-    struct lc_pol_names *s = &r->steps_after, *a = &r->assumptions;
+    struct lc_pol_names *a = &r->assumptions;
     int rc = 0;
 
-    if (r->verdict != LC_POL_GRANTED) {
-        if (p->service == LC_DIAG_VPCFLOWLOGS) {
-            rc = lc_pol_names_add(s, "Nothing to restart: the flow log keeps delivering and "
-                                     "objects appear within about 10 minutes once there is "
-                                     "traffic.");
-            if (!rc)
-                rc = lc_pol_names_add(s, "The bucket's default encryption must name the key by "
-                                         "its ARN, not its key id (else \"LogDestination is "
-                                         "undeliverable\").");
-        } else if (f->ct) {
-            rc = lc_pol_names_add(s, "Control Tower: in CloudFormation, delete the failed stack "
-                                     "(e.g. AWSControlTowerBP-BASELINE-CLOUDTRAIL-MASTER, or the "
-                                     "failed StackSet-AWSControlTowerBP-BASELINE-CONFIG-* "
-                                     "instance).");
-            if (!rc)
-                rc = lc_pol_names_add(s, "Then re-run the landing-zone setup (Control Tower > "
-                                         "Landing zone settings: retry / update the landing "
-                                         "zone).");
-        } else if (p->service == LC_DIAG_CONFIG) {
-            rc = lc_pol_names_add(s, "If PutDeliveryChannel failed with "
-                                     "InsufficientDeliveryPolicyException, run it again; an "
-                                     "existing channel delivers at its next delivery.");
-        } else {
-            rc = lc_pol_names_add(s, "CloudTrail resumes by itself; `aws cloudtrail "
-                                     "get-trail-status` shows LatestDeliveryError clear after "
-                                     "the next delivery (about 5 minutes). If CreateTrail or "
-                                     "UpdateTrail failed (InsufficientEncryptionPolicyException),"
-                                     " run it again.");
-        }
-    }
-    if (!rc && p->service == LC_DIAG_VPCFLOWLOGS)
-        rc = lc_pol_names_addf(a,
-                               "aws:SourceArn of delivery.logs is modelled as "
-                               "arn:aws:logs:%s:%s:<unknown> (AWS documents ArnLike "
-                               "arn:aws:logs:<region>:<account>:*)",
-                               p->region, p->account);
-    if (!rc && p->service == LC_DIAG_CONFIG)
-        rc = lc_pol_names_addf(a,
-                               "aws:SourceArn of config.amazonaws.com is modelled as "
-                               "arn:aws:config:%s:%s:<unknown>",
-                               p->region, p->account);
-    if (!rc && p->service == LC_DIAG_CLOUDTRAIL)
-        rc = f->trail_prefix
-                 ? lc_pol_names_addf(
-                       a, "trail ARN not given: aws:SourceArn is modelled as %s<name>", f->trail)
-                 : lc_pol_names_addf(a, "trail ARN: %s", f->trail);
+    if (r->verdict != LC_POL_GRANTED)
+        rc = p->model->steps_after(p, f, &r->steps_after);
+    if (!rc)
+        rc = p->model->assumptions(p, f, a);
     if (!rc)
         rc = lc_pol_names_addf(a, "objects are written under %s...%s", f->obj_prefix,
                                p->bucket_key ? " (Bucket Key: encryption context is the bucket "
@@ -925,7 +508,7 @@ int lc_diagnose(const struct lc_diag_params *p, const struct lc_policy *key_poli
                 const struct lc_policy *bucket_policy, struct lc_diag_report *out,
                 struct lc_error *err)
 {
-    struct facts f;
+    struct lc_diag_facts f;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -1032,7 +615,7 @@ cJSON *lc_diag_report_json(const struct lc_diag_report *r)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddStringToObject(o, "service", lc_diag_service_name(r->service));
+    cJSON_AddStringToObject(o, "service", r->service ? r->service : "");
     cJSON_AddItemToObject(o, "granted", verdict_json(r->verdict));
     cJSON_AddItemToObject(o, "key_policy", section_json(&r->key));
     cJSON_AddItemToObject(o, "bucket_policy", section_json(&r->bucket));
@@ -1187,9 +770,9 @@ int lc_diag_report_text(const struct lc_diag_report *r, const struct lc_diag_par
 {
     int rc;
 
-    rc = lc_buf_appendf(out, "%s -> s3://%s/%s (account %s, region %s)%s\n\n",
-                        service_title(r->service), p->bucket, p->prefix ? p->prefix : "",
-                        p->account, p->region, r->control_tower ? ", Control Tower" : "");
+    rc = lc_buf_appendf(out, "%s -> s3://%s/%s (account %s, region %s)%s\n\n", p->model->title,
+                        p->bucket, p->prefix ? p->prefix : "", p->account, p->region,
+                        r->control_tower ? ", Control Tower" : "");
     if (!rc)
         rc = section_text(out, "key policy", "key policy's", &r->key);
     if (!rc)

@@ -1,20 +1,23 @@
 /* Diagnosis of SSE-KMS log delivery: each delivering service is modelled as the concrete
- * requests it really makes (AWS delivery facts §2), evaluated against the key policy and the
- * bucket policy (policy.h), and every gap comes with the exact statements to add, filled with the
- * real account, region, key, trail, bucket and prefix, and checked by re-evaluation.
+ * requests it really makes, evaluated against the key policy and the bucket policy (policy.h),
+ * and every gap comes with the exact statements to add, filled with the real account, region,
+ * key, bucket and prefix, and checked by re-evaluation.
+ *
+ * The models are the log sources' (struct lc_diag_model, declared by each probe): which
+ * principals deliver, the requests they make with their encryption context and conditions, the
+ * statements that grant them, and what to do after the edit. This file is the engine and the
+ * vocabulary the models are written in.
  *
  * Request values logcanary cannot know exactly are modelled as documented shapes, never guessed:
- *   - aws:SourceArn of delivery.logs is the prefix "arn:aws:logs:<region>:<account>:" (the
- *     delivery's own ARN is not visible; AWS documents ArnLike "arn:aws:logs:<r>:<a>:*"); for
- *     Config "arn:aws:config:<region>:<account>:"; for CloudTrail the trail ARN when given, else
- *     the prefix "arn:aws:cloudtrail:<region>:<account>:trail/";
+ *   - a service's aws:SourceArn it does not show (a delivery's own ARN) is the documented
+ *     prefix, such as "arn:aws:logs:<region>:<account>:";
  *   - S3 object ARNs are the prefix of the service's layout ("arn:aws:s3:::<bucket>/<prefix>/
- *     AWSLogs/<account>/vpcflowlogs/<region>/"), and so is kms:EncryptionContext:aws:s3:arn
- *     unless a Bucket Key is on (then it is exactly the bucket ARN);
+ *     AWSLogs/<account>/..."), and so is kms:EncryptionContext:aws:s3:arn unless a Bucket Key is
+ *     on (then it is exactly the bucket ARN);
  *   - keys a request does not list are unknown: a condition on them makes the result
  *     undetermined and names the key.
- * Requests marked advisory (Config's ListBucket existence check, CloudTrail's DescribeKey) are
- * reported but do not decide delivery: AWS delivers without them (facts §2.2; seeds/000). */
+ * Requests marked advisory (an existence check, a setup-time DescribeKey) are reported but do
+ * not decide delivery: the services deliver without them. */
 #ifndef LC_DIAGNOSE_H
 #define LC_DIAGNOSE_H
 
@@ -27,26 +30,27 @@
 #include "core/error.h"
 #include "iam/policy.h"
 
-enum lc_diag_service {
-    LC_DIAG_VPCFLOWLOGS,
-    LC_DIAG_CONFIG,
-    LC_DIAG_CLOUDTRAIL,
-};
+struct lc_diag_model;
+
+#define LC_DIAG_MAX_EXTRA 4
 
 struct lc_diag_params {
-    enum lc_diag_service service;
-    const char *account;         /* the account whose logs are delivered (12 digits) */
-    const char *region;          /* the delivering region (CloudTrail: the trail's home region) */
-    const char *bucket;          /* destination bucket */
-    const char *prefix;          /* optional key prefix, without leading or trailing '/' */
-    const char *key_arn;         /* optional: the bucket's KMS key ARN */
-    const char *trail_arn;       /* optional: CloudTrail trail ARN */
-    const char *org_id;          /* optional: organization trail (o-...) */
-    const char *config_role_arn; /* optional: Config recorder's IAM role (tried before the SPN) */
-    const char *reader_role_arn; /* optional: logcanary's role reading the logs */
-    bool bucket_key;             /* S3 Bucket Key enabled on the bucket */
-    bool control_tower;          /* Control Tower statements/steps; also when the bucket is
-                                  * aws-controltower-logs-<account>-<region> */
+    const char *service;               /* the log source's name, for reports */
+    const struct lc_diag_model *model; /* its requests (required) */
+    const char *account;               /* the account whose logs are delivered (12 digits) */
+    const char *region;                /* the delivering region (a trail: its home region) */
+    const char *bucket;                /* destination bucket */
+    const char *prefix;                /* optional key prefix, without leading or trailing '/' */
+    const char *key_arn;               /* optional: the bucket's KMS key ARN */
+    const char *reader_role_arn;       /* optional: logcanary's role reading the logs */
+    bool bucket_key;                   /* S3 Bucket Key enabled on the bucket */
+    bool control_tower;                /* Control Tower statements/steps; also when the bucket
+                                        * is aws-controltower-logs-<account>-<region> */
+    /* The model's own parameters (its params[] by name): a trail ARN, an organization id. */
+    struct {
+        const char *name;
+        const char *value;
+    } extra[LC_DIAG_MAX_EXTRA];
 };
 
 #define LC_DIAG_MAX_CTX 12
@@ -104,7 +108,7 @@ struct lc_diag_section {
 };
 
 struct lc_diag_report {
-    enum lc_diag_service service;
+    const char *service;
     enum lc_pol_verdict verdict; /* worst of the evaluated sections */
     bool control_tower;
     struct lc_diag_section key;
@@ -137,7 +141,99 @@ int lc_diag_report_text(const struct lc_diag_report *r, const struct lc_diag_par
 /* cJSON as logcanary prints it for people: 4-space indents, short lists on one line, '\n'. */
 int lc_diag_json_pretty(const cJSON *j, struct lc_buf *out);
 
-int lc_diag_service_parse(const char *s, enum lc_diag_service *out);
-const char *lc_diag_service_name(enum lc_diag_service s);
+/* ---- the models' vocabulary --------------------------------------------------------------- */
+
+/* What the engine derives from the parameters, for every model. */
+struct lc_diag_facts {
+    bool ct;              /* Control Tower */
+    char key_account[16]; /* the key's account: from the key ARN, else (not Control Tower) the
+                           * source account; "" when unknown */
+    char bucket_account[16];
+    char key_res[512]; /* key ARN, or the prefix arn:aws:kms:<region>:<account>:key/ */
+    bool key_res_prefix;
+    char base[384];         /* "<bucket>/<prefix>/" or "<bucket>/" */
+    char bucket_arn[128];   /* "arn:aws:s3:::<bucket>" */
+    char obj_prefix[640];   /* ARN prefix of the objects the service writes (the model's) */
+    char put_resource[640]; /* the bucket-policy Resource its documentation uses (the model's) */
+};
+
+/* A parameter of a model beyond the common ones (policy check's --<flag>). */
+struct lc_diag_param {
+    const char *name;  /* "trail_arn" */
+    const char *flag;  /* "trail-arn" */
+    const char *value; /* the argument's name in the usage: "ARN" */
+    const char *help;  /* NULL: none */
+    /* 0, or LC_E_INVALID with err set (naming --<flag>) */
+    int (*check)(const char *v, struct lc_error *err);
+};
+
+/* The request list a model adds to. */
+struct lc_diag_reqs {
+    struct lc_diag_request *v;
+    size_t n;
+    int nomem;
+};
+
+/* A log source's delivery, as the requests its service makes. */
+struct lc_diag_model {
+    const char *title; /* "VPC Flow Logs" */
+    const struct lc_diag_param *params;
+    size_t n_params;
+    bool needs_key_arn; /* delivery fails when the bucket's default encryption names the key by
+                         * id instead of ARN */
+    /* The objects it writes: obj_prefix (an ARN prefix) and put_resource into f. */
+    void (*paths)(const struct lc_diag_params *p, struct lc_diag_facts *f);
+    /* Its requests (lc_diag_req and the ctx helpers below). */
+    void (*requests)(struct lc_diag_reqs *l, const struct lc_diag_params *p,
+                     const struct lc_diag_facts *f);
+    /* The statements that grant what sec left open, into out (one array per policy). */
+    void (*key_statements)(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                           const struct lc_diag_section *sec, cJSON *out);
+    void (*bucket_statements)(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                              const struct lc_diag_section *sec, cJSON *out);
+    /* What to do after the edit (only when something was not granted), and what was assumed
+     * about values that cannot be known. 0 or LC_E_NOMEM. */
+    int (*steps_after)(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                       struct lc_pol_names *out);
+    int (*assumptions)(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                       struct lc_pol_names *out);
+};
+
+/* A model's own parameter by name, NULL when not given. */
+const char *lc_diag_param(const struct lc_diag_params *p, const char *name);
+
+/* Requests: a new one (NULL when out of memory: l->nomem is set), its resource, its context. */
+struct lc_diag_request *lc_diag_req(struct lc_diag_reqs *l, enum lc_policy_kind target,
+                                    const char *need, enum lc_pol_principal_type pt,
+                                    const char *principal, const char *action);
+void lc_diag_req_resource(struct lc_diag_request *r, const char *res, bool prefix,
+                          const char *account);
+void lc_diag_ctx(struct lc_diag_request *r, const char *name, enum lc_pol_value_state st,
+                 const char *value);
+/* The SSE-KMS encryption context S3 sends (object ARN, or bucket ARN with a Bucket Key), and
+ * kms:ViaService when S3 calls KMS (via_s3) rather than the service itself. */
+void lc_diag_ctx_s3(struct lc_diag_request *r, const struct lc_diag_params *p,
+                    const struct lc_diag_facts *f, bool via_s3);
+/* A service principal's aws:SourceAccount and aws:SourceArn (a prefix when arn_prefix). */
+void lc_diag_ctx_source(struct lc_diag_request *r, const char *account, const char *arn,
+                        bool arn_prefix);
+/* An IAM role's kms:CallerAccount; no aws:SourceAccount / aws:SourceArn. */
+void lc_diag_ctx_iam(struct lc_diag_request *r, const char *role);
+
+/* Statements: an Allow for a service principal; condition operators merged into cond (created
+ * on first use); an Action array (a single action is written as a string). */
+cJSON *lc_diag_statement(const char *sid, const char *service, cJSON *actions, const char *resource,
+                         cJSON *condition);
+cJSON *lc_diag_cond(cJSON *cond, const char *op, const char *key, const char *value);
+cJSON *lc_diag_actions(const char *const *v, size_t n);
+/* Some of needs is left open by sec (NULL: not evaluated) and not blocked by a Deny. */
+bool lc_diag_open(const struct lc_diag_section *sec, const char *const *needs, size_t n);
+/* Append st to arr (st may be NULL). */
+void lc_diag_add(cJSON *arr, cJSON *st);
+
+/* A value for a --<flag> parameter: an ARN of service (with resource starting with kind when
+ * given). 0 or LC_E_INVALID naming the flag and the expected shape. */
+int lc_diag_check_arn(const char *v, const char *service, const char *kind, const char *flag,
+                      const char *shape, struct lc_error *err);
 
 #endif

@@ -366,7 +366,7 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
 static bool target_needs_key_arn(const struct lc_target_cfg *t)
 {
     for (size_t i = 0; i < t->n_sources; i++)
-        if (t->sources[i].probe->needs_key_arn)
+        if (t->sources[i].probe->diag && t->sources[i].probe->diag->needs_key_arn)
             return true;
     return false;
 }
@@ -568,7 +568,8 @@ static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
 }
 
 /* What a stream's service request model needs from the observations: the rest per use. */
-static struct lc_diag_params diag_params(const struct lc_target_obs *to, const struct lc_stream *s)
+static struct lc_diag_params diag_params(const struct lc_target_obs *to, const struct lc_stream *s,
+                                         const cJSON *status)
 {
     struct lc_diag_params p = {
         .account = s->account,
@@ -577,7 +578,7 @@ static struct lc_diag_params diag_params(const struct lc_target_obs *to, const s
         .key_arn = to->key_arn ? to->key_arn : s->target->kms_key_arn,
         .bucket_key = to->enc_bucket_key,
     };
-    lc_diag_service_parse(s->probe->cfg.name, &p.service);
+    lc_probe_diag_params(s, status, &p);
     return p;
 }
 
@@ -606,7 +607,7 @@ static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
     int rc = 0;
 
     principal_of(to->caller_arn, reader, sizeof(reader));
-    struct lc_diag_params p = diag_params(to, s);
+    struct lc_diag_params p = diag_params(to, s, NULL);
     p.reader_role_arn = reader;
     lc_error_clear(&err);
     if (lc_diagnose(&p, kp, NULL, &rep, &err) != 0)
@@ -717,13 +718,9 @@ static int judge_policies(struct lc_findings *f, const struct lc_observations *o
         }
         if (status[i] != LC_ST_STALE && status[i] != LC_ST_MISSING)
             continue;
-        const cJSON *trail =
-            so->status.detail ? cJSON_GetObjectItem(so->status.detail, "trail") : NULL;
         const char *folder = lc_stream_folder(s);
-        struct lc_diag_params p = diag_params(to, s);
+        struct lc_diag_params p = diag_params(to, s, so->status.detail);
         p.prefix = *folder ? folder : NULL;
-        p.trail_arn = cJSON_IsString(trail) ? trail->valuestring : NULL;
-        p.org_id = lc_source_option_string(s->source, "org_id");
         struct lc_diag_report rep;
         lc_error_clear(&err);
         if (lc_diagnose(&p, kp, bp, &rep, &err) != 0)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "iam/diagnose.h"
+#include "probes/probe.h"
 #include "iam/policy.h"
 
 #define ACCT "111111111111"
@@ -39,6 +40,16 @@ static const struct lc_diag_request *find(const struct lc_diag_request *r, size_
     return NULL;
 }
 
+/* The request model of p's service (the probe's), vpcflowlogs when none is named. */
+static struct lc_diag_params *bind(struct lc_diag_params *p)
+{
+    if (!p->service)
+        p->service = "vpcflowlogs";
+    assert_non_null(lc_probe_find(p->service));
+    p->model = lc_probe_find(p->service)->diag;
+    return p;
+}
+
 static const struct lc_diag_ctx *ctx(const struct lc_diag_request *r, const char *name)
 {
     for (size_t i = 0; i < r->n_ctx; i++)
@@ -50,7 +61,7 @@ static const struct lc_diag_ctx *ctx(const struct lc_diag_request *r, const char
 
 static void test_flowlogs_model(void **state)
 {
-    struct lc_diag_params p = {.service = LC_DIAG_VPCFLOWLOGS,
+    struct lc_diag_params p = {.service = "vpcflowlogs",
                                .account = ACCT,
                                .region = "ap-northeast-1",
                                .bucket = "logs",
@@ -61,7 +72,7 @@ static void test_flowlogs_model(void **state)
     struct lc_error err;
     (void)state;
 
-    assert_int_equal(lc_diag_requests(&p, &r, &n, &err), 0);
+    assert_int_equal(lc_diag_requests(bind(&p), &r, &n, &err), 0);
     assert_int_equal(n, 3);
     const struct lc_diag_request *gdk =
         find(r, n, "delivery.logs.amazonaws.com", "kms:GenerateDataKey");
@@ -84,7 +95,7 @@ static void test_flowlogs_model(void **state)
 
     /* Bucket Key: the encryption context is exactly the bucket ARN. */
     p.bucket_key = true;
-    assert_int_equal(lc_diag_requests(&p, &r, &n, &err), 0);
+    assert_int_equal(lc_diag_requests(bind(&p), &r, &n, &err), 0);
     gdk = find(r, n, "delivery.logs.amazonaws.com", "kms:GenerateDataKey");
     assert_int_equal(ctx(gdk, "kms:EncryptionContext:aws:s3:arn")->state, LC_VAL_EXACT);
     assert_string_equal(ctx(gdk, "kms:EncryptionContext:aws:s3:arn")->value, "arn:aws:s3:::logs");
@@ -93,23 +104,25 @@ static void test_flowlogs_model(void **state)
 
 static void test_cloudtrail_model(void **state)
 {
-    struct lc_diag_params p = {.service = LC_DIAG_CLOUDTRAIL,
-                               .account = ACCT,
-                               .region = "us-east-2",
-                               .bucket = "trail-bucket",
-                               .org_id = "o-abc123",
-                               .trail_arn = "arn:aws:cloudtrail:us-east-2:999999999999:trail/org"};
+    struct lc_diag_params p = {
+        .service = "cloudtrail",
+        .account = ACCT,
+        .region = "us-east-2",
+        .bucket = "trail-bucket",
+        .extra = {{"org_id", "o-abc123"},
+                  {"trail_arn", "arn:aws:cloudtrail:us-east-2:999999999999:trail/org"}}};
     struct lc_diag_request *r;
     size_t n;
     struct lc_error err;
     (void)state;
 
-    assert_int_equal(lc_diag_requests(&p, &r, &n, &err), 0);
+    assert_int_equal(lc_diag_requests(bind(&p), &r, &n, &err), 0);
     const struct lc_diag_request *g = find(r, n, "cloudtrail.amazonaws.com", "kms:GenerateDataKey");
-    assert_string_equal(ctx(g, "aws:SourceArn")->value, p.trail_arn);
+    assert_string_equal(ctx(g, "aws:SourceArn")->value, lc_diag_param(&p, "trail_arn"));
     assert_int_equal(ctx(g, "aws:SourceArn")->state, LC_VAL_EXACT);
     assert_string_equal(ctx(g, "aws:SourceAccount")->value, "999999999999");
-    assert_string_equal(ctx(g, "kms:EncryptionContext:aws:cloudtrail:arn")->value, p.trail_arn);
+    assert_string_equal(ctx(g, "kms:EncryptionContext:aws:cloudtrail:arn")->value,
+                        lc_diag_param(&p, "trail_arn"));
     assert_int_equal(ctx(g, "kms:ViaService")->state, LC_VAL_ABSENT);
     const struct lc_diag_request *d = find(r, n, "cloudtrail.amazonaws.com", "kms:DescribeKey");
     assert_true(d->advisory);
@@ -122,19 +135,21 @@ static void test_cloudtrail_model(void **state)
 
 static void test_config_model(void **state)
 {
-    struct lc_diag_params p = {.service = LC_DIAG_CONFIG,
-                               .account = ACCT,
-                               .region = "us-east-1",
-                               .bucket = "cfg",
-                               .config_role_arn = "arn:aws:iam::" ACCT ":role/config-role"};
+    struct lc_diag_params p = {
+        .service = "config",
+        .account = ACCT,
+        .region = "us-east-1",
+        .bucket = "cfg",
+        .extra = {{"config_role_arn", "arn:aws:iam::" ACCT ":role/config-role"}}};
     struct lc_diag_request *r;
     size_t n;
     struct lc_error err;
     (void)state;
 
-    assert_int_equal(lc_diag_requests(&p, &r, &n, &err), 0);
+    assert_int_equal(lc_diag_requests(bind(&p), &r, &n, &err), 0);
     assert_int_equal(n, 10); /* role and service principal: 2 KMS + 3 S3 each */
-    const struct lc_diag_request *role = find(r, n, p.config_role_arn, "kms:Decrypt");
+    const struct lc_diag_request *role =
+        find(r, n, lc_diag_param(&p, "config_role_arn"), "kms:Decrypt");
     const struct lc_diag_request *spn = find(r, n, "config.amazonaws.com", "kms:Decrypt");
     assert_string_equal(role->need, spn->need); /* alternatives */
     assert_int_equal(ctx(role, "aws:SourceAccount")->state, LC_VAL_ABSENT);
@@ -154,9 +169,18 @@ static void test_bad_params(void **state)
         {{.account = ACCT, .region = "r", .bucket = "b/c"}, "--bucket"},
         {{.account = ACCT, .region = "r", .bucket = "b", .prefix = "/x"}, "--prefix"},
         {{.account = ACCT, .region = "r", .bucket = "b", .key_arn = "key-id"}, "--key-arn"},
-        {{.account = ACCT, .region = "r", .bucket = "b", .trail_arn = "arn:aws:s3:::x"},
+        {{.service = "cloudtrail",
+          .account = ACCT,
+          .region = "r",
+          .bucket = "b",
+          .extra = {{"trail_arn", "arn:aws:s3:::x"}}},
          "--trail-arn"},
-        {{.account = ACCT, .region = "r", .bucket = "b", .org_id = "abc"}, "--org-id"},
+        {{.service = "cloudtrail",
+          .account = ACCT,
+          .region = "r",
+          .bucket = "b",
+          .extra = {{"org_id", "abc"}}},
+         "--org-id"},
         {{.account = ACCT, .region = "r", .bucket = "b\"x"}, "--bucket"},
     };
     (void)state;
@@ -164,16 +188,19 @@ static void test_bad_params(void **state)
         struct lc_diag_request *r = NULL;
         size_t n;
         struct lc_error err;
-        assert_int_equal(lc_diag_requests(&bad[i].p, &r, &n, &err), LC_E_INVALID);
+        struct lc_diag_params p = bad[i].p;
+        assert_int_equal(lc_diag_requests(bind(&p), &r, &n, &err), LC_E_INVALID);
         assert_non_null(strstr(err.message, bad[i].want));
         assert_null(r);
     }
 }
 
 /* Diagnose, then add the remediation to both policies and diagnose again. */
-static void remediate(const struct lc_diag_params *p, const char *key_json, const char *bucket_json,
-                      enum lc_pol_verdict want_after)
+static void remediate(const struct lc_diag_params *given, const char *key_json,
+                      const char *bucket_json, enum lc_pol_verdict want_after)
 {
+    struct lc_diag_params bound = *given;
+    const struct lc_diag_params *p = bind(&bound);
     struct lc_policy *kp = parse(key_json, LC_POLICY_KEY);
     struct lc_policy *bp = parse(bucket_json, LC_POLICY_BUCKET);
     struct lc_policy *kp2 = NULL, *bp2 = NULL;
@@ -182,18 +209,18 @@ static void remediate(const struct lc_diag_params *p, const char *key_json, cons
 
     assert_int_equal(lc_diagnose(p, kp, bp, &rep, &err), 0);
     if (rep.verdict == LC_POL_GRANTED)
-        fail_msg("%s: granted before the fix", lc_diag_service_name(p->service));
+        fail_msg("%s: granted before the fix", p->service);
     assert_true(cJSON_GetArraySize(rep.key.statements) > 0);
     assert_true(cJSON_GetArraySize(rep.bucket.statements) > 0);
     if (want_after == LC_POL_GRANTED && (!rep.key.verified || !rep.bucket.verified))
-        fail_msg("%s: remediation not verified (key %d, bucket %d)",
-                 lc_diag_service_name(p->service), rep.key.verified, rep.bucket.verified);
+        fail_msg("%s: remediation not verified (key %d, bucket %d)", p->service, rep.key.verified,
+                 rep.bucket.verified);
     assert_int_equal(lc_policy_with_statements(kp, rep.key.statements, &kp2, &err), 0);
     assert_int_equal(lc_policy_with_statements(bp, rep.bucket.statements, &bp2, &err), 0);
     assert_int_equal(lc_diagnose(p, kp2, bp2, &rep2, &err), 0);
     if (rep2.verdict != want_after)
-        fail_msg("%s: after the fix %s, want %s", lc_diag_service_name(p->service),
-                 lc_pol_verdict_name(rep2.verdict), lc_pol_verdict_name(want_after));
+        fail_msg("%s: after the fix %s, want %s", p->service, lc_pol_verdict_name(rep2.verdict),
+                 lc_pol_verdict_name(want_after));
     assert_int_equal(rep2.key.missing_actions.n, 0);
     assert_int_equal(rep2.bucket.missing_actions.n, 0);
     assert_int_equal(rep2.key.advisory_missing.n, 0);
@@ -211,49 +238,49 @@ static void remediate(const struct lc_diag_params *p, const char *key_json, cons
 static void test_remediation_closes_gaps(void **state)
 {
     static const struct lc_diag_params variants[] = {
-        {.service = LC_DIAG_VPCFLOWLOGS, .account = ACCT, .region = "eu-west-1", .bucket = "b"},
-        {.service = LC_DIAG_VPCFLOWLOGS,
+        {.service = "vpcflowlogs", .account = ACCT, .region = "eu-west-1", .bucket = "b"},
+        {.service = "vpcflowlogs",
          .account = ACCT,
          .region = "eu-west-1",
          .bucket = "b",
          .prefix = "flow/logs",
          .key_arn = KEY,
          .bucket_key = true},
-        {.service = LC_DIAG_CONFIG, .account = ACCT, .region = "us-east-1", .bucket = "cfg"},
-        {.service = LC_DIAG_CONFIG,
+        {.service = "config", .account = ACCT, .region = "us-east-1", .bucket = "cfg"},
+        {.service = "config",
          .account = ACCT,
          .region = "us-east-1",
          .bucket = "cfg",
          .prefix = "p",
          .bucket_key = true,
          .key_arn = KEY},
-        {.service = LC_DIAG_CLOUDTRAIL, .account = ACCT, .region = "us-east-2", .bucket = "t"},
-        {.service = LC_DIAG_CLOUDTRAIL,
+        {.service = "cloudtrail", .account = ACCT, .region = "us-east-2", .bucket = "t"},
+        {.service = "cloudtrail",
          .account = ACCT,
          .region = "us-east-2",
          .bucket = "t",
-         .trail_arn = "arn:aws:cloudtrail:us-east-2:111111111111:trail/main",
+         .extra = {{"trail_arn", "arn:aws:cloudtrail:us-east-2:111111111111:trail/main"}},
          .bucket_key = true},
-        {.service = LC_DIAG_CLOUDTRAIL,
+        {.service = "cloudtrail",
          .account = ACCT,
          .region = "us-east-2",
          .bucket = "t",
          .prefix = "ct",
-         .org_id = "o-abc123",
-         .trail_arn = "arn:aws:cloudtrail:us-east-2:111111111111:trail/org"},
+         .extra = {{"org_id", "o-abc123"},
+                   {"trail_arn", "arn:aws:cloudtrail:us-east-2:111111111111:trail/org"}}},
         /* Control Tower (seeds/000 shape). */
-        {.service = LC_DIAG_CONFIG,
+        {.service = "config",
          .account = "123456789012",
          .region = "ap-northeast-1",
          .bucket = "aws-controltower-logs-210987654321-ap-northeast-1",
          .prefix = "o-b1c2d3e4f5",
          .key_arn = "arn:aws:kms:ap-northeast-1:567890123456:key/k"},
-        {.service = LC_DIAG_CLOUDTRAIL,
+        {.service = "cloudtrail",
          .account = "123456789012",
          .region = "ap-northeast-1",
          .bucket = "aws-controltower-logs-210987654321-ap-northeast-1",
          .prefix = "o-b1c2d3e4f5",
-         .org_id = "o-b1c2d3e4f5",
+         .extra = {{"org_id", "o-b1c2d3e4f5"}},
          .key_arn = "arn:aws:kms:ap-northeast-1:567890123456:key/k"},
     };
     (void)state;
@@ -262,18 +289,18 @@ static void test_remediation_closes_gaps(void **state)
 
     /* Config with its recorder role: the role path depends on IAM, the fix adds the service
      * principal fallback, which makes delivery certain. */
-    struct lc_diag_params role = {.service = LC_DIAG_CONFIG,
+    struct lc_diag_params role = {.service = "config",
                                   .account = ACCT,
                                   .region = "us-east-1",
                                   .bucket = "cfg",
                                   .key_arn = KEY,
-                                  .config_role_arn = "arn:aws:iam::" ACCT ":role/cfg"};
+                                  .extra = {{"config_role_arn", "arn:aws:iam::" ACCT ":role/cfg"}}};
     remediate(&role, ROOT_ONLY, EMPTY, LC_POL_GRANTED);
 }
 
 static void test_reader_role(void **state)
 {
-    struct lc_diag_params p = {.service = LC_DIAG_VPCFLOWLOGS,
+    struct lc_diag_params p = {.service = "vpcflowlogs",
                                .account = ACCT,
                                .region = "eu-west-1",
                                .bucket = "b",
@@ -284,7 +311,7 @@ static void test_reader_role(void **state)
     struct lc_error err;
     (void)state;
 
-    assert_int_equal(lc_diagnose(&p, kp, NULL, &rep, &err), 0);
+    assert_int_equal(lc_diagnose(bind(&p), kp, NULL, &rep, &err), 0);
     /* Delivery is a gap; the reader's kms:Decrypt depends on its IAM policy (root statement). */
     assert_int_equal(rep.key.verdict, LC_POL_GAP);
     assert_true(lc_pol_names_has(&rep.key.undetermined,
@@ -303,13 +330,13 @@ static void test_deny_blocks(void **state)
         "\"Action\":\"kms:GenerateDataKey*\",\"Resource\":\"*\",\"Condition\":{\"Bool\":{"
         "\"aws:PrincipalIsAWSService\":\"true\"}}}]}";
     struct lc_diag_params p = {
-        .service = LC_DIAG_VPCFLOWLOGS, .account = ACCT, .region = "eu-west-1", .bucket = "b"};
+        .service = "vpcflowlogs", .account = ACCT, .region = "eu-west-1", .bucket = "b"};
     struct lc_policy *kp = parse(key, LC_POLICY_KEY);
     struct lc_diag_report rep;
     struct lc_error err;
     (void)state;
 
-    assert_int_equal(lc_diagnose(&p, kp, NULL, &rep, &err), 0);
+    assert_int_equal(lc_diagnose(bind(&p), kp, NULL, &rep, &err), 0);
     assert_int_equal(rep.key.verdict, LC_POL_GAP);
     assert_true(lc_pol_names_has(&rep.key.denied_by, "NoKmsForServices"));
     /* An Allow already applies: adding another cannot help, the Deny must change. */
@@ -325,7 +352,7 @@ static void test_deny_blocks(void **state)
 
 static void test_output(void **state)
 {
-    struct lc_diag_params p = {.service = LC_DIAG_VPCFLOWLOGS,
+    struct lc_diag_params p = {.service = "vpcflowlogs",
                                .account = ACCT,
                                .region = "ap-northeast-1",
                                .bucket = "flowlogs-bucket"};
@@ -336,7 +363,7 @@ static void test_output(void **state)
     struct lc_buf text = {0};
     (void)state;
 
-    assert_int_equal(lc_diagnose(&p, kp, bp, &rep, &err), 0);
+    assert_int_equal(lc_diagnose(bind(&p), kp, bp, &rep, &err), 0);
     assert_int_equal(lc_diag_report_text(&rep, &p, &text), 0);
     assert_non_null(strstr(text.data, "key policy: GAP"));
     assert_non_null(strstr(text.data, "\"Sid\": \"Allow Logs Delivery to use the key\""));
@@ -369,13 +396,13 @@ static void test_output(void **state)
     lc_policy_free(bp);
 
     /* Control Tower: the steps after the edit. */
-    struct lc_diag_params ct = {.service = LC_DIAG_CONFIG,
+    struct lc_diag_params ct = {.service = "config",
                                 .account = "123456789012",
                                 .region = "ap-northeast-1",
                                 .bucket = "aws-controltower-logs-210987654321-ap-northeast-1",
                                 .key_arn = "arn:aws:kms:ap-northeast-1:567890123456:key/k"};
     kp = parse(ROOT_ONLY, LC_POLICY_KEY);
-    assert_int_equal(lc_diagnose(&ct, kp, NULL, &rep, &err), 0);
+    assert_int_equal(lc_diagnose(bind(&ct), kp, NULL, &rep, &err), 0);
     assert_true(rep.control_tower);
     assert_int_equal(rep.steps_after.n, 2);
     assert_non_null(strstr(rep.steps_after.items[0], "delete the failed stack"));
@@ -390,7 +417,7 @@ static void test_output(void **state)
                "\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"kms:CallerAccount\":\"" ACCT
                "\"}}}]}",
                LC_POLICY_KEY);
-    assert_int_equal(lc_diagnose(&p, kp, NULL, &rep, &err), 0);
+    assert_int_equal(lc_diagnose(bind(&p), kp, NULL, &rep, &err), 0);
     j = lc_diag_report_json(&rep);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "granted")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "bucket_policy")));

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "iam/diagnose.h"
+#include "probes/probe.h"
 #include "iam/policy.h"
 
 #define ACCT  "111111111111"
@@ -609,8 +610,8 @@ struct diag_case {
     const char *name;
     const char *key_file;
     const char *bucket_file;
-    enum lc_diag_service svc;
-    struct lc_diag_params params; /* service is set from svc */
+    const char *svc;              /* the probe whose request model is evaluated */
+    struct lc_diag_params params; /* service and model are set from svc */
     enum lc_pol_verdict key_want;
     enum lc_pol_verdict bucket_want; /* when bucket_file */
     const char *named;               /* a name in the key section's undetermined or denied_by */
@@ -632,92 +633,92 @@ struct diag_case {
 
 static const struct diag_case dcases[] = {
     /* seeds/001: the root-only key policy is a gap for all three services... */
-    {"001 before: flow logs", "flowlogs_001_before.json", NULL, LC_DIAG_VPCFLOWLOGS, FL_PARAMS,
+    {"001 before: flow logs", "flowlogs_001_before.json", NULL, "vpcflowlogs", FL_PARAMS,
      .key_want = X},
-    {"001 before: config", "flowlogs_001_before.json", NULL, LC_DIAG_CONFIG, FL_PARAMS,
+    {"001 before: config", "flowlogs_001_before.json", NULL, "config", FL_PARAMS, .key_want = X},
+    {"001 before: cloudtrail", "flowlogs_001_before.json", NULL, "cloudtrail", FL_PARAMS,
      .key_want = X},
-    {"001 before: cloudtrail", "flowlogs_001_before.json", NULL, LC_DIAG_CLOUDTRAIL, FL_PARAMS,
-     .key_want = X},
-    {"001 before, GetKeyPolicy shape", "flowlogs_001_before_getkeypolicy.json", NULL,
-     LC_DIAG_VPCFLOWLOGS, FL_PARAMS, .key_want = X},
+    {"001 before, GetKeyPolicy shape", "flowlogs_001_before_getkeypolicy.json", NULL, "vpcflowlogs",
+     FL_PARAMS, .key_want = X},
     /* ...and the documented delivery.logs statement fixes flow logs and nothing else. */
     {"001 after: flow logs", "flowlogs_001_after.json", "flowlogs_bucket_policy.json",
-     LC_DIAG_VPCFLOWLOGS, FL_PARAMS, .key_want = G, .bucket_want = G},
-    {"001 after: config", "flowlogs_001_after.json", NULL, LC_DIAG_CONFIG, FL_PARAMS,
+     "vpcflowlogs", FL_PARAMS, .key_want = G, .bucket_want = G},
+    {"001 after: config", "flowlogs_001_after.json", NULL, "config", FL_PARAMS, .key_want = X},
+    {"001 after: cloudtrail", "flowlogs_001_after.json", NULL, "cloudtrail", FL_PARAMS,
      .key_want = X},
-    {"001 after: cloudtrail", "flowlogs_001_after.json", NULL, LC_DIAG_CLOUDTRAIL, FL_PARAMS,
+    {"SourceAccount of another account", "flowlogs_other_account.json", NULL, "vpcflowlogs",
+     FL_PARAMS, .key_want = X},
+    {"SourceArn in another region", "flowlogs_other_region.json", NULL, "vpcflowlogs", FL_PARAMS,
      .key_want = X},
-    {"SourceAccount of another account", "flowlogs_other_account.json", NULL, LC_DIAG_VPCFLOWLOGS,
-     FL_PARAMS, .key_want = X},
-    {"SourceArn in another region", "flowlogs_other_region.json", NULL, LC_DIAG_VPCFLOWLOGS,
-     FL_PARAMS, .key_want = X},
-    {"explicit Deny", "flowlogs_explicit_deny.json", NULL, LC_DIAG_VPCFLOWLOGS, FL_PARAMS,
-     .key_want = X, .named = "DenyLogsDelivery"},
-    {"NotPrincipal Deny", "flowlogs_notprincipal_deny.json", NULL, LC_DIAG_VPCFLOWLOGS, FL_PARAMS,
+    {"explicit Deny", "flowlogs_explicit_deny.json", NULL, "vpcflowlogs", FL_PARAMS, .key_want = X,
+     .named = "DenyLogsDelivery"},
+    {"NotPrincipal Deny", "flowlogs_notprincipal_deny.json", NULL, "vpcflowlogs", FL_PARAMS,
      .key_want = X, .named = "DenyAllButAdmins"},
-    {"CallerAccount condition for a service", "flowlogs_caller_account.json", NULL,
-     LC_DIAG_VPCFLOWLOGS, FL_PARAMS, .key_want = U, .named = "kms:CallerAccount"},
+    {"CallerAccount condition for a service", "flowlogs_caller_account.json", NULL, "vpcflowlogs",
+     FL_PARAMS, .key_want = U, .named = "kms:CallerAccount"},
     /* Encryption context written for object ARNs: holds without a Bucket Key, not with one. */
-    {"object-ARN context, no Bucket Key", "flowlogs_object_context.json", NULL, LC_DIAG_VPCFLOWLOGS,
+    {"object-ARN context, no Bucket Key", "flowlogs_object_context.json", NULL, "vpcflowlogs",
      FL_PARAMS, .key_want = G},
     {"object-ARN context, Bucket Key",
      "flowlogs_object_context.json",
      NULL,
-     LC_DIAG_VPCFLOWLOGS,
+     "vpcflowlogs",
      {.account = ACCT, .region = "ap-northeast-1", .bucket = "flowlogs-bucket", .bucket_key = true},
      .key_want = X},
     /* seeds/000: Control Tower. */
-    {"000 before: config", "controltower_000_before.json", NULL, LC_DIAG_CONFIG, CT_PARAMS,
+    {"000 before: config", "controltower_000_before.json", NULL, "config", CT_PARAMS,
      .key_want = X},
-    {"000 before: cloudtrail", "controltower_000_before.json", NULL, LC_DIAG_CLOUDTRAIL, CT_PARAMS,
+    {"000 before: cloudtrail", "controltower_000_before.json", NULL, "cloudtrail", CT_PARAMS,
      .key_want = X},
-    {"000 after: config", "controltower_000_after.json", NULL, LC_DIAG_CONFIG, CT_PARAMS,
+    {"000 after: config", "controltower_000_after.json", NULL, "config", CT_PARAMS, .key_want = G},
+    {"000 after: cloudtrail", "controltower_000_after.json", NULL, "cloudtrail", CT_PARAMS,
      .key_want = G},
-    {"000 after: cloudtrail", "controltower_000_after.json", NULL, LC_DIAG_CLOUDTRAIL, CT_PARAMS,
-     .key_want = G},
-    {"000 after: flow logs still a gap", "controltower_000_after.json", NULL, LC_DIAG_VPCFLOWLOGS,
+    {"000 after: flow logs still a gap", "controltower_000_after.json", NULL, "vpcflowlogs",
      CT_PARAMS, .key_want = X},
     /* AWS documentation policies. */
     {"CloudTrail doc key policy + bucket policy",
      "cloudtrail_doc_key_policy.json",
      "cloudtrail_bucket_policy.json",
-     LC_DIAG_CLOUDTRAIL,
-     {.account = ACCT, .region = "us-east-2", .bucket = "trail-bucket", .trail_arn = TRAIL},
+     "cloudtrail",
+     {.account = ACCT,
+      .region = "us-east-2",
+      .bucket = "trail-bucket",
+      .extra = {{"trail_arn", TRAIL}}},
      .key_want = G,
      .bucket_want = G},
     {"CloudTrail doc key policy, another trail",
      "cloudtrail_doc_key_policy.json",
      "cloudtrail_bucket_policy.json",
-     LC_DIAG_CLOUDTRAIL,
+     "cloudtrail",
      {.account = ACCT,
       .region = "us-east-2",
       .bucket = "trail-bucket",
-      .trail_arn = "arn:aws:cloudtrail:us-east-2:111111111111:trail/other"},
+      .extra = {{"trail_arn", "arn:aws:cloudtrail:us-east-2:111111111111:trail/other"}}},
      .key_want = X,
      .bucket_want = X},
     {"CloudTrail doc key policy, trail not given",
      "cloudtrail_doc_key_policy.json",
      NULL,
-     LC_DIAG_CLOUDTRAIL,
+     "cloudtrail",
      {.account = ACCT, .region = "us-east-2", .bucket = "trail-bucket"},
      .key_want = U,
      .named = "aws:SourceArn"},
     {"Config doc bucket policy",
      "controltower_000_after.json",
      "config_bucket_policy.json",
-     LC_DIAG_CONFIG,
+     "config",
      {.account = ACCT, .region = "us-east-1", .bucket = "config-bucket", .key_arn = CT_KEY},
      .key_want = G,
      .bucket_want = G},
     {"Config doc bucket policy, other account",
      "controltower_000_after.json",
      "config_bucket_policy.json",
-     LC_DIAG_CONFIG,
+     "config",
      {.account = OTHER, .region = "us-east-1", .bucket = "config-bucket", .key_arn = CT_KEY},
      .key_want = G,
      .bucket_want = X},
     {"flow logs with an empty bucket policy", "flowlogs_001_after.json", "empty_bucket_policy.json",
-     LC_DIAG_VPCFLOWLOGS, FL_PARAMS, .key_want = G, .bucket_want = X},
+     "vpcflowlogs", FL_PARAMS, .key_want = G, .bucket_want = X},
 };
 
 static void test_cases(void **state)
@@ -732,6 +733,7 @@ static void test_cases(void **state)
         struct lc_policy *bp = c->bucket_file ? load(c->bucket_file, LC_POLICY_BUCKET) : NULL;
 
         p.service = c->svc;
+        p.model = lc_probe_find(c->svc)->diag;
         if (lc_diagnose(&p, kp, bp, &rep, &err) != 0)
             fail_msg("%s: %s", c->name, err.message);
         if (rep.key.verdict != c->key_want)
