@@ -9,7 +9,7 @@
 #include "aws/awsxml.h"
 #include "aws/services.h"
 
-#define JSON_MAX_BODY  (4u << 20) /* key policies are <= 32 KiB; trail lists are small */
+#define JSON_MAX_BODY  (4u << 20) /* key policies are <= 32 KiB; status answers are small */
 #define QUERY_MAX_BODY (8u << 20)
 
 struct json_call {

@@ -1,4 +1,4 @@
-/* JSON 1.0/1.1 (KMS, Config, CloudTrail, ...) and Query (EC2, STS, ...) calls over lc_aws_send.
+/* JSON 1.0/1.1 (KMS, ...) and Query (EC2, STS, ...) calls over lc_aws_send.
  * Target prefixes, API versions and content types come from the services table
  * (aws/services.h). */
 #ifndef LC_AWSCALL_H
@@ -18,7 +18,7 @@ typedef void (*lc_awsjson_cb)(void *ud, const cJSON *result, const struct lc_aws
 typedef void (*lc_awsquery_cb)(void *ud, const struct lc_awsxml *doc,
                                const struct lc_aws_resp *resp);
 
-/* service: a JSON 1.0 or 1.1 service of the table ("kms", "config", "cloudtrail", ...);
+/* service: a JSON 1.0 or 1.1 service of the table ("kms", ...);
  * operation: "DescribeKey", ...; input may be NULL ("{}" is sent). creds NULL = unsigned. */
 int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
                      const char *region, const char *operation, const cJSON *input,

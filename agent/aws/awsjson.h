@@ -1,8 +1,9 @@
-/* JSON 1.1 (KMS, Config, CloudTrail) on top of cJSON: size-capped parsing, error bodies, and
- * typed getters whose errors name the field ("KeyMetadata.KeyState: expected a string").
+/* JSON 1.0/1.1 (KMS and the services' control planes) on top of cJSON: size-capped parsing, error
+ * bodies, and typed getters whose errors name the field ("KeyMetadata.KeyState: expected a
+ * string").
  *
  * Paths are member names joined with '.', with [N] for array elements:
- *     "KeyMetadata.KeyState", "trailList[0].Name", "DeliveryChannelsStatus[2].name". */
+ *     "KeyMetadata.KeyState", "Aliases[0].AliasName", "KeyMetadata.EncryptionAlgorithms[1]". */
 #ifndef LC_AWSJSON_H
 #define LC_AWSJSON_H
 

@@ -1,11 +1,11 @@
-/* A bounded, flat view of a small EC2/Query XML response (EC2 DescribeFlowLogs, STS AssumeRole,
+/* A bounded, flat view of a small EC2/Query XML response (an EC2 Describe call, STS AssumeRole,
  * STS GetCallerIdentity): every leaf element becomes a (path, text) pair.
  *
  * Paths are local names (no namespaces) joined with '/', root included. List members, <item>
  * (EC2) and <member> (Query), are numbered from 0:
- *     DescribeFlowLogsResponse/flowLogSet/item[0]/deliverLogsStatus
- *     DescribeFlowLogsResponse/flowLogSet/item[0]/tagSet/item[1]/value
- * An empty element (<nextToken/>, an empty <flowLogSet/>) is a leaf with text "". When a path
+ *     DescribeInstancesResponse/reservationSet/item[0]/reservationId
+ *     DescribeInstancesResponse/reservationSet/item[0]/tagSet/item[1]/value
+ * An empty element (<nextToken/>, an empty <tagSet/>) is a leaf with text "". When a path
  * repeats outside a list, lookups see the first one. Texts may hold secrets (STS credentials):
  * they are wiped on free. Parsed in chunks; lookups work after a successful finish. */
 #ifndef LC_AWSXML_H
@@ -37,7 +37,7 @@ int lc_awsxml_parse(const void *body, size_t len, const struct lc_awsxml_opts *o
 const char *lc_awsxml_root(const struct lc_awsxml *d);
 /* Text of the leaf at path, or NULL when there is none. */
 const char *lc_awsxml_get(const struct lc_awsxml *d, const char *path);
-/* Same with a printf-style path: ("...flowLogSet/item[%zu]/flowLogId", i). */
+/* Same with a printf-style path: ("...reservationSet/item[%zu]/reservationId", i). */
 const char *lc_awsxml_getf(const struct lc_awsxml *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Number of <item>/<member> children of the element at path (0 when none or no such path). */

@@ -38,7 +38,7 @@ struct lc_sigv4_req {
     size_t body_len;
     const char *payload_hash; /* NULL = hex SHA-256 of body; or "UNSIGNED-PAYLOAD" */
     const char *region;
-    const char *service; /* signing name: s3, kms, ec2, sts, config, cloudtrail */
+    const char *service; /* signing name: s3, kms, ec2, sts, ... (aws/services.h) */
     enum lc_sigv4_flavor flavor;
     time_t when; /* signing time (UTC epoch seconds) */
 };

@@ -155,7 +155,7 @@ int lc_cmd_policy(int argc, char **argv)
          .to.string = &p.region,
          .required = true,
          .value = "REGION",
-         .help = "the delivering region (a trail: its home region)"},
+         .help = "the delivering region (a multi-region service: its home region)"},
         {.name = "bucket",
          .kind = LC_OPT_STRING,
          .to.string = &p.bucket,

@@ -623,8 +623,8 @@ static void log_results(struct sched *s)
                     lc_canary_status_name(f->canary_status[i]));
     for (size_t i = 0; i < f->n; i++)
         lc_log(f->items[i].severity == LC_SEV_INFO ? LC_LOG_INFO : LC_LOG_WARN, "run",
-               "finding %s %s: %s", lc_severity_name(f->items[i].severity), f->items[i].code,
-               f->items[i].summary ? f->items[i].summary : "");
+               "finding %s %s: %s", lc_severity_name(f->items[i].severity),
+               lc_finding_name(f->items[i].code), f->items[i].summary ? f->items[i].summary : "");
     LC_INFO("run", "checked %s: %s, %zu/%zu stream(s) ok%s%s, %zu finding(s) in %.1fs", s->name,
             f->overall, ok, o->n_streams, o->n_canaries ? ", canary " : "",
             o->n_canaries ? lc_canary_status_name(f->canary_status[0]) : "", f->n, s->duration_s);

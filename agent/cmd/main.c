@@ -5,13 +5,13 @@
 
 #include "cmd/cli.h"
 #include "core/log.h"
+#include "iam/diagnose.h"
+#include "probes/probe.h"
+
+static const char usage_head[] = "usage: logcanary [--version] [--help] <command> [options]\n"
+                                 "\n";
 
 static const char usage_text[] =
-    "usage: logcanary [--version] [--help] <command> [options]\n"
-    "\n"
-    "Proves that AWS logs (VPC Flow Logs, AWS Config, CloudTrail) really arrive in their\n"
-    "SSE-KMS encrypted S3 buckets.\n"
-    "\n"
     "commands:\n"
     "  check    --config FILE   check every configured log stream once and report\n"
     "  config validate --config FILE\n"
@@ -28,6 +28,13 @@ static const char usage_text[] =
 
 int lc_usage(FILE *out)
 {
+    fputs(usage_head, out);
+    /* The sources: each probe's service, from the registry. */
+    fputs("Proves that AWS logs (", out);
+    for (size_t i = 0, n = 0; lc_probes[i]; i++)
+        if (lc_probes[i]->diag)
+            fprintf(out, "%s%s", n++ ? ", " : "", lc_probes[i]->diag->title);
+    fputs(") really arrive in their\nSSE-KMS encrypted S3 buckets.\n\n", out);
     fputs(usage_text, out);
     return out == stdout ? 0 : LC_EXIT_USAGE;
 }

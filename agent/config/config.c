@@ -92,7 +92,8 @@ static const struct lc_cfg_entry source_entries[] = {
      .off = SRC(status_role_arn),
      .check = &lc_cfg_status_role_arn,
      .help = "For diagnosis: a role to assume in each source account to read the delivery "
-             "status (flow log, delivery channel, trail); `{account}` is replaced by the "
+             "status (what the delivering service says of its deliveries); `{account}` is "
+             "replaced by the "
              "account id."},
 };
 

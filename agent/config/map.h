@@ -7,7 +7,7 @@
  * map is read into an options struct of its own, and the plugin may change the defaults of the
  * object's common keys. A key of another plugin is an error that names the types it is valid
  * with:
- *     targets[0].sources[0].org_id: only valid with "type": "cloudtrail"
+ *     alerts.webhooks[0].secret: only valid with "type": "generic"
  * Errors name the JSON path and what was expected, and never quote a value (values may come
  * from the environment and be secrets). */
 #ifndef LC_CFG_MAP_H

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "config/internal.h"
 #include "core/timeutil.h"
+#include "probes/probe.h"
 
 static const char *const intro[] = {
     "# logcanary configuration",
@@ -20,31 +21,16 @@ static const char *const intro[] = {
     "logcanary reads one JSON file (`logcanary check --config FILE`): which S3 buckets to check,",
     "which log sources deliver into each, and how fresh their newest deliveries must be.",
     "",
-    "Two commented examples, one per common layout:",
+    "Commented examples are in [`examples/`](examples/): an account's own SSE-KMS log bucket",
+    "with several accounts and regions, and a Control Tower log archive bucket",
+    "`aws-controltower-logs-<account>-<region>` with its `<o-id>` prefix, read through a role in",
+    "the log archive account.",
     "",
-    "- [`examples/flowlogs-bucket.json`](examples/flowlogs-bucket.json): an account's own VPC flow",
-    "  log bucket with SSE-KMS, several accounts and regions.",
-    "- [`examples/control-tower-log-archive.json`](examples/control-tower-log-archive.json): the",
-    "  Control Tower log archive bucket `aws-controltower-logs-<account>-<region>` with its",
-    "  `<o-id>` prefix: AWS Config, the organization trail and member accounts' flow logs, read",
-    "  through a role in the log archive account.",
-    "",
-    "A minimal file:",
-    "",
-    "```json",
-    "{",
-    "  \"aws\": { \"region\": \"ap-northeast-1\" },",
-    "  \"targets\": [{",
-    "    \"name\": \"flowlogs\",",
-    "    \"bucket\": \"my-flow-logs\",",
-    "    \"sources\": [",
-    "      { \"type\": \"vpcflowlogs\", \"accounts\": [\"111111111111\"], \"regions\": "
-    "[\"ap-northeast-1\"] }",
-    "    ]",
-    "  }]",
-    "}",
-    "```",
-    "",
+    NULL,
+};
+
+/* After the minimal file (written from the first probe of the registry). */
+static const char *const intro_syntax[] = {
     "## Syntax",
     "",
     "- **Comments.** JSON has none: a key `\"//\"`, or any key starting with `//`, is ignored",
@@ -133,7 +119,7 @@ static const struct lc_cfg_entry *plugin_entry(const struct lc_cfg_map *m)
     return NULL;
 }
 
-/* "vpcflowlogs: `30m`, config: `7h`" for a common key the plugins give defaults to, after
+/* "<type>: `30m`, <type>: `7h`" for a common key the plugins give defaults to, after
  * "required for a and b; " when some plugins require it. */
 static bool plugin_defaults_doc(FILE *out, const struct lc_cfg_map *m, const char *key)
 {
@@ -268,10 +254,31 @@ static void doc_tree(FILE *out, const struct lc_cfg_map *m)
     }
 }
 
+/* A minimal file: one target with one source of the first type. */
+static void minimal_example(FILE *out)
+{
+    fprintf(out,
+            "A minimal file:\n\n```json\n{\n"
+            "  \"aws\": { \"region\": \"ap-northeast-1\" },\n"
+            "  \"targets\": [{\n"
+            "    \"name\": \"logs\",\n"
+            "    \"bucket\": \"my-log-bucket\",\n"
+            "    \"sources\": [\n"
+            "      { \"type\": \"%s\", \"accounts\": [\"111111111111\"], \"regions\": "
+            "[\"ap-northeast-1\"] }\n"
+            "    ]\n"
+            "  }]\n"
+            "}\n```\n\n",
+            lc_probes[0]->cfg.name);
+}
+
 int lc_config_write_reference(FILE *out)
 {
     for (size_t i = 0; intro[i]; i++)
         fprintf(out, "%s\n", intro[i]);
+    minimal_example(out);
+    for (size_t i = 0; intro_syntax[i]; i++)
+        fprintf(out, "%s\n", intro_syntax[i]);
     doc_tree(out, lc_config_root_map());
     if (fflush(out) != 0 || ferror(out))
         return LC_E_IO;

@@ -9,7 +9,7 @@
 
 struct lc_arn {
     char partition[32]; /* aws, aws-cn, aws-us-gov, ... */
-    char service[64];   /* iam, kms, s3, sts, cloudtrail, ... */
+    char service[64];   /* iam, kms, s3, sts, ... */
     char region[32];    /* "" for global services and S3 buckets */
     char account[32];   /* "" for S3 buckets */
     const char *resource;

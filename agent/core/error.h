@@ -30,7 +30,7 @@ struct lc_error {
     char code[64];        /* AWS error code (AccessDenied, KMS.DisabledException, ...) */
     char message[512];    /* human-readable detail, never contains secrets */
     char request_id[128]; /* x-amz-request-id / RequestId / x-amzn-RequestId */
-    char service[16];     /* s3, kms, ec2, config, cloudtrail, sts, imds, ... */
+    char service[16];     /* s3, kms, ec2, sts, imds, ... (aws/services.h) */
     bool retryable;       /* safe to retry (throttling, 5xx, transient transport) */
     bool auth;            /* authorization / permission / signature problem */
     bool kms;             /* the failure came from (or names) KMS */

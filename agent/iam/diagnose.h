@@ -38,7 +38,7 @@ struct lc_diag_params {
     const char *service;               /* the log source's name, for reports */
     const struct lc_diag_model *model; /* its requests (required) */
     const char *account;               /* the account whose logs are delivered (12 digits) */
-    const char *region;                /* the delivering region (a trail: its home region) */
+    const char *region;                /* the delivering region (or the service's home one) */
     const char *bucket;                /* destination bucket */
     const char *prefix;                /* optional key prefix, without leading or trailing '/' */
     const char *key_arn;               /* optional: the bucket's KMS key ARN */
@@ -46,7 +46,7 @@ struct lc_diag_params {
     bool bucket_key;                   /* S3 Bucket Key enabled on the bucket */
     bool control_tower;                /* Control Tower statements/steps; also when the bucket
                                         * is aws-controltower-logs-<account>-<region> */
-    /* The model's own parameters (its params[] by name): a trail ARN, an organization id. */
+    /* The model's own parameters (its params[] by name), such as the ARN of what delivers. */
     struct {
         const char *name;
         const char *value;
@@ -61,8 +61,8 @@ struct lc_diag_ctx {
     char value[512];
 };
 
-/* One concrete request a service makes. Requests with the same need are alternatives (Config
- * writes as its role and falls back to config.amazonaws.com): the best of them counts. */
+/* One concrete request a service makes. Requests with the same need are alternatives (a service
+ * that writes as a role and falls back to its service principal): the best of them counts. */
 struct lc_diag_request {
     enum lc_policy_kind target; /* the policy that decides it */
     char need[96];              /* "kms:GenerateDataKey", "s3:GetObject (reader)" */
@@ -159,8 +159,8 @@ struct lc_diag_facts {
 
 /* A parameter of a model beyond the common ones (policy check's --<flag>). */
 struct lc_diag_param {
-    const char *name;  /* "trail_arn" */
-    const char *flag;  /* "trail-arn" */
+    const char *name;  /* "<thing>_arn" */
+    const char *flag;  /* "<thing>-arn" */
     const char *value; /* the argument's name in the usage: "ARN" */
     const char *help;  /* NULL: none */
     /* 0, or LC_E_INVALID with err set (naming --<flag>) */
@@ -176,7 +176,7 @@ struct lc_diag_reqs {
 
 /* A log source's delivery, as the requests its service makes. */
 struct lc_diag_model {
-    const char *title; /* "VPC Flow Logs" */
+    const char *title; /* the service's name for people */
     const struct lc_diag_param *params;
     size_t n_params;
     bool needs_key_arn; /* delivery fails when the bucket's default encryption names the key by

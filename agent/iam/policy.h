@@ -50,7 +50,7 @@ enum lc_pol_verdict {
 };
 
 enum lc_pol_principal_type {
-    LC_PRINCIPAL_SERVICE, /* "delivery.logs.amazonaws.com" */
+    LC_PRINCIPAL_SERVICE, /* "<service>.amazonaws.com" */
     LC_PRINCIPAL_IAM,     /* a role or user ARN: "arn:aws:iam::111122223333:role/name" */
 };
 

@@ -171,26 +171,11 @@ static int findings(struct lc_buf *b, const struct lc_findings *f)
 {
     int rc = head(b, "logcanary_findings", "gauge", "Findings of the run by code.");
 
-    for (size_t k = 0; lc_finding_codes[k] && !rc; k++) {
+    for (int k = 0; k < LC_F_COUNT && !rc; k++) {
         size_t n = 0;
         for (size_t i = 0; f && i < f->n; i++)
-            n += strcmp(f->items[i].code, lc_finding_codes[k]) == 0;
-        const char *l[] = {"code", lc_finding_codes[k], NULL};
-        rc = sample(b, "logcanary_findings", l, (double)n);
-    }
-    /* Codes this list does not know yet, once each. */
-    for (size_t i = 0; f && i < f->n && !rc; i++) {
-        bool known = false, first = true;
-        for (size_t k = 0; lc_finding_codes[k]; k++)
-            known |= strcmp(f->items[i].code, lc_finding_codes[k]) == 0;
-        for (size_t j = 0; j < i; j++)
-            first &= strcmp(f->items[j].code, f->items[i].code) != 0;
-        if (known || !first)
-            continue;
-        size_t n = 0;
-        for (size_t j = i; j < f->n; j++)
-            n += strcmp(f->items[j].code, f->items[i].code) == 0;
-        const char *l[] = {"code", f->items[i].code, NULL};
+            n += f->items[i].code == (enum lc_finding_code)k;
+        const char *l[] = {"code", lc_finding_name((enum lc_finding_code)k), NULL};
         rc = sample(b, "logcanary_findings", l, (double)n);
     }
     return rc;

@@ -82,23 +82,8 @@ cJSON *lc_report_json_doc(const struct lc_observations *o, const struct lc_findi
         cJSON_AddBoolToObject(j, "bucket_key_enabled", c->bucket_key);
         cJSON_AddNumberToObject(j, "latency_s", c->latency_s);
     }
-    for (size_t i = 0; i < f->n; i++) {
-        const struct lc_finding *it = &f->items[i];
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddItemToArray(findings, j);
-        cJSON_AddStringToObject(j, "code", it->code);
-        cJSON_AddStringToObject(j, "severity", lc_severity_name(it->severity));
-        cJSON_AddStringToObject(j, "target", it->target->name);
-        cJSON_AddStringToObject(j, "bucket", it->target->bucket);
-        add_str_or_null(j, "source", it->stream ? source_name(it->stream) : NULL);
-        add_str_or_null(j, "account", it->stream ? it->stream->account : NULL);
-        add_str_or_null(j, "region", it->stream ? it->stream->region : NULL);
-        cJSON_AddStringToObject(j, "summary", it->summary);
-        cJSON_AddItemToObject(j, "evidence", cJSON_Duplicate(it->evidence, 1));
-        cJSON_AddItemToObject(j, "remediation", cJSON_Duplicate(it->remediation, 1));
-        if (it->likely_cause)
-            cJSON_AddItemToObject(j, "likely_cause", cJSON_Duplicate(it->likely_cause, 1));
-    }
+    for (size_t i = 0; i < f->n; i++)
+        cJSON_AddItemToArray(findings, lc_finding_json(&f->items[i]));
     if (o->fatal.kind != LC_OK) {
         char buf[700];
         cJSON_AddStringToObject(root, "error", lc_error_format(&o->fatal, buf, sizeof(buf)));
@@ -235,7 +220,7 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
     for (size_t i = 0; i < f->n; i++) {
         const struct lc_finding *it = &f->items[i];
         fprintf(out, "\n%s%-8s%s %s\n  %s\n", paint(color, "problem"),
-                lc_severity_name(it->severity), reset, it->code, it->summary);
+                lc_severity_name(it->severity), reset, lc_finding_name(it->code), it->summary);
         for (cJSON *e = it->evidence ? it->evidence->child : NULL; e; e = e->next)
             print_value(out, "    ", e);
         if (it->likely_cause) {
@@ -253,8 +238,7 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
             } else if (strcmp(r->string, "add_statements") == 0 && cJSON_IsArray(r)) {
                 /* Statements to paste into the policy's "Statement" array. */
                 fprintf(out, "  fix: add to the %s's \"Statement\" array:\n",
-                        strcmp(it->code, "BUCKET_POLICY_GAP") == 0 ? "bucket policy"
-                                                                   : "key policy");
+                        it->code == LC_F_BUCKET_POLICY_GAP ? "bucket policy" : "key policy");
                 const cJSON *st;
                 cJSON_ArrayForEach(st, r)
                 {

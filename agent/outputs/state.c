@@ -51,9 +51,9 @@ const char *lc_incident_key(const struct lc_finding *f, char *buf, size_t len)
     int n;
 
     if (f->stream)
-        n = snprintf(buf, len, "%s/%s", f->code, f->stream->id);
+        n = snprintf(buf, len, "%s/%s", lc_finding_name(f->code), f->stream->id);
     else
-        n = snprintf(buf, len, "%s/%s/canary", f->code, f->target->name);
+        n = snprintf(buf, len, "%s/%s/canary", lc_finding_name(f->code), f->target->name);
     if (n < 0 || (size_t)n >= len) {
         if (len)
             buf[0] = '\0';
@@ -640,45 +640,12 @@ const struct lc_incident *lc_state_find(const struct lc_state *st, const char *k
     return NULL;
 }
 
-static cJSON *finding_json(const struct lc_finding *f)
-{
-    cJSON *o = cJSON_CreateObject();
-    const struct lc_stream *s = f->stream;
-
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "code", f->code);
-    cJSON_AddStringToObject(o, "severity", lc_severity_name(f->severity));
-    cJSON_AddStringToObject(o, "target", f->target->name);
-    cJSON_AddStringToObject(o, "bucket", f->target->bucket);
-    if (s) {
-        cJSON_AddStringToObject(o, "source", s->probe->cfg.name);
-        cJSON_AddStringToObject(o, "account", s->account);
-        cJSON_AddStringToObject(o, "region", s->region);
-        cJSON_AddStringToObject(o, "stream", s->id);
-    } else {
-        cJSON_AddNullToObject(o, "source");
-        cJSON_AddNullToObject(o, "account");
-        cJSON_AddNullToObject(o, "region");
-        cJSON_AddNullToObject(o, "stream");
-    }
-    cJSON_AddStringToObject(o, "summary", f->summary ? f->summary : "");
-    cJSON_AddItemToObject(o, "evidence",
-                          f->evidence ? cJSON_Duplicate(f->evidence, 1) : cJSON_CreateObject());
-    cJSON_AddItemToObject(o, "remediation",
-                          f->remediation ? cJSON_Duplicate(f->remediation, 1)
-                                         : cJSON_CreateObject());
-    if (f->likely_cause)
-        cJSON_AddItemToObject(o, "likely_cause", cJSON_Duplicate(f->likely_cause, 1));
-    return o;
-}
-
 /* Refresh an incident from its finding. 0 or LC_E_NOMEM. */
 static int incident_update(struct lc_incident *in, const struct lc_finding *f, time_t now)
 {
     char *sev = strdup(lc_severity_name(f->severity));
     char *summary = strdup(f->summary ? f->summary : "");
-    cJSON *fj = finding_json(f);
+    cJSON *fj = lc_finding_json(f);
 
     if (!sev || !summary || !fj) {
         free(sev);
@@ -828,7 +795,7 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
 
         if (!lc_incident_key(it, key, sizeof(key))[0])
             continue;
-        if (strcmp(it->code, "PROBE_ERROR") == 0) {
+        if (it->code == LC_F_PROBE_ERROR) {
             subject_of(it->stream ? it->stream->id : NULL, it->target->name, subj, sizeof(subj));
             if (list_add(&errored, &n_errored, subj))
                 goto out;
@@ -871,7 +838,7 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
             continue;
         }
         subject_of(in->stream, in->target, subj, sizeof(subj));
-        bool probe = strcmp(in->code, "PROBE_ERROR") == 0;
+        bool probe = strcmp(in->code, lc_finding_name(LC_F_PROBE_ERROR)) == 0;
         if (!in_list(checked, n_checked, subj) || (!probe && in_list(errored, n_errored, subj))) {
             i++;
             continue;
@@ -897,7 +864,7 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
         in = &items[st->n_incidents];
         memset(in, 0, sizeof(*in));
         in->key = strdup(found[k].key);
-        in->code = strdup(found[k].f->code);
+        in->code = strdup(lc_finding_name(found[k].f->code));
         in->target = strdup(found[k].f->target->name);
         in->stream = found[k].f->stream ? strdup(found[k].f->stream->id) : NULL;
         if (!in->key || !in->code || !in->target || (found[k].f->stream && !in->stream) ||

@@ -13,7 +13,7 @@
  * "state.json.damaged-<YYYYMMDDTHHMMSSZ>" and reported in st->warning; a fresh state begins.
  *
  * Incidents. The incident key names what is wrong and where:
- *     "<code>/<stream id>"           stream findings  (DELIVERY_MISSING/logs/cloudtrail/1111/...)
+ *     "<code>/<stream id>"           stream findings  (DELIVERY_MISSING/logs/<source>/1111/...)
  *     "<code>/<target>/canary"       canary findings  (CANARY_FAILED/logs/canary)
  * Several findings with one key in a run are one incident (the most severe speaks for it).
  * Rules of lc_state_apply, per run:

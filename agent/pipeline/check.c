@@ -199,7 +199,7 @@ static void stream_next(struct stream_run *sr)
     }
 }
 
-/* A discovery listing found a group (a flow-log id): list it from the window's start. */
+/* A discovery listing found a group (the files of one id): list it from the window's start. */
 static int on_group(void *ud, const struct lc_s3_object *o)
 {
     struct stream_run *sr = ud;

@@ -14,16 +14,6 @@
 #include "probes/probe.h"
 #include "core/timeutil.h"
 
-const char *const lc_finding_codes[] = {
-    "CANARY_FAILED",        "CANARY_WRITE_DENIED_KMS",
-    "DELIVERY_MISSING",     "ENCRYPTION_MISMATCH",
-    "PROBE_ERROR",          "READ_DENIED_KMS",
-    "READ_DENIED_S3",       "SAMPLE_INVALID",
-    "KEY_POLICY_GAP",       "BUCKET_POLICY_GAP",
-    "KEY_UNUSABLE",         "DELIVERY_STATUS_FAILED",
-    "DIAGNOSIS_INCOMPLETE", NULL,
-};
-
 const char *lc_stream_status_name(enum lc_stream_status s)
 {
     static const char *const n[] = {"ok", "stale", "missing", "invalid", "denied", "error"};
@@ -36,19 +26,14 @@ const char *lc_canary_status_name(enum lc_canary_status s)
     return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
 }
 
-const char *lc_severity_name(enum lc_severity s)
-{
-    static const char *const n[] = {"info", "warning", "critical"};
-    return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "unknown";
-}
+static struct lc_finding *add(struct lc_findings *f, enum lc_finding_code code,
+                              enum lc_severity sev, const struct lc_target_cfg *t,
+                              const struct lc_stream *s, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
-static struct lc_finding *add(struct lc_findings *f, const char *code, enum lc_severity sev,
-                              const struct lc_target_cfg *t, const struct lc_stream *s,
-                              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static struct lc_finding *add(struct lc_findings *f, const char *code, enum lc_severity sev,
-                              const struct lc_target_cfg *t, const struct lc_stream *s,
-                              const char *fmt, ...)
+static struct lc_finding *add(struct lc_findings *f, enum lc_finding_code code,
+                              enum lc_severity sev, const struct lc_target_cfg *t,
+                              const struct lc_stream *s, const char *fmt, ...)
 {
     struct lc_finding *items = realloc(f->items, (f->n + 1) * sizeof(*items));
     char summary[1024];
@@ -133,11 +118,11 @@ static int access_finding(struct lc_findings *f, const struct lc_stream *s, cons
 
     if (is_probe_error(e)) {
         char buf[700];
-        it = add(f, "PROBE_ERROR", LC_SEV_WARNING, t, s, "could not check %s: %s", s->id,
+        it = add(f, LC_F_PROBE_ERROR, LC_SEV_WARNING, t, s, "could not check %s: %s", s->id,
                  lc_error_format(e, buf, sizeof(buf)));
         *st = LC_ST_ERROR;
     } else if (e->kms) {
-        it = add(f, "READ_DENIED_KMS", LC_SEV_CRITICAL, t, s,
+        it = add(f, LC_F_READ_DENIED_KMS, LC_SEV_CRITICAL, t, s,
                  "%s of s3://%s/%s denied by KMS: logcanary cannot decrypt the deliveries",
                  operation, t->bucket, key ? key : s->base);
         if (it)
@@ -147,7 +132,7 @@ static int access_finding(struct lc_findings *f, const struct lc_stream *s, cons
                                     "key is in another account)");
         *st = LC_ST_DENIED;
     } else if (e->auth) {
-        it = add(f, "READ_DENIED_S3", LC_SEV_CRITICAL, t, s, "%s of s3://%s/%s denied by S3",
+        it = add(f, LC_F_READ_DENIED_S3, LC_SEV_CRITICAL, t, s, "%s of s3://%s/%s denied by S3",
                  operation, t->bucket, key ? key : s->base);
         if (it)
             cJSON_AddStringToObject(it->remediation, "hint",
@@ -156,7 +141,7 @@ static int access_finding(struct lc_findings *f, const struct lc_stream *s, cons
         *st = LC_ST_DENIED;
     } else {
         char buf[700];
-        it = add(f, "PROBE_ERROR", LC_SEV_WARNING, t, s, "could not check %s: %s", s->id,
+        it = add(f, LC_F_PROBE_ERROR, LC_SEV_WARNING, t, s, "could not check %s: %s", s->id,
                  lc_error_format(e, buf, sizeof(buf)));
         *st = LC_ST_ERROR;
     }
@@ -185,20 +170,20 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
         if (before_since && newest_age <= s->source->max_age_s) {
             char since[LC_TIME_ISO8601_LEN];
             fmt_age(newest_age, age, sizeof(age));
-            it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
+            it = add(f, LC_F_DELIVERY_MISSING, LC_SEV_CRITICAL, t, s,
                      "%s: no delivery since %s; the newest is %s old", s->id,
                      lc_time_format_iso8601(o->since, since), age);
             *st = LC_ST_STALE;
         } else if (so->newest_key) {
             fmt_age(newest_age, age, sizeof(age));
-            it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
+            it = add(f, LC_F_DELIVERY_MISSING, LC_SEV_CRITICAL, t, s,
                      "%s: no delivery newer than %s; the newest is %s old", s->id, max, age);
             *st = LC_ST_STALE;
         } else {
             char look[32];
             fmt_age((long)(o->now - (so->lookback_from ? so->lookback_from : so->window_from)),
                     look, sizeof(look));
-            it = add(f, "DELIVERY_MISSING", LC_SEV_CRITICAL, t, s,
+            it = add(f, LC_F_DELIVERY_MISSING, LC_SEV_CRITICAL, t, s,
                      "%s: no delivery at all in the last %s under s3://%s/%s", s->id, look,
                      t->bucket, s->base);
             *st = LC_ST_MISSING;
@@ -221,7 +206,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
                                 "key policy for a grant to the delivering service");
     }
     if (so->status.failed) {
-        it = add(f, "DELIVERY_STATUS_FAILED", LC_SEV_CRITICAL, t, s, "%s: %s says: %s", s->id,
+        it = add(f, LC_F_DELIVERY_STATUS_FAILED, LC_SEV_CRITICAL, t, s, "%s: %s says: %s", s->id,
                  s->probe->cfg.name, so->status.summary ? so->status.summary : "delivery failed");
         if (!it)
             return LC_E_NOMEM;
@@ -236,7 +221,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
         if (*st == LC_ST_OK || st2 == LC_ST_DENIED)
             *st = st2;
     } else if (so->sampled && !so->sample.valid) {
-        it = add(f, "SAMPLE_INVALID", LC_SEV_CRITICAL, t, s, "%s: newest delivery %s: %s", s->id,
+        it = add(f, LC_F_SAMPLE_INVALID, LC_SEV_CRITICAL, t, s, "%s: newest delivery %s: %s", s->id,
                  so->newest_key, so->sample.reason);
         if (!it)
             return LC_E_NOMEM;
@@ -251,7 +236,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
                    so->newest_delivered) {
         /* A fresh file full of old records is a replay or a copy, not a delivery. */
         fmt_age((long)(so->newest_delivered - so->sample.newest_record), age, sizeof(age));
-        it = add(f, "SAMPLE_INVALID", LC_SEV_WARNING, t, s,
+        it = add(f, LC_F_SAMPLE_INVALID, LC_SEV_WARNING, t, s,
                  "%s: newest delivery %s holds records %s older than the file", s->id,
                  so->newest_key, age);
         if (!it)
@@ -265,7 +250,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
     /* The key the newest delivery was really encrypted with. */
     if (so->newest_key && so->sample_err.kind == LC_OK && so->sse && t->kms_key_arn &&
         (strcasecmp(so->sse, "aws:kms") != 0 || !same_key(so->sse_kms_key_id, t->kms_key_arn))) {
-        it = add(f, "ENCRYPTION_MISMATCH", LC_SEV_WARNING, t, s,
+        it = add(f, LC_F_ENCRYPTION_MISMATCH, LC_SEV_WARNING, t, s,
                  "%s: newest delivery is encrypted with %s %s, expected aws:kms %s", s->id, so->sse,
                  so->sse_kms_key_id ? so->sse_kms_key_id : "(no key id)", t->kms_key_arn);
         if (!it)
@@ -290,7 +275,7 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
         const struct lc_error *e = &c->err;
         char buf[700];
         if (strcmp(c->failed_step, "put") == 0 && e->kms && !is_probe_error(e)) {
-            it = add(f, "CANARY_WRITE_DENIED_KMS", LC_SEV_CRITICAL, t, NULL,
+            it = add(f, LC_F_CANARY_WRITE_DENIED_KMS, LC_SEV_CRITICAL, t, NULL,
                      "canary PUT to s3://%s/%s failed on KMS: SSE-KMS writes to this bucket "
                      "fail (%s)",
                      t->bucket, c->key, lc_error_format(e, buf, sizeof(buf)));
@@ -300,11 +285,12 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
                                         "allow kms:GenerateDataKey to the writer");
             *st = LC_CANARY_FAILED;
         } else if (is_probe_error(e)) {
-            it = add(f, "PROBE_ERROR", LC_SEV_WARNING, t, NULL, "canary %s on s3://%s failed: %s",
-                     c->failed_step, t->bucket, lc_error_format(e, buf, sizeof(buf)));
+            it =
+                add(f, LC_F_PROBE_ERROR, LC_SEV_WARNING, t, NULL, "canary %s on s3://%s failed: %s",
+                    c->failed_step, t->bucket, lc_error_format(e, buf, sizeof(buf)));
             *st = LC_CANARY_ERROR;
         } else {
-            it = add(f, "CANARY_FAILED", LC_SEV_CRITICAL, t, NULL,
+            it = add(f, LC_F_CANARY_FAILED, LC_SEV_CRITICAL, t, NULL,
                      "canary %s on s3://%s/%s failed: %s", c->failed_step, t->bucket, c->key,
                      lc_error_format(e, buf, sizeof(buf)));
             *st = LC_CANARY_FAILED;
@@ -325,7 +311,7 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
         return 0;
     }
     if (!c->content_match) {
-        it = add(f, "CANARY_FAILED", LC_SEV_CRITICAL, t, NULL,
+        it = add(f, LC_F_CANARY_FAILED, LC_SEV_CRITICAL, t, NULL,
                  "canary read back from s3://%s/%s differs from what was written", t->bucket,
                  c->key);
         if (!it)
@@ -336,7 +322,7 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
     bool not_kms = !c->sse || strcasecmp(c->sse, "aws:kms") != 0;
     bool wrong_key = t->kms_key_arn && !same_key(c->sse_kms_key_id, t->kms_key_arn);
     if (not_kms || wrong_key) {
-        it = add(f, "ENCRYPTION_MISMATCH", LC_SEV_WARNING, t, NULL,
+        it = add(f, LC_F_ENCRYPTION_MISMATCH, LC_SEV_WARNING, t, NULL,
                  "canary in s3://%s was encrypted with %s %s, expected aws:kms%s%s", t->bucket,
                  c->sse ? c->sse : "(none)", c->sse_kms_key_id ? c->sse_kms_key_id : "",
                  t->kms_key_arn ? " " : "", t->kms_key_arn ? t->kms_key_arn : "");
@@ -352,7 +338,7 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
             *st = LC_CANARY_FAILED;
     }
     if (!c->deleted && c->key && !c->failed_step) {
-        it = add(f, "CANARY_FAILED", LC_SEV_WARNING, t, NULL,
+        it = add(f, LC_F_CANARY_FAILED, LC_SEV_WARNING, t, NULL,
                  "canary object s3://%s/%s was not deleted", t->bucket, c->key);
         if (!it)
             return LC_E_NOMEM;
@@ -362,13 +348,14 @@ static int judge_canary(struct lc_findings *f, const struct lc_canary_obs *c,
 
 /* ---- diagnosis ------------------------------------------------------------------------------ */
 
-/* A source of the target whose service needs the bucket's default key named by its ARN. */
-static bool target_needs_key_arn(const struct lc_target_cfg *t)
+/* The title of a source of the target whose service needs the bucket's default key named by its
+ * ARN, NULL when none does. */
+static const char *needs_key_arn(const struct lc_target_cfg *t)
 {
     for (size_t i = 0; i < t->n_sources; i++)
         if (t->sources[i].probe->diag && t->sources[i].probe->diag->needs_key_arn)
-            return true;
-    return false;
+            return t->sources[i].probe->diag->title;
+    return NULL;
 }
 
 static int unusable(struct lc_findings *f, const struct lc_target_obs *to, const char *why,
@@ -383,7 +370,7 @@ static int unusable(struct lc_findings *f, const struct lc_target_obs *to, const
     vsnprintf(summary, sizeof(summary), fmt, ap);
     va_end(ap);
     struct lc_finding *it =
-        add(f, "KEY_UNUSABLE", LC_SEV_CRITICAL, to->target, NULL, "%s", summary);
+        add(f, LC_F_KEY_UNUSABLE, LC_SEV_CRITICAL, to->target, NULL, "%s", summary);
     if (!it)
         return LC_E_NOMEM;
     cJSON_AddStringToObject(it->evidence, "reason", why);
@@ -408,12 +395,11 @@ static int judge_key(struct lc_findings *f, const struct lc_target_obs *to)
     /* Bucket default encryption naming the key by its bare id: vended-log delivery needs the
      * ARN ("LogDestination <bucket> is undeliverable"). */
     if (to->enc_kms_key_id && strncmp(to->enc_kms_key_id, "arn:", 4) != 0 &&
-        strncmp(to->enc_kms_key_id, "alias/", 6) != 0 && target_needs_key_arn(t))
+        strncmp(to->enc_kms_key_id, "alias/", 6) != 0 && needs_key_arn(t))
         rc = unusable(f, to, "key given by id where an ARN is required",
                       "set the bucket's default encryption to the key's full ARN",
-                      "bucket %s names its default KMS key by id (%s): VPC flow logs need the "
-                      "key ARN",
-                      t->bucket, to->enc_kms_key_id);
+                      "bucket %s names its default KMS key by id (%s): %s need the key ARN",
+                      t->bucket, to->enc_kms_key_id, needs_key_arn(t));
     if (rc || !to->key_described)
         return rc;
     if (to->key_state && strcmp(to->key_state, "Enabled") != 0)
@@ -448,7 +434,7 @@ static int incomplete(struct lc_findings *f, const struct lc_target_cfg *t, size
     char buf[700];
 
     if (*idx == SIZE_MAX) {
-        it = add(f, "DIAGNOSIS_INCOMPLETE", LC_SEV_INFO, t, NULL,
+        it = add(f, LC_F_DIAGNOSIS_INCOMPLETE, LC_SEV_INFO, t, NULL,
                  "diagnosis of s3://%s is incomplete: logcanary could not read everything it "
                  "needs",
                  t->bucket);
@@ -537,12 +523,12 @@ static int gap_finding(struct lc_findings *f, const struct lc_stream *s,
         }
     struct lc_finding *it;
     if (sec->denied_by.n)
-        it = add(f, key ? "KEY_POLICY_GAP" : "BUCKET_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
-                 "%s: the %s denies %s what %s needs (denied by %s)", s->id, what, principal,
+        it = add(f, key ? LC_F_KEY_POLICY_GAP : LC_F_BUCKET_POLICY_GAP, LC_SEV_CRITICAL, s->target,
+                 s, "%s: the %s denies %s what %s needs (denied by %s)", s->id, what, principal,
                  s->probe->cfg.name, sec->denied_by.items[0]);
     else
-        it = add(f, key ? "KEY_POLICY_GAP" : "BUCKET_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
-                 "%s: the %s does not grant %s %s%s", s->id, what, principal,
+        it = add(f, key ? LC_F_KEY_POLICY_GAP : LC_F_BUCKET_POLICY_GAP, LC_SEV_CRITICAL, s->target,
+                 s, "%s: the %s does not grant %s %s%s", s->id, what, principal,
                  sec->missing_actions.n ? sec->missing_actions.items[0] : "what delivery needs",
                  sec->missing_actions.n > 1 ? " (and more)" : "");
     if (!it)
@@ -618,7 +604,7 @@ static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
             oc = &rep.key.outcomes[i];
     if (oc && oc->res.verdict == LC_POL_GAP) {
         struct lc_finding *it =
-            add(f, "KEY_POLICY_GAP", LC_SEV_CRITICAL, s->target, s,
+            add(f, LC_F_KEY_POLICY_GAP, LC_SEV_CRITICAL, s->target, s,
                 "%s: the key policy does not let %s (logcanary) decrypt the deliveries%s%s", s->id,
                 reader, oc->res.denied_by.n ? ": denied by " : "",
                 oc->res.denied_by.n ? oc->res.denied_by.items[0] : "");
@@ -663,7 +649,7 @@ static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
         /* The key policy defers to IAM: say where to look, on the denial itself. */
         for (size_t i = 0; i < f->n; i++) {
             struct lc_finding *it = &f->items[i];
-            if (it->stream == s && strcmp(it->code, "READ_DENIED_KMS") == 0) {
+            if (it->stream == s && it->code == LC_F_READ_DENIED_KMS) {
                 cJSON *pc = cJSON_AddObjectToObject(it->evidence, "key_policy_check");
                 cJSON_AddStringToObject(pc, "principal", reader);
                 cJSON_AddStringToObject(pc, "verdict", "undetermined");
@@ -682,7 +668,7 @@ static void note_undetermined(struct lc_findings *f, const struct lc_stream *s, 
 {
     for (size_t i = 0; i < f->n; i++) {
         struct lc_finding *it = &f->items[i];
-        if (it->stream != s || strcmp(it->code, "DELIVERY_MISSING") != 0)
+        if (it->stream != s || it->code != LC_F_DELIVERY_MISSING)
             continue;
         cJSON *pc = cJSON_AddObjectToObject(it->evidence, label);
         cJSON_AddStringToObject(pc, "verdict", "undetermined");
@@ -746,31 +732,31 @@ static void link_causes(struct lc_findings *f)
 {
     /* The most specific cause first: an unusable key, a policy gap, then what the service says. */
     static const struct {
-        const char *code;
+        enum lc_finding_code code;
         bool same_stream;
         const char *confidence;
     } causes[] = {
-        {"KEY_UNUSABLE", false, "high"},
-        {"KEY_POLICY_GAP", true, "high"}, /* also logcanary's own kms:Decrypt */
-        {"BUCKET_POLICY_GAP", true, "medium"},
-        {"DELIVERY_STATUS_FAILED", true, "high"},
+        {LC_F_KEY_UNUSABLE, false, "high"},
+        {LC_F_KEY_POLICY_GAP, true, "high"}, /* also logcanary's own kms:Decrypt */
+        {LC_F_BUCKET_POLICY_GAP, true, "medium"},
+        {LC_F_DELIVERY_STATUS_FAILED, true, "high"},
     };
     for (size_t i = 0; i < f->n; i++) {
         struct lc_finding *it = &f->items[i];
-        if (strcmp(it->code, "DELIVERY_MISSING") != 0 && strcmp(it->code, "READ_DENIED_KMS") != 0 &&
-            strcmp(it->code, "CANARY_WRITE_DENIED_KMS") != 0)
+        if (it->code != LC_F_DELIVERY_MISSING && it->code != LC_F_READ_DENIED_KMS &&
+            it->code != LC_F_CANARY_WRITE_DENIED_KMS)
             continue;
         for (size_t k = 0; k < sizeof(causes) / sizeof(causes[0]) && !it->likely_cause; k++) {
             for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
                 const struct lc_finding *c = &f->items[j];
-                if (strcmp(c->code, causes[k].code) != 0 || c->target != it->target)
+                if (c->code != causes[k].code || c->target != it->target)
                     continue;
                 if (causes[k].same_stream && (!it->stream || c->stream != it->stream))
                     continue;
                 it->likely_cause = cJSON_CreateObject();
                 if (!it->likely_cause)
                     return;
-                cJSON_AddStringToObject(it->likely_cause, "code", c->code);
+                cJSON_AddStringToObject(it->likely_cause, "code", lc_finding_name(c->code));
                 cJSON_AddStringToObject(it->likely_cause, "summary", c->summary);
                 cJSON_AddStringToObject(it->likely_cause, "confidence", causes[k].confidence);
             }
@@ -808,6 +794,39 @@ int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out
     else
         out->overall = out->n ? "problems" : "ok";
     return rc;
+}
+
+cJSON *lc_finding_json(const struct lc_finding *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    const struct lc_stream *s = f->stream;
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "code", lc_finding_name(f->code));
+    cJSON_AddStringToObject(o, "severity", lc_severity_name(f->severity));
+    cJSON_AddStringToObject(o, "target", f->target->name);
+    cJSON_AddStringToObject(o, "bucket", f->target->bucket);
+    if (s) {
+        cJSON_AddStringToObject(o, "source", s->probe->cfg.name);
+        cJSON_AddStringToObject(o, "account", s->account);
+        cJSON_AddStringToObject(o, "region", s->region);
+        cJSON_AddStringToObject(o, "stream", s->id);
+    } else {
+        cJSON_AddNullToObject(o, "source");
+        cJSON_AddNullToObject(o, "account");
+        cJSON_AddNullToObject(o, "region");
+        cJSON_AddNullToObject(o, "stream");
+    }
+    cJSON_AddStringToObject(o, "summary", f->summary ? f->summary : "");
+    cJSON_AddItemToObject(o, "evidence",
+                          f->evidence ? cJSON_Duplicate(f->evidence, 1) : cJSON_CreateObject());
+    cJSON_AddItemToObject(o, "remediation",
+                          f->remediation ? cJSON_Duplicate(f->remediation, 1)
+                                         : cJSON_CreateObject());
+    if (f->likely_cause)
+        cJSON_AddItemToObject(o, "likely_cause", cJSON_Duplicate(f->likely_cause, 1));
+    return o;
 }
 
 void lc_findings_free(struct lc_findings *f)

@@ -1,10 +1,7 @@
 /* Observations -> statuses and findings. Pure: no I/O, so every rule is unit-tested.
  *
- * Finding codes: DELIVERY_MISSING, SAMPLE_INVALID, READ_DENIED_KMS, READ_DENIED_S3,
- * CANARY_WRITE_DENIED_KMS, CANARY_FAILED, ENCRYPTION_MISMATCH, PROBE_ERROR; from the diagnosis
- * KEY_POLICY_GAP, BUCKET_POLICY_GAP, KEY_UNUSABLE, DELIVERY_STATUS_FAILED and
- * DIAGNOSIS_INCOMPLETE. A failure to check
- * (network, credentials, throttling after retries) is PROBE_ERROR and never DELIVERY_MISSING. */
+ * The codes are the registry's (codes.h). A failure to check (network, credentials, throttling
+ * after retries) is PROBE_ERROR and never DELIVERY_MISSING. */
 #ifndef LC_FINDINGS_H
 #define LC_FINDINGS_H
 
@@ -12,6 +9,7 @@
 #include <stddef.h>
 
 #include "pipeline/check.h"
+#include "pipeline/codes.h"
 
 enum lc_stream_status {
     LC_ST_OK = 0,
@@ -24,10 +22,8 @@ enum lc_stream_status {
 
 enum lc_canary_status { LC_CANARY_OK = 0, LC_CANARY_FAILED, LC_CANARY_ERROR };
 
-enum lc_severity { LC_SEV_INFO = 0, LC_SEV_WARNING, LC_SEV_CRITICAL };
-
 struct lc_finding {
-    const char *code;
+    enum lc_finding_code code;
     enum lc_severity severity;
     const struct lc_target_cfg *target;
     const struct lc_stream *stream; /* NULL for canary findings */
@@ -45,14 +41,14 @@ struct lc_findings {
     const char *overall;                  /* "ok" | "problems" | "error" */
 };
 
-/* Every finding code, NULL-terminated (metrics list each, even at 0). */
-extern const char *const lc_finding_codes[];
-
 int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out);
 void lc_findings_free(struct lc_findings *f);
 
 const char *lc_stream_status_name(enum lc_stream_status s);
 const char *lc_canary_status_name(enum lc_canary_status s);
-const char *lc_severity_name(enum lc_severity s);
+/* One finding as the reports, the state and the alerts carry it: {code, severity, target,
+ * bucket, source, account, region, stream (null for canary findings), summary, evidence,
+ * remediation[, likely_cause]}. NULL on allocation failure. */
+cJSON *lc_finding_json(const struct lc_finding *f);
 
 #endif

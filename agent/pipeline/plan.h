@@ -18,9 +18,8 @@ struct lc_stream {
     const struct lc_probe *probe;
     const char *account;
     const char *region;
-    char *base; /* the stream's key prefix up to and including its region folder:
-                 * "<folder>/AWSLogs/<acct>/vpcflowlogs/<region>/",
-                 * "<folder>/AWSLogs/<o-id>/<acct>/CloudTrail/<region>/", ... */
+    char *base; /* the stream's key prefix up to and including its region folder, as its
+                 * probe lays it out: "<folder>/AWSLogs/<acct>/<service>/<region>/", ... */
     char *id;   /* "<target>/<source>/<account>/<region>" for reports and state */
 };
 

@@ -38,24 +38,24 @@ struct lc_sample_field {
 
 /* What a source's delivery files look like. */
 struct lc_sample_format {
-    const char *name; /* unique among all probes' formats: "vpcflowlogs text" */
+    const char *name; /* unique among all probes' formats: "<probe> <variant>" */
     enum lc_sample_encoding encoding;
     enum lc_sample_syntax syntax;
-    const char *what;  /* in messages: "flow log", "CloudTrail", "Config" */
-    const char *label; /* the result's format: "cloudtrail json", "parquet" */
+    const char *what;  /* in messages: what the files are called */
+    const char *label; /* the result's format: "<probe> json", "parquet" */
     /* LC_SAMPLE_TABLE */
     const struct lc_sample_field *fields; /* the known columns */
     size_t n_fields;
     size_t n_default;          /* the first n_default fields, in order, are the default header */
     const char *default_label; /* the result's format for it: "v2 default" */
-    const char *json_hint;     /* a table that is JSON: "a CloudTrail or Config file?" */
+    const char *json_hint;     /* a table that is JSON: which other source's file it may be */
     /* LC_SAMPLE_RECORDS */
     const char *records_key;  /* "Records" */
     const char *time_key;     /* "eventTime" */
     bool records_first;       /* the file opens with records_key */
     const char *version_key;  /* required in a whole file (NULL: none): "fileVersion" */
     const char *foreign_key;  /* a top-level key that marks another source's file */
-    const char *foreign_hint; /* what such a file probably is: "a CloudTrail file?" */
+    const char *foreign_hint; /* what such a file probably is */
 };
 
 struct lc_sample_opts {
@@ -68,12 +68,13 @@ struct lc_sample_opts {
 struct lc_sample_result {
     bool valid;
     char reason[256];     /* why not valid: "empty object", "not gzip (bad magic)",
-                           * "gzip stream truncated", "flow log header missing", ... */
+                           * "gzip stream truncated", "<what> header missing", ... */
     uint64_t bytes_in;    /* compressed bytes fed */
     uint64_t bytes_out;   /* inflated bytes examined (0 for Parquet: nothing is inflated) */
-    long records;         /* complete records seen (flow log lines, CloudTrail records,
+    long records;         /* complete records seen (table lines, JSON records,
                            * Config configurationItems), -1 when not countable */
-    time_t newest_record; /* newest flow log "end" / CloudTrail eventTime; 0 when unknown */
+    time_t newest_record; /* newest record time (a table's end, a record's time key); 0 when
+                           * unknown */
     char format[128];     /* "v2 default", "custom: version vpc-id ...", "parquet", ... */
     bool capped;          /* inflating stopped at max_inflated: the rest was not examined */
 };

@@ -1,6 +1,6 @@
 /* The delivering service's own view of its deliveries, read in the source account through the
- * source's status_role_arn: a flow log's DeliverLogsStatus, a Config channel's last status, a
- * trail's LatestDeliveryError. Each probe declares its reader (the calls it makes, each with the
+ * source's status_role_arn: a delivery status, the last delivery error. Each probe declares its
+ * reader (the calls it makes, each with the
  * permission it needs); this runs it and keeps every call's answer, so the diagnosis reads what
  * the service says and preflight reads which permissions were granted. It judges nothing. */
 #ifndef LC_STATUS_H
@@ -20,7 +20,7 @@ struct lc_stream;
 
 /* One call a reader made, as the permission it needs. */
 struct lc_status_call {
-    const char *permission; /* static: "ec2:DescribeFlowLogs" */
+    const char *permission; /* static: "<service>:<Action>" */
     struct lc_error err;    /* LC_OK: allowed and answered */
 };
 
@@ -30,7 +30,7 @@ struct lc_status_obs {
     struct lc_error err;    /* why not */
     const char *permission; /* the permission a failed call needed (static string) */
     bool failed;            /* the service itself reports failed deliveries to this bucket */
-    bool found;             /* a flow log / channel / trail delivering to this bucket exists */
+    bool found;             /* something of the service delivers to this bucket */
     char *summary;          /* what the service says, one line */
     cJSON *detail;          /* evidence: the fields read */
     int requests;

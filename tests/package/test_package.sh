@@ -88,17 +88,14 @@ check_manpage() {
         has "$key" || missing+=("configuration key '$key'")
     done < <(grep -oE '^\| `[^`]+`' "$src/config/README.md" | sed 's/^| `//; s/`$//')
 
-    # Finding codes: every code the findings module lists (lc_finding_codes), emits or names in
-    # its header, each a tag of the FINDINGS section.
+    # Finding codes: every code of the finding registry, each a tag of the FINDINGS section.
     tags=$(section_tags FINDINGS)
     while read -r code; do
         grep -qx "\.B $code" <<<"$tags" || missing+=("finding code '$code'")
-    done < <( (sed -n '/lc_finding_codes\[\] *= *{/,/};/p' "$src/agent/pipeline/findings.c" |
-                   grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"'
-               grep -ohE '\badd\([^,]*, *"[A-Z][A-Z_]+"' "$src"/agent/*/*.c | grep -oE '"[A-Z_]+"' |
-               tr -d '"'
-               sed -n '/Finding codes:/,/\*\//p' "$src/agent/pipeline/findings.h" |
-                   grep -oE '\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b') | sort -u)
+    done < <(grep -oE '^ *\[LC_F_[A-Z0-9_]+\] = \{"[A-Z][A-Z0-9_]+"' "$src/agent/pipeline/codes.c" |
+                 grep -oE '"[A-Z0-9_]+"' | tr -d '"' | sort -u)
+    [ "$(grep -c '^ *\[LC_F_' "$src/agent/pipeline/codes.c")" -gt 0 ] ||
+        missing+=("the finding registry (agent/pipeline/codes.c has no codes)")
 
     # The page renders without warnings.
     if command -v man >/dev/null; then

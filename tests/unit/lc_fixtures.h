@@ -90,6 +90,95 @@ static inline struct lc_source_cfg *fx_source(struct lc_config **holder, const c
     return *holder ? &(*holder)->targets[0].sources[0] : NULL;
 }
 
+/* A file of the source tree ($LC_SOURCE_DIR, else found from this header's path); the caller
+ * frees it. */
+static inline char *fx_source_path(const char *rel)
+{
+    const char *dir = getenv("LC_SOURCE_DIR");
+    char buf[4096];
+
+    if (dir && *dir) {
+        snprintf(buf, sizeof(buf), "%s/%s", dir, rel);
+    } else { /* run by hand: this file is <src>/tests/unit/lc_fixtures.h */
+        const char *me = __FILE__;
+        const char *cut = strstr(me, "tests/unit/lc_fixtures.h");
+        snprintf(buf, sizeof(buf), "%.*s%s", cut ? (int)(cut - me) : 0, me, rel);
+    }
+    return strdup(buf);
+}
+
+/* A generated part of a source file: the whole file (begin NULL), or the lines between the line
+ * that starts with begin and the one that starts with end. 0 when it equals text; else -1 and a
+ * message in why (the first differing line). With update_var set to "1" in the environment the
+ * part is rewritten first. */
+static inline int fx_check_generated(const char *rel, const char *begin, const char *end,
+                                     const char *text, const char *update_var, char *why,
+                                     size_t why_len)
+{
+    char *path = fx_source_path(rel), *file = NULL;
+    size_t cap = 0, len = 0, start = 0, stop = 0;
+    const char *update = getenv(update_var);
+    FILE *f = path ? fopen(path, "r") : NULL;
+    int rc = -1;
+
+    snprintf(why, why_len, "%s: cannot read it", rel);
+    if (f) {
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+            char *grown = len + n + 1 > cap ? realloc(file, cap = (len + n + 1) * 2) : file;
+            if (!grown)
+                break;
+            file = grown;
+            memcpy(file + len, chunk, n);
+            len += n;
+        }
+        fclose(f);
+    }
+    if (!file)
+        goto out;
+    file[len] = '\0';
+    stop = len;
+    if (begin) {
+        const char *b = strstr(file, begin), *e = b ? strstr(b, end) : NULL;
+        const char *nl = b ? strchr(b, '\n') : NULL;
+        snprintf(why, why_len, "%s: no generated part between \"%s\" and \"%s\"", rel, begin, end);
+        if (!b || !e || !nl || nl > e)
+            goto out;
+        /* after the begin marker's last line (it may take two) up to the end marker */
+        while (nl + 1 < e && strncmp(nl + 1, ".\\\"", 3) == 0 && strncmp(nl + 1, end, strlen(end)))
+            nl = strchr(nl + 1, '\n');
+        start = (size_t)(nl + 1 - file);
+        stop = (size_t)(e - file);
+    }
+    if (update && strcmp(update, "1") == 0) {
+        f = fopen(path, "w");
+        if (f) {
+            fwrite(file, 1, start, f);
+            fputs(text, f);
+            fwrite(file + stop, 1, len - stop, f);
+            fclose(f);
+        }
+        rc = 0;
+        goto out;
+    }
+    if (stop - start == strlen(text) && memcmp(file + start, text, stop - start) == 0) {
+        rc = 0;
+        goto out;
+    }
+    size_t line = 1;
+    for (size_t i = 0; i < start; i++)
+        line += file[i] == '\n';
+    for (size_t i = 0; start + i < stop && text[i] && file[start + i] == text[i]; i++)
+        line += text[i] == '\n';
+    snprintf(why, why_len, "%s differs from the code from line %zu: regenerate it with %s=1", rel,
+             line, update_var);
+out:
+    free(file);
+    free(path);
+    return rc;
+}
+
 /* The same with the array built by printf (URLs of test servers). */
 static inline struct lc_webhook_cfg *fx_webhooksf(struct lc_config **holder, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

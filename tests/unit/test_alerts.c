@@ -166,7 +166,7 @@ static void add_finding(struct lc_findings *f, const char *code, enum lc_severit
     assert_non_null(f->items);
     struct lc_finding *it = &f->items[f->n++];
     memset(it, 0, sizeof(*it));
-    it->code = code;
+    it->code = (enum lc_finding_code)lc_finding_parse(code);
     it->severity = sev;
     it->target = &fx_target;
     it->stream = s;

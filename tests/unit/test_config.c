@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "probes/probe.h"
+#include "lc_fixtures.h"
 #include "core/error.h"
 
 static const char issue_example[] =
@@ -977,24 +978,6 @@ static void test_files(void **state)
     lc_config_free(NULL);
 }
 
-static char *source_path(const char *rel)
-{
-    const char *dir = getenv("LC_SOURCE_DIR");
-    char buf[4096];
-
-    if (dir && *dir) {
-        snprintf(buf, sizeof(buf), "%s/%s", dir, rel);
-    } else { /* run by hand: this file is <src>/tests/unit/test_config.c */
-        const char *me = __FILE__;
-        const char *cut = strstr(me, "tests/unit/test_config.c");
-        assert_non_null(cut);
-        snprintf(buf, sizeof(buf), "%.*s%s", (int)(cut - me), me, rel);
-    }
-    char *p = strdup(buf);
-    assert_non_null(p);
-    return p;
-}
-
 static struct lc_config *load_example(const char *name)
 {
     char rel[256];
@@ -1002,7 +985,7 @@ static struct lc_config *load_example(const char *name)
     struct lc_error err;
 
     snprintf(rel, sizeof(rel), "config/examples/%s", name);
-    char *path = source_path(rel);
+    char *path = fx_source_path(rel);
     if (lc_config_load_file(path, &cfg, &err) != 0)
         fail_msg("%s: %s", path, err.message);
     free(path);
@@ -1056,9 +1039,8 @@ static void test_examples(void **state)
 /* config/README.md is generated: the file must equal what the code writes now. */
 static void test_reference(void **state)
 {
-    char *doc = NULL, *file = NULL;
-    size_t doc_len = 0, file_len = 0;
-    char *path = source_path("config/README.md");
+    char *doc = NULL;
+    size_t doc_len = 0;
     FILE *m = open_memstream(&doc, &doc_len);
     (void)state;
 
@@ -1072,31 +1054,11 @@ static void test_reference(void **state)
     assert_non_null(
         strstr(doc, "| `targets[].canary.prefix` | string | `\"logcanary-canary/\"` |"));
 
-    const char *update = getenv("LC_UPDATE_CONFIG_README");
-    if (update && strcmp(update, "1") == 0) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        assert_int_equal(fwrite(doc, 1, doc_len, f), doc_len);
-        assert_int_equal(fclose(f), 0);
-    }
-    FILE *f = fopen(path, "r");
-    if (!f)
-        fail_msg("%s missing: run LC_UPDATE_CONFIG_README=1 test_config", path);
-    file = malloc(doc_len + 2);
-    assert_non_null(file);
-    file_len = fread(file, 1, doc_len + 1, f);
-    fclose(f);
-    if (file_len != doc_len || memcmp(file, doc, doc_len) != 0) {
-        size_t line = 1;
-        for (size_t i = 0; i < doc_len && i < file_len && file[i] == doc[i]; i++)
-            line += doc[i] == '\n';
-        fail_msg("%s differs from lc_config_write_reference() from line %zu: regenerate it with "
-                 "LC_UPDATE_CONFIG_README=1 test_config",
-                 path, line);
-    }
-    free(file);
+    char why[512];
+    if (fx_check_generated("config/README.md", NULL, NULL, doc, "LC_UPDATE_CONFIG_README", why,
+                           sizeof(why)) != 0)
+        fail_msg("%s (test_config)", why);
     free(doc);
-    free(path);
 }
 
 int main(void)

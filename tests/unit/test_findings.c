@@ -76,7 +76,7 @@ static enum lc_stream_status judge(struct lc_stream_obs *so, const char **codes,
     enum lc_stream_status st = f.stream_status[0];
     *n = f.n;
     for (size_t i = 0; i < f.n && i < 4; i++)
-        codes[i] = f.items[i].code; /* static strings */
+        codes[i] = lc_finding_name(f.items[i].code); /* static strings */
     /* Every finding renders into valid JSON with the contract's fields. */
     cJSON *doc = lc_report_json_doc(&o, &f);
     assert_non_null(cJSON_GetObjectItem(doc, "streams"));
@@ -217,7 +217,7 @@ static enum lc_canary_status judge_canary(struct lc_canary_obs *c, const char **
     assert_int_equal(lc_findings_build(&o, &f), 0);
     enum lc_canary_status st = f.canary_status[0];
     *n = f.n;
-    *code = f.n ? f.items[0].code : "";
+    *code = f.n ? lc_finding_name(f.items[0].code) : "";
     lc_findings_free(&f);
     return st;
 }
@@ -296,7 +296,7 @@ static struct lc_findings judge_reader_case(const char *key_policy)
 static const struct lc_finding *find(const struct lc_findings *f, const char *code)
 {
     for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->items[i].code, code) == 0)
+        if (strcmp(lc_finding_name(f->items[i].code), code) == 0)
             return &f->items[i];
     return NULL;
 }
@@ -393,6 +393,28 @@ static void test_undetermined_delivery_policy(void **state)
     lc_findings_free(&f);
 }
 
+/* The manual's FINDINGS list is the registry's. */
+static void test_registry_in_manual(void **state)
+{
+    char *doc = NULL, why[512];
+    size_t len = 0;
+    FILE *m = open_memstream(&doc, &len);
+    (void)state;
+
+    assert_non_null(m);
+    assert_int_equal(lc_findings_write_man(m), 0);
+    fclose(m);
+    for (int i = 0; i < LC_F_COUNT; i++) {
+        assert_int_equal(lc_finding_parse(lc_finding_name((enum lc_finding_code)i)), i);
+        assert_non_null(strstr(doc, lc_finding_name((enum lc_finding_code)i)));
+    }
+    assert_int_equal(lc_finding_parse("NO_SUCH_CODE"), -1);
+    if (fx_check_generated("packaging/logcanary.1", ".\\\" BEGIN FINDINGS", ".\\\" END FINDINGS",
+                           doc, "LC_UPDATE_MANPAGE", why, sizeof(why)) != 0)
+        fail_msg("%s (test_findings)", why);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_canary),
         cmocka_unit_test(test_reader_key_policy),
         cmocka_unit_test(test_undetermined_delivery_policy),
+        cmocka_unit_test(test_registry_in_manual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

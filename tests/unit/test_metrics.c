@@ -63,8 +63,8 @@ static void fixture(struct fixture *x)
     x->obs = (struct lc_observations){
         .now = T0, .streams = x->so, .n_streams = 1, .canaries = x->co, .n_canaries = 1};
     x->items[0] =
-        (struct lc_finding){.code = "DELIVERY_MISSING", .target = &target, .stream = &stream};
-    x->items[1] = (struct lc_finding){.code = "NEW_CODE", .target = &target};
+        (struct lc_finding){.code = LC_F_DELIVERY_MISSING, .target = &target, .stream = &stream};
+    x->items[1] = (struct lc_finding){.code = LC_F_KEY_UNUSABLE, .target = &target};
     x->ss[0] = LC_ST_STALE;
     x->cs[0] = LC_CANARY_OK;
     x->f = (struct lc_findings){.items = x->items,
@@ -127,10 +127,9 @@ static const char expected[] =
     "logcanary_findings{code=\"SAMPLE_INVALID\"} 0\n"
     "logcanary_findings{code=\"KEY_POLICY_GAP\"} 0\n"
     "logcanary_findings{code=\"BUCKET_POLICY_GAP\"} 0\n"
-    "logcanary_findings{code=\"KEY_UNUSABLE\"} 0\n"
+    "logcanary_findings{code=\"KEY_UNUSABLE\"} 1\n"
     "logcanary_findings{code=\"DELIVERY_STATUS_FAILED\"} 0\n"
     "logcanary_findings{code=\"DIAGNOSIS_INCOMPLETE\"} 0\n"
-    "logcanary_findings{code=\"NEW_CODE\"} 1\n"
     "# HELP logcanary_aws_requests_total AWS requests sent, by service.\n"
     "# TYPE logcanary_aws_requests_total counter\n"
     "logcanary_aws_requests_total{service=\"s3\"} 7\n"

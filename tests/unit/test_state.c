@@ -63,7 +63,7 @@ static void add_finding(struct lc_findings *f, const char *code, enum lc_severit
     assert_non_null(f->items);
     struct lc_finding *it = &f->items[f->n++];
     memset(it, 0, sizeof(*it));
-    it->code = code;
+    it->code = (enum lc_finding_code)lc_finding_parse(code);
     it->severity = sev;
     it->target = &fx_target;
     it->stream = s;
@@ -159,11 +159,11 @@ static void test_keys(void **state)
 {
     (void)state;
     struct lc_finding f = {
-        .code = "DELIVERY_MISSING", .target = &fx_target, .stream = &fx_stream_a};
+        .code = LC_F_DELIVERY_MISSING, .target = &fx_target, .stream = &fx_stream_a};
     char buf[LC_INCIDENT_KEY_MAX];
     assert_string_equal(lc_incident_key(&f, buf, sizeof(buf)), KEY_MISSING_A);
     f.stream = NULL;
-    f.code = "CANARY_FAILED";
+    f.code = LC_F_CANARY_FAILED;
     assert_string_equal(lc_incident_key(&f, buf, sizeof(buf)), KEY_CANARY);
     char tiny[8];
     assert_string_equal(lc_incident_key(&f, tiny, sizeof(tiny)), "");
