@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pretty.h"
 #include "core/buf.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
@@ -217,7 +218,7 @@ int lc_cmd_policy(int argc, char **argv)
     }
     if (format == LC_FORMAT_JSON) {
         cJSON *o = lc_diag_report_json(&rep);
-        int prc = o ? lc_diag_json_pretty(o, &text) : LC_E_NOMEM;
+        int prc = o ? lc_json_pretty(o, &text) : LC_E_NOMEM;
         cJSON_Delete(o);
         if (prc) {
             fputs("logcanary policy check: out of memory\n", stderr);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/pretty.h"
 #include "aws/awscall.h"
 #include "aws/awsxml.h"
 #include "aws/creds/creds.h"
@@ -916,7 +917,7 @@ static int report_text(FILE *out, const struct pf *pf)
         if (!pol)
             continue;
         struct lc_buf text = {0};
-        int prc = lc_diag_json_pretty(pol, &text); /* the same layout as policy statements */
+        int prc = lc_json_pretty(pol, &text); /* the same layout as policy statements */
         cJSON_Delete(pol);
         if (prc || !text.data) {
             lc_buf_free(&text);

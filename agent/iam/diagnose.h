@@ -138,9 +138,6 @@ cJSON *lc_diag_report_json(const struct lc_diag_report *r);
 int lc_diag_report_text(const struct lc_diag_report *r, const struct lc_diag_params *p,
                         struct lc_buf *out);
 
-/* cJSON as logcanary prints it for people: 4-space indents, short lists on one line, '\n'. */
-int lc_diag_json_pretty(const cJSON *j, struct lc_buf *out);
-
 /* ---- the models' vocabulary --------------------------------------------------------------- */
 
 /* What the engine derives from the parameters, for every model. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pretty.h"
 #include "iam/diagnose.h"
 #include "probes/probe.h"
 #include "outputs/report.h"
@@ -243,7 +244,7 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
                 cJSON_ArrayForEach(st, r)
                 {
                     struct lc_buf txt = {0};
-                    if (lc_diag_json_pretty(st, &txt) == 0 && txt.data)
+                    if (lc_json_pretty(st, &txt) == 0 && txt.data)
                         for (char *line = strtok(txt.data, "\n"); line; line = strtok(NULL, "\n"))
                             fprintf(out, "    %s\n", line);
                     lc_buf_free(&txt);

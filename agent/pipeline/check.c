@@ -356,13 +356,8 @@ static int target_start(struct check *ck, struct lc_target_obs *o, struct lc_cre
 /* This stream failed in a way its service's own status could explain. */
 static bool stream_needs_diagnosis(const struct lc_observations *o, const struct lc_stream_obs *so)
 {
-    if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
-        return true;
-    return so->list_err.kind == LC_OK &&
-           (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
-            (o->since && so->newest_delivered < o->since));
+    return so->list_err.auth || so->sample_err.auth || so->sample_err.kms || lc_stream_late(o, so);
 }
-
 static struct lc_credprov *role_creds(struct check *ck, const struct lc_check_creds *creds,
                                       const struct lc_stream *s, struct lc_error *err)
 {
@@ -416,11 +411,7 @@ static bool needs_diagnosis(const struct lc_observations *o, const struct lc_tar
         const struct lc_stream_obs *so = &o->streams[i];
         if (so->stream->target != t)
             continue;
-        if (so->list_err.auth || so->sample_err.auth || so->sample_err.kms)
-            return true;
-        if (so->list_err.kind == LC_OK &&
-            (!so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
-             (o->since && so->newest_delivered < o->since)))
+        if (stream_needs_diagnosis(o, so))
             return true;
     }
     for (size_t i = 0; i < o->n_canaries; i++) {
@@ -597,6 +588,14 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
         return LC_E_INTERNAL;
     }
     return out->fatal.kind;
+}
+
+bool lc_stream_late(const struct lc_observations *o, const struct lc_stream_obs *so)
+{
+    if (so->list_err.kind != LC_OK)
+        return false; /* nothing is known */
+    return !so->newest_key || o->now - so->newest_delivered > so->stream->source->max_age_s ||
+           (o->since && so->newest_delivered < o->since);
 }
 
 void lc_observations_free(struct lc_observations *o)

@@ -82,4 +82,8 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
                  struct lc_observations *out);
 void lc_observations_free(struct lc_observations *o);
 
+/* The one staleness rule: the listings worked and found no delivery younger than the source's
+ * max_age, or none since o->since. */
+bool lc_stream_late(const struct lc_observations *o, const struct lc_stream_obs *so);
+
 #endif

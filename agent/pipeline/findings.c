@@ -166,7 +166,7 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
     fmt_age(s->source->max_age_s, max, sizeof(max));
     long newest_age = so->newest_key ? (long)(o->now - so->newest_delivered) : -1;
     bool before_since = so->newest_key && o->since && so->newest_delivered < o->since;
-    if (!so->newest_key || newest_age > s->source->max_age_s || before_since) {
+    if (lc_stream_late(o, so)) {
         if (before_since && newest_age <= s->source->max_age_s) {
             char since[LC_TIME_ISO8601_LEN];
             fmt_age(newest_age, age, sizeof(age));
@@ -568,21 +568,6 @@ static struct lc_diag_params diag_params(const struct lc_target_obs *to, const s
     return p;
 }
 
-/* "arn:aws:sts::A:assumed-role/R/session" -> "arn:aws:iam::A:role/R"; other ARNs as they are. */
-static void principal_of(const char *caller, char *out, size_t len)
-{
-    const char *ar = strstr(caller, ":assumed-role/");
-    const char *sts = strstr(caller, ":sts::");
-    if (!ar || !sts || sts > ar) {
-        lc_strlcpy(out, caller, len);
-        return;
-    }
-    const char *role = ar + 14;
-    size_t rn = strcspn(role, "/");
-    snprintf(out, len, "%.*s:iam::%.*s:role/%.*s", (int)(sts - caller), caller,
-             (int)(ar - (sts + 6)), sts + 6, (int)rn, role);
-}
-
 /* A read denied by KMS: does the key policy let logcanary's own principal decrypt? */
 static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
                         const struct lc_stream *s, const struct lc_policy *kp)
@@ -592,7 +577,7 @@ static int judge_reader(struct lc_findings *f, const struct lc_target_obs *to,
     struct lc_error err;
     int rc = 0;
 
-    principal_of(to->caller_arn, reader, sizeof(reader));
+    lc_arn_principal(to->caller_arn, reader, sizeof(reader));
     struct lc_diag_params p = diag_params(to, s, NULL);
     p.reader_role_arn = reader;
     lc_error_clear(&err);

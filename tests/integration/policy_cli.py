@@ -45,7 +45,8 @@ def f(name):
     return os.path.join(DATA, name)
 
 
-# seeds/001 before: gap (exit 1), the documented statement as remediation, verified.
+# The flow-log case (probes/FACTS.md), before: gap (exit 1), the documented statement as the
+# remediation, verified.
 j = js(["--key-policy", f("flowlogs_001_before.json")] + FL, 1, "001 before")
 check(f"001 before: {j}", j.get("service") == "vpcflowlogs" and j.get("granted") is False)
 kp = j.get("key_policy", {})
@@ -61,14 +62,14 @@ check(f"001 remediation: {rem}",
                                   "ArnLike": {"aws:SourceArn": "arn:aws:logs:ap-northeast-1:111111111111:*"}}
       and rem.get("verified") is True)
 check("001 before: bucket_policy null", j.get("bucket_policy", 0) is None)
-# The statement is the one the blog added (seeds/001 after), byte for byte in meaning.
+# The statement is the fix that made deliveries arrive in the flow-log case, byte for byte in meaning.
 after = json.load(open(f("flowlogs_001_after.json")))
-check("remediation equals the seeds/001 fix", after["Statement"][1] == st)
+check("remediation equals the flow-log case's fix", after["Statement"][1] == st)
 
 # The same in the GetKeyPolicy response shape.
 run(["--key-policy", f("flowlogs_001_before_getkeypolicy.json")] + FL, 1, "001 GetKeyPolicy shape")
 
-# seeds/001 after, with the bucket policy AWS attaches: granted (exit 0).
+# The flow-log case after the fix, with the bucket policy AWS attaches: granted (exit 0).
 j = js(["--key-policy", f("flowlogs_001_after.json"), "--bucket-policy",
         f("flowlogs_bucket_policy.json")] + FL, 0, "001 after")
 check(f"001 after: {j}",
@@ -100,7 +101,8 @@ check(f"undetermined: {j.get('key_policy')}",
       j.get("granted", 0) is None and j["key_policy"]["granted"] is None
       and "kms:CallerAccount" in j["key_policy"]["undetermined"])
 
-# seeds/000 (Control Tower): before is a gap for Config and CloudTrail, after granted.
+# The Control Tower case (probes/FACTS.md): before is a gap for Config and CloudTrail, after
+# granted.
 for svc in ["config", "cloudtrail"]:
     j = js(["--key-policy", f("controltower_000_before.json"), "--service", svc] + CT, 1, f"000 {svc} before")
     check(f"000 {svc}: steps {j.get('steps_after')}",

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Seed an S3 bucket with realistic AWS log deliveries (VPC Flow Logs, AWS Config, CloudTrail).
 
-Key layouts, file names and formats follow /work/shared/reference/aws-delivery-facts.md section 1:
+Key layouts, file names and formats follow probes/FACTS.md (each source's layout):
 
   flow logs   <p>/AWSLogs/<acct>/vpcflowlogs/<region>/YYYY/MM/DD/[HH/]
                 <acct>_vpcflowlogs_<region>_<fl-id>_<YYYYMMDDTHHmmZ>_<8 hex>.log.gz

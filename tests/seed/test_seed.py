@@ -2,7 +2,7 @@
 """Self-test of seed_deliveries.py against the radosgw fixture (ctest integration.seed_layouts).
 
 Seeds buckets through the seeder's command line and checks with botocore: every key against the
-layout regexes of aws-delivery-facts.md section 1, partitions against the names' timestamps,
+layout regexes of probes/FACTS.md, partitions against the names' timestamps,
 gzip content and record times against each file's window, SSE-KMS on HEAD, digest metadata,
 --hive/--per-hour/--parquet/--org-id/--prefix/--stop-before, the damage options, --bulk, and
 --seed determinism. Prints "N passed, M failed"; exits 1 on any failure.

@@ -268,7 +268,7 @@ static void test_remediation_closes_gaps(void **state)
          .prefix = "ct",
          .extra = {{"org_id", "o-abc123"},
                    {"trail_arn", "arn:aws:cloudtrail:us-east-2:111111111111:trail/org"}}},
-        /* Control Tower (seeds/000 shape). */
+        /* Control Tower (the shape of the Control Tower case, probes/FACTS.md). */
         {.service = "config",
          .account = "123456789012",
          .region = "ap-northeast-1",

@@ -1,6 +1,6 @@
 /* Policy evaluator: each IAM rule with a case that holds and one that does not, parse errors
- * with JSON paths, the AWS documentation policies and the two real-world cases (seeds/000,
- * seeds/001) through the service models. */
+ * with JSON paths, the AWS documentation policies and the two real-world cases of
+ * probes/FACTS.md (Control Tower, flow logs) through the service models. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -632,7 +632,7 @@ struct diag_case {
 #define TRAIL  "arn:aws:cloudtrail:us-east-2:111111111111:trail/management-events"
 
 static const struct diag_case dcases[] = {
-    /* seeds/001: the root-only key policy is a gap for all three services... */
+    /* The flow-log case: the root-only key policy is a gap for all three services... */
     {"001 before: flow logs", "flowlogs_001_before.json", NULL, "vpcflowlogs", FL_PARAMS,
      .key_want = X},
     {"001 before: config", "flowlogs_001_before.json", NULL, "config", FL_PARAMS, .key_want = X},
@@ -665,7 +665,7 @@ static const struct diag_case dcases[] = {
      "vpcflowlogs",
      {.account = ACCT, .region = "ap-northeast-1", .bucket = "flowlogs-bucket", .bucket_key = true},
      .key_want = X},
-    /* seeds/000: Control Tower. */
+    /* The Control Tower case. */
     {"000 before: config", "controltower_000_before.json", NULL, "config", CT_PARAMS,
      .key_want = X},
     {"000 before: cloudtrail", "controltower_000_before.json", NULL, "cloudtrail", CT_PARAMS,
