@@ -1,20 +1,28 @@
-/* A probe knows one log source's layout in S3 and nothing about transport: which key prefixes
- * can hold deliveries from a time window, how to list them cheaply, what a key's file name says
- * about its delivery time, and how to validate a sample. The check engine (agent/pipeline/check.c)
- * does the requests. Every probe is one struct at the end of its file, registered in
- * probes/probes.c.
+/* A probe is one log source: everything logcanary knows of it, declared as one struct at the
+ * end of its own file (probes/<source>.c) and listed once in probes/probes.c. The core iterates
+ * the registry and never names a source. A probe carries
+ *
+ *   configuration  its "type" and its own config keys with defaults, validation and help (a
+ *                  config-map plugin, agent/config/map.h); the key reference and the manual
+ *                  are generated from them
+ *   layout         where its deliveries land in S3: the base prefix of a stream, the cheap
+ *                  listings of a time window, which keys are deliveries and the time their
+ *                  file names carry, how late a delivery may land
+ *   content        the formats its files are written in (agent/pipeline/sample.h)
+ *   diagnosis      the requests its service makes of the KMS key and the bucket, the
+ *                  statements that grant them, the steps after an edit (agent/iam/diagnose.h)
+ *   status         the API where the service says whether delivery works, with the permission
+ *                  each call needs: preflight's rows (agent/pipeline/status.h)
+ *
+ * Adding a source is its file, one registry line in probes/probes.c, its tests and its docs
+ * (probes/FACTS.md: the AWS facts it relies on; config/README.md regenerates).
  *
  * Listing strategy. S3 lists keys in byte order only, so cheap "recent objects" listings depend
- * on file names that sort by time within a partition:
- *   - CloudTrail: "<acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>" is time-ordered inside a
- *     day folder: start-after "<...>_<from>" lists only what is newer.
- *   - VPC flow logs: "<acct>_vpcflowlogs_<region>_<fl-id>_<YYYYMMDDTHHmmZ>_<hash>" sorts by flow
- *     log first. One delimiter listing finds the flow-log ids of a partition (each rolls up into
- *     one common prefix), then each is listed from start-after "<...>_<fl-id>_<from>". Cost:
- *     1 + flow logs per partition, independent of how many old files the day holds.
- *   - Config: snapshots are time-ordered; history files sort by resource type first, and a day
- *     holds about four per changed type, so the history folder of a day is listed whole. That is
- *     cheaper than a discovery listing plus one listing per resource type. */
+ * on file names that sort by time within a partition. A probe lists from start-after "<name
+ * prefix>_<window start>" where names are time-ordered inside a day folder; where names sort
+ * by something else first (a flow-log id), one delimiter listing finds the groups of a
+ * partition and each group is listed from its own start-after; where neither holds, a small
+ * folder is listed whole. Each probe's file says which it does and why. */
 #ifndef LC_PROBE_H
 #define LC_PROBE_H
 
@@ -38,8 +46,8 @@ struct lc_diag_params;
 struct lc_listing {
     char *prefix;      /* list keys under this prefix */
     char *start_after; /* NULL = from the start of the prefix */
-    bool discover;     /* list with delimiter "_" below prefix to find groups (flow-log ids);
-                        * each common prefix G is then listed with start-after
+    bool discover;     /* list with delimiter "_" below prefix to find groups (ids); each
+                        * common prefix G is then listed with start-after
                         * G + start_after_suffix */
     char *start_after_suffix;
 };
@@ -51,22 +59,16 @@ struct lc_listings {
 
 enum lc_key_class {
     LC_KEY_DELIVERY = 0, /* a log file to judge the stream by */
-    LC_KEY_AUXILIARY,    /* recognised but not sampled: digests, ConfigWritabilityCheckFile */
+    LC_KEY_AUXILIARY,    /* recognised but not sampled: digests, write checks */
     LC_KEY_OTHER,        /* not this stream's */
 };
 
 struct lc_probe {
-    struct lc_cfg_plugin cfg; /* the config "type" (cfg.name), its own keys and defaults */
+    /* configuration: the "type" (cfg.name), its own keys and the defaults it changes */
+    struct lc_cfg_plugin cfg;
+
+    /* layout */
     long latency_allowance_s; /* how long after its file-name time a delivery may land */
-    bool old_records;         /* its files describe earlier states (Config): a fresh file with old
-                               * records is not a replay */
-    /* Where the service itself says whether delivery works (pipeline/status.h), with the
-     * permissions its calls need: preflight's rows for the status role. */
-    const struct lc_status_reader *status;
-    /* Its delivery as the requests the service makes (iam/diagnose.h), and the model's own
-     * parameters a stream gives (from its options and its status detail; NULL: none). */
-    const struct lc_diag_model *diag;
-    void (*diag_params)(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p);
     /* The stream's base prefix: "<folder>/AWSLogs/.../<region>/" into out. */
     int (*base_prefix)(const struct lc_stream *s, struct lc_buf *out);
     /* Listings that together hold every delivery whose file-name time is >= from (UTC), up to
@@ -74,10 +76,22 @@ struct lc_probe {
     int (*listings)(const struct lc_stream *s, time_t from, time_t now, struct lc_listings *out);
     /* Classify a key and read the time its file name carries (0 when it has none). */
     enum lc_key_class (*classify)(const struct lc_stream *s, const char *key, time_t *name_time);
-    /* The formats its delivery files are written in (the sample validator's descriptions),
-     * NULL-ended, and which one a key is in (NULL: always the first). */
+
+    /* content: the formats its delivery files are written in, NULL-ended, and which one a key is
+     * in (NULL: always the first) */
     const struct lc_sample_format *const *formats;
     const struct lc_sample_format *(*sample_format)(const struct lc_stream *s, const char *key);
+    bool old_records; /* its files describe earlier states: a fresh file with old records is
+                       * not a replay */
+
+    /* diagnosis: its delivery as the requests the service makes, and the model's own parameters
+     * a stream gives (from its options and its status detail; NULL: none) */
+    const struct lc_diag_model *diag;
+    void (*diag_params)(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p);
+
+    /* status: where the service itself says whether delivery works, with the permissions its
+     * calls need (preflight's rows for the status role); NULL: none */
+    const struct lc_status_reader *status;
 };
 
 /* The registry: NULL-terminated, in probes/probes.c. */

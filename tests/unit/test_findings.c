@@ -1,5 +1,6 @@
-/* Findings: each observation pattern gives the expected status and finding code, and a failure
- * to check is never reported as a missing delivery. */
+/* Findings: each observation pattern gives the expected status and findings (the tables of
+ * stream and canary cases), a failure to check is never reported as a missing delivery, and
+ * the diagnosis cases and the registry below them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,124 +92,130 @@ static void setup_probe(void)
     stream.probe = lc_probe_find("cloudtrail");
 }
 
-static void test_healthy(void **state)
+/* ---- streams: observation -> status and findings, as data -------------------------------- */
+
+/* Each case changes the healthy observation of one stream. */
+static void stale(struct lc_stream_obs *so)
 {
-    const char *codes[4];
-    size_t n;
-    (void)state;
-    setup_probe();
-    struct lc_stream_obs so = healthy();
-    assert_int_equal(judge(&so, codes, &n), LC_ST_OK);
-    assert_int_equal(n, 0);
+    so->newest_delivered = NOW - 5 * 3600;
 }
 
-static void test_stale_and_missing(void **state)
+static void nothing_found(struct lc_stream_obs *so)
 {
-    const char *codes[4];
-    size_t n;
-    (void)state;
-    setup_probe();
-    struct lc_stream_obs so = healthy();
-    so.newest_delivered = NOW - 5 * 3600;
-    assert_int_equal(judge(&so, codes, &n), LC_ST_STALE);
-    assert_int_equal(n, 1);
-    assert_string_equal(codes[0], "DELIVERY_MISSING");
-
-    so = healthy();
-    so.newest_key = NULL;
-    so.sampled = false;
-    so.objects_seen = 0;
-    so.lookback_from = NOW - 86400;
-    assert_int_equal(judge(&so, codes, &n), LC_ST_MISSING);
-    assert_string_equal(codes[0], "DELIVERY_MISSING");
+    so->newest_key = NULL;
+    so->sampled = false;
+    so->objects_seen = 0;
+    so->lookback_from = NOW - 86400;
 }
 
-static void test_denied_reads(void **state)
+static void list_denied(struct lc_stream_obs *so)
 {
-    const char *codes[4];
-    size_t n;
-    (void)state;
-    setup_probe();
-    struct lc_stream_obs so = healthy();
-    aws_err(&so.list_err, 403, "AccessDenied", "Access Denied");
-    assert_int_equal(judge(&so, codes, &n), LC_ST_DENIED);
-    assert_int_equal(n, 1);
-    assert_string_equal(codes[0], "READ_DENIED_S3");
+    aws_err(&so->list_err, 403, "AccessDenied", "Access Denied");
+}
 
-    so = healthy();
-    so.sampled = false;
-    aws_err(&so.sample_err, 403, "AccessDenied",
+static void read_denied_by_kms(struct lc_stream_obs *so)
+{
+    so->sampled = false;
+    aws_err(&so->sample_err, 403, "AccessDenied",
             "User: arn:aws:sts::111111111111:assumed-role/lc/x is not authorized to perform: "
             "kms:Decrypt on resource: arn:aws:kms:ap-northeast-1:111111111111:key/abc");
-    assert_int_equal(judge(&so, codes, &n), LC_ST_DENIED);
-    assert_string_equal(codes[0], "READ_DENIED_KMS");
 }
 
-static void test_probe_errors_are_not_missing_deliveries(void **state)
+static void list_unreachable(struct lc_stream_obs *so)
+{
+    lc_error_clear(&so->list_err);
+    lc_error_set(&so->list_err, LC_E_NETWORK, "connection refused");
+}
+
+static void list_throttled(struct lc_stream_obs *so)
+{
+    aws_err(&so->list_err, 503, "SlowDown", "Please reduce your request rate.");
+}
+
+static void no_credentials(struct lc_stream_obs *so)
+{
+    lc_error_clear(&so->list_err);
+    lc_error_set(&so->list_err, LC_E_CREDENTIALS, "no credentials");
+}
+
+static void truncated_sample(struct lc_stream_obs *so)
+{
+    so->sample.valid = false;
+    lc_strlcpy(so->sample.reason, "gzip stream truncated", sizeof(so->sample.reason));
+}
+
+static void old_records(struct lc_stream_obs *so)
+{
+    so->sample.newest_record = NOW - 3 * 86400;
+}
+
+static void other_key(struct lc_stream_obs *so)
+{
+    so->sse_kms_key_id = "arn:aws:kms:ap-northeast-1:111111111111:key/99999999-0000-0000-0000-0";
+}
+
+static void sse_s3(struct lc_stream_obs *so)
+{
+    so->sse = "AES256";
+    so->sse_kms_key_id = NULL;
+}
+
+static void bare_key_id(struct lc_stream_obs *so)
+{
+    so->sse_kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+}
+
+struct stream_case {
+    const char *name;
+    void (*change)(struct lc_stream_obs *so); /* NULL: healthy as it is */
+    enum lc_stream_status status;
+    const char *codes[3]; /* the findings, in order */
+};
+
+static const struct stream_case stream_cases[] = {
+    {"healthy", NULL, LC_ST_OK, {NULL}},
+    {"newest delivery too old", stale, LC_ST_STALE, {"DELIVERY_MISSING"}},
+    {"nothing in the lookback", nothing_found, LC_ST_MISSING, {"DELIVERY_MISSING"}},
+    {"listing denied by S3", list_denied, LC_ST_DENIED, {"READ_DENIED_S3"}},
+    {"read denied by KMS", read_denied_by_kms, LC_ST_DENIED, {"READ_DENIED_KMS"}},
+    /* a failure to check is never a missing delivery */
+    {"network error", list_unreachable, LC_ST_ERROR, {"PROBE_ERROR"}},
+    {"throttled after retries", list_throttled, LC_ST_ERROR, {"PROBE_ERROR"}},
+    {"no credentials", no_credentials, LC_ST_ERROR, {"PROBE_ERROR"}},
+    {"content invalid", truncated_sample, LC_ST_INVALID, {"SAMPLE_INVALID"}},
+    {"old records in a fresh file: a replay", old_records, LC_ST_INVALID, {"SAMPLE_INVALID"}},
+    {"encrypted with another key", other_key, LC_ST_OK, {"ENCRYPTION_MISMATCH"}},
+    {"encrypted with SSE-S3", sse_s3, LC_ST_OK, {"ENCRYPTION_MISMATCH"}},
+    {"the expected key by its bare id", bare_key_id, LC_ST_OK, {NULL}},
+};
+
+static void test_stream_cases(void **state)
 {
     const char *codes[4];
     size_t n;
     (void)state;
     setup_probe();
-    struct lc_stream_obs so = healthy();
-    lc_error_clear(&so.list_err);
-    lc_error_set(&so.list_err, LC_E_NETWORK, "connection refused");
-    assert_int_equal(judge(&so, codes, &n), LC_ST_ERROR);
-    assert_int_equal(n, 1);
-    assert_string_equal(codes[0], "PROBE_ERROR");
-
-    so = healthy();
-    aws_err(&so.list_err, 503, "SlowDown", "Please reduce your request rate.");
-    assert_int_equal(judge(&so, codes, &n), LC_ST_ERROR);
-    assert_string_equal(codes[0], "PROBE_ERROR");
-
-    so = healthy();
-    lc_error_clear(&so.list_err);
-    lc_error_set(&so.list_err, LC_E_CREDENTIALS, "no credentials");
-    assert_int_equal(judge(&so, codes, &n), LC_ST_ERROR);
-    assert_string_equal(codes[0], "PROBE_ERROR");
+    for (size_t i = 0; i < sizeof(stream_cases) / sizeof(stream_cases[0]); i++) {
+        const struct stream_case *c = &stream_cases[i];
+        struct lc_stream_obs so = healthy();
+        size_t want = 0;
+        if (c->change)
+            c->change(&so);
+        enum lc_stream_status st = judge(&so, codes, &n);
+        if (st != c->status)
+            fail_msg("%s: status %s, want %s", c->name, lc_stream_status_name(st),
+                     lc_stream_status_name(c->status));
+        while (want < 3 && c->codes[want])
+            want++;
+        if (n != want)
+            fail_msg("%s: %zu finding(s), want %zu", c->name, n, want);
+        for (size_t k = 0; k < want; k++)
+            if (strcmp(codes[k], c->codes[k]) != 0)
+                fail_msg("%s: finding %zu is %s, want %s", c->name, k, codes[k], c->codes[k]);
+    }
 }
 
-static void test_invalid_sample(void **state)
-{
-    const char *codes[4];
-    size_t n;
-    (void)state;
-    setup_probe();
-    struct lc_stream_obs so = healthy();
-    so.sample.valid = false;
-    lc_strlcpy(so.sample.reason, "gzip stream truncated", sizeof(so.sample.reason));
-    assert_int_equal(judge(&so, codes, &n), LC_ST_INVALID);
-    assert_string_equal(codes[0], "SAMPLE_INVALID");
-    /* Old records in a fresh file: a replay, not a delivery. */
-    so = healthy();
-    so.sample.newest_record = NOW - 3 * 86400;
-    assert_int_equal(judge(&so, codes, &n), LC_ST_INVALID);
-    assert_string_equal(codes[0], "SAMPLE_INVALID");
-}
-
-static void test_encryption_mismatch(void **state)
-{
-    const char *codes[4];
-    size_t n;
-    (void)state;
-    setup_probe();
-    struct lc_stream_obs so = healthy();
-    so.sse_kms_key_id = "arn:aws:kms:ap-northeast-1:111111111111:key/99999999-0000-0000-0000-0";
-    judge(&so, codes, &n);
-    assert_int_equal(n, 1);
-    assert_string_equal(codes[0], "ENCRYPTION_MISMATCH");
-    so = healthy();
-    so.sse = "AES256";
-    so.sse_kms_key_id = NULL;
-    judge(&so, codes, &n);
-    assert_string_equal(codes[0], "ENCRYPTION_MISMATCH");
-    /* The bare key id of the expected key is the same key. */
-    so = healthy();
-    so.sse_kms_key_id = "1234abcd-12ab-34cd-56ef-1234567890ab";
-    judge(&so, codes, &n);
-    assert_int_equal(n, 0);
-}
+/* ---- canaries, as data --------------------------------------------------------------------- */
 
 static enum lc_canary_status judge_canary(struct lc_canary_obs *c, const char **code, size_t *n)
 {
@@ -222,47 +229,85 @@ static enum lc_canary_status judge_canary(struct lc_canary_obs *c, const char **
     return st;
 }
 
-static void test_canary(void **state)
+static void put_denied_by_kms(struct lc_canary_obs *c)
+{
+    c->failed_step = "put";
+    aws_err(&c->err, 403, "AccessDenied",
+            "User: arn:aws:iam::111111111111:user/lc is not authorized to perform: "
+            "kms:GenerateDataKey on resource: arn:aws:kms:ap-northeast-1:111111111111:key/x");
+}
+
+static void put_unknown_key(struct lc_canary_obs *c) /* radosgw's words for an unknown key */
+{
+    c->failed_step = "put";
+    aws_err(&c->err, 403, "InvalidAccessKeyId", "Failed to retrieve the actual key, kms-keyid: x");
+}
+
+static void put_denied(struct lc_canary_obs *c)
+{
+    c->failed_step = "put";
+    aws_err(&c->err, 403, "AccessDenied", "Access Denied");
+}
+
+static void put_timed_out(struct lc_canary_obs *c)
+{
+    c->failed_step = "put";
+    lc_error_clear(&c->err);
+    lc_error_set(&c->err, LC_E_TIMEOUT, "timed out");
+}
+
+static void canary_other_key(struct lc_canary_obs *c)
+{
+    c->sse_kms_key_id = "arn:aws:kms:ap-northeast-1:111111111111:key/other";
+}
+
+static void content_differs(struct lc_canary_obs *c)
+{
+    c->content_match = false;
+}
+
+struct canary_case {
+    const char *name;
+    void (*change)(struct lc_canary_obs *c); /* NULL: the round trip worked */
+    enum lc_canary_status status;
+    const char *code; /* the first finding, NULL when none */
+};
+
+static const struct canary_case canary_cases[] = {
+    {"round trip", NULL, LC_CANARY_OK, NULL},
+    {"PUT denied by KMS", put_denied_by_kms, LC_CANARY_FAILED, "CANARY_WRITE_DENIED_KMS"},
+    {"PUT with a key the server does not know", put_unknown_key, LC_CANARY_FAILED,
+     "CANARY_WRITE_DENIED_KMS"},
+    {"PUT denied by S3", put_denied, LC_CANARY_FAILED, "CANARY_FAILED"},
+    {"PUT timed out", put_timed_out, LC_CANARY_ERROR, "PROBE_ERROR"},
+    {"written with another key", canary_other_key, LC_CANARY_FAILED, "ENCRYPTION_MISMATCH"},
+    {"read back differs", content_differs, LC_CANARY_FAILED, "CANARY_FAILED"},
+};
+
+static void test_canary_cases(void **state)
 {
     const char *code;
     size_t n;
     (void)state;
-    struct lc_canary_obs c = {.target = &target,
-                              .ran = true,
-                              .key = "logcanary-canary/x.txt",
-                              .content_match = true,
-                              .deleted = true,
-                              .sse = "aws:kms",
-                              .sse_kms_key_id = target.kms_key_arn};
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_OK);
-    assert_int_equal(n, 0);
-
-    c.failed_step = "put";
-    aws_err(&c.err, 403, "AccessDenied",
-            "User: arn:aws:iam::111111111111:user/lc is not authorized to perform: "
-            "kms:GenerateDataKey on resource: arn:aws:kms:ap-northeast-1:111111111111:key/x");
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
-    assert_string_equal(code, "CANARY_WRITE_DENIED_KMS");
-    /* radosgw's words for an unknown key. */
-    aws_err(&c.err, 403, "InvalidAccessKeyId", "Failed to retrieve the actual key, kms-keyid: x");
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
-    assert_string_equal(code, "CANARY_WRITE_DENIED_KMS");
-    aws_err(&c.err, 403, "AccessDenied", "Access Denied");
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
-    assert_string_equal(code, "CANARY_FAILED");
-    lc_error_clear(&c.err);
-    lc_error_set(&c.err, LC_E_TIMEOUT, "timed out");
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_ERROR);
-    assert_string_equal(code, "PROBE_ERROR");
-
-    c.failed_step = NULL;
-    c.sse_kms_key_id = "arn:aws:kms:ap-northeast-1:111111111111:key/other";
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
-    assert_string_equal(code, "ENCRYPTION_MISMATCH");
-    c.sse_kms_key_id = target.kms_key_arn;
-    c.content_match = false;
-    assert_int_equal(judge_canary(&c, &code, &n), LC_CANARY_FAILED);
-    assert_string_equal(code, "CANARY_FAILED");
+    for (size_t i = 0; i < sizeof(canary_cases) / sizeof(canary_cases[0]); i++) {
+        const struct canary_case *k = &canary_cases[i];
+        struct lc_canary_obs c = {.target = &target,
+                                  .ran = true,
+                                  .key = "logcanary-canary/x.txt",
+                                  .content_match = true,
+                                  .deleted = true,
+                                  .sse = "aws:kms",
+                                  .sse_kms_key_id = target.kms_key_arn};
+        if (k->change)
+            k->change(&c);
+        enum lc_canary_status st = judge_canary(&c, &code, &n);
+        if (st != k->status)
+            fail_msg("%s: status %s, want %s", k->name, lc_canary_status_name(st),
+                     lc_canary_status_name(k->status));
+        if (k->code ? strcmp(code, k->code) != 0 : n != 0)
+            fail_msg("%s: finding %s, want %s", k->name, n ? code : "none",
+                     k->code ? k->code : "none");
+    }
 }
 
 /* A read denied by KMS, with the key policy and logcanary's identity from the diagnosis. */
@@ -418,13 +463,8 @@ static void test_registry_in_manual(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_healthy),
-        cmocka_unit_test(test_stale_and_missing),
-        cmocka_unit_test(test_denied_reads),
-        cmocka_unit_test(test_probe_errors_are_not_missing_deliveries),
-        cmocka_unit_test(test_invalid_sample),
-        cmocka_unit_test(test_encryption_mismatch),
-        cmocka_unit_test(test_canary),
+        cmocka_unit_test(test_stream_cases),
+        cmocka_unit_test(test_canary_cases),
         cmocka_unit_test(test_reader_key_policy),
         cmocka_unit_test(test_undetermined_delivery_policy),
         cmocka_unit_test(test_registry_in_manual),
