@@ -97,8 +97,6 @@ struct lc_probe {
 /* The registry: NULL-terminated, in probes/probes.c. */
 extern const struct lc_probe *const lc_probes[];
 const struct lc_probe *lc_probe_find(const char *name);
-/* The registry as config-map plugins (the "type" of a source). */
-extern const struct lc_cfg_plugins lc_probe_plugins;
 /* The format of the delivery file key of stream s. */
 const struct lc_sample_format *lc_probe_format_of(const struct lc_stream *s, const char *key);
 /* The Control Tower steps after a key or bucket policy edit (sources a landing zone sets up). */

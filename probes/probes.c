@@ -72,7 +72,7 @@ static const struct lc_cfg_plugin *plugin_of(const void *module)
     return &((const struct lc_probe *)module)->cfg;
 }
 
-const struct lc_cfg_plugins lc_probe_plugins = {.at = plugin_at, .plugin = plugin_of};
+const struct lc_cfg_plugins lc_source_types = {.at = plugin_at, .plugin = plugin_of};
 
 const char *lc_source_option_string(const struct lc_source_cfg *src, const char *key)
 {

@@ -12,8 +12,6 @@
 
 #include "aws/services.h"
 #include "config/internal.h"
-#include "outputs/sinks/sink.h"
-#include "probes/probe.h"
 
 #define MAX_ENTRIES 64 /* keys per table (one bit each in a mask) */
 
@@ -34,7 +32,7 @@ static const struct lc_cfg_entry source_entries[] = {
      .off = SRC(probe),
      .opts_off = SRC(options),
      .flags = LC_CFG_REQUIRED,
-     .plugins = &lc_probe_plugins,
+     .plugins = &lc_source_types,
      .help = "The log source: which service delivers (one module of `probes/` each); its own "
              "keys are in its table below."},
     {.key = "accounts",
@@ -270,7 +268,7 @@ static const struct lc_cfg_entry webhook_entries[] = {
      .off = HOOK(sink),
      .opts_off = HOOK(options),
      .flags = LC_CFG_REQUIRED,
-     .plugins = &lc_sink_plugins,
+     .plugins = &lc_sink_types,
      .help = "The body format (one module of `agent/outputs/sinks/` each; its own keys are in "
              "its table below); bodies are described in [alerts.md](alerts.md)."},
     {.key = "name",

@@ -103,6 +103,11 @@ void lc_config_free(struct lc_config *cfg);
 int lc_config_write_reference(FILE *out);
 
 struct lc_cfg_map;
+struct lc_cfg_plugins;
+/* The "type" of a source and of a webhook: registries the configuration needs and the modules
+ * fill (probes/probes.c, agent/outputs/sinks/sinks.c). */
+extern const struct lc_cfg_plugins lc_source_types;
+extern const struct lc_cfg_plugins lc_sink_types;
 /* The top-level table (for the reference and the engine's hints). */
 const struct lc_cfg_map *lc_config_root_map(void);
 

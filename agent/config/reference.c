@@ -7,7 +7,6 @@
 #include "config/config.h"
 #include "config/internal.h"
 #include "core/timeutil.h"
-#include "probes/probe.h"
 
 static const char *const intro[] = {
     "# logcanary configuration",
@@ -269,7 +268,7 @@ static void minimal_example(FILE *out)
             "    ]\n"
             "  }]\n"
             "}\n```\n\n",
-            lc_probes[0]->cfg.name);
+            lc_source_types.plugin(lc_source_types.at(0))->name);
 }
 
 int lc_config_write_reference(FILE *out)

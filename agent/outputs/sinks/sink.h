@@ -27,9 +27,9 @@ struct lc_sink {
                    struct lc_kvlist *out);
 };
 
-/* The registry, NULL-terminated (sinks.c), and the same as config-map plugins. */
+/* The registry, NULL-terminated (sinks.c); config.h declares it as config-map plugins,
+ * lc_sink_types. */
 extern const struct lc_sink *const lc_sinks[];
-extern const struct lc_cfg_plugins lc_sink_plugins;
 
 /* What renderers share (sinks.c). */
 /* A string member of o, else def. */

@@ -25,7 +25,7 @@ static const struct lc_cfg_plugin *plugin_of(const void *module)
     return &((const struct lc_sink *)module)->cfg;
 }
 
-const struct lc_cfg_plugins lc_sink_plugins = {.at = plugin_at, .plugin = plugin_of};
+const struct lc_cfg_plugins lc_sink_types = {.at = plugin_at, .plugin = plugin_of};
 
 /* Cut s to at most max bytes on a UTF-8 boundary, marking the cut with "...". */
 void lc_sink_trunc_utf8(char *s, size_t max)
