@@ -41,6 +41,7 @@
 #include "aws/creds/creds.h"
 #include "pipeline/findings.h"
 #include "cmd/httpd.h"
+#include "core/array.h"
 #include "core/log.h"
 #include "outputs/metrics.h"
 #include "pipeline/plan.h"
@@ -348,6 +349,7 @@ static int merged_build(struct daemon *d, struct merged *m)
     m->obs.canaries = calloc(nc + 1, sizeof(*m->obs.canaries));
     m->fnd.canary_status = calloc(nc + 1, sizeof(*m->fnd.canary_status));
     m->fnd.items = calloc(nf + 1, sizeof(*m->fnd.items));
+    m->fnd.cap = m->fnd.items ? nf + 1 : 0;
     if (!m->obs.streams || !m->fnd.stream_status || !m->obs.canaries || !m->fnd.canary_status ||
         !m->fnd.items)
         return LC_E_NOMEM;
@@ -580,15 +582,9 @@ static void incidents_feed(struct sched *s)
 
     if (s->queued || d->cancelling)
         return;
-    if (d->nq == d->capq) {
-        size_t cap = d->capq ? d->capq * 2 : 8;
-        struct sched **q = realloc(d->queue, cap * sizeof(*q));
-        if (!q) {
-            LC_ERR("state", "out of memory queueing findings");
-            return;
-        }
-        d->queue = q;
-        d->capq = cap;
+    if (LC_ARRAY_GROW(d->queue, d->nq, d->capq)) {
+        LC_ERR("state", "out of memory queueing findings");
+        return;
     }
     d->queue[d->nq++] = s;
     s->queued = true;

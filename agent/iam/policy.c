@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "aws/awsjson.h"
+#include "core/array.h"
 #include "core/timeutil.h"
 
 #define PATH_MAX_LEN 384
@@ -49,14 +50,8 @@ int lc_pol_names_add(struct lc_pol_names *l, const char *s)
 {
     if (lc_pol_names_has(l, s))
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
-            return LC_E_NOMEM;
-        l->items = items;
-        l->cap = cap;
-    }
+    if (LC_ARRAY_GROW(l->items, l->n, l->cap))
+        return LC_E_NOMEM;
     char *copy = strdup(s);
     if (!copy)
         return LC_E_NOMEM;
@@ -120,7 +115,7 @@ const char *lc_pol_verdict_name(enum lc_pol_verdict v)
 
 struct strv {
     char **v;
-    size_t n;
+    size_t n, cap;
 };
 
 struct principals {
@@ -174,7 +169,7 @@ struct stmt {
     bool not_resource;
     struct strv resources;
     struct cond *conds;
-    size_t n_conds;
+    size_t n_conds, cap_conds;
 };
 
 struct lc_policy {
@@ -191,17 +186,15 @@ static void strv_free(struct strv *s)
         free(s->v[i]);
     free(s->v);
     s->v = NULL;
-    s->n = 0;
+    s->n = s->cap = 0;
 }
 
 static int strv_push(struct strv *s, const char *str)
 {
-    char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
-    if (!v)
+    if (LC_ARRAY_GROW(s->v, s->n, s->cap))
         return LC_E_NOMEM;
-    s->v = v;
-    v[s->n] = strdup(str);
-    if (!v[s->n])
+    s->v[s->n] = strdup(str);
+    if (!s->v[s->n])
         return LC_E_NOMEM;
     s->n++;
     return 0;
@@ -443,11 +436,9 @@ static int parse_condition(const cJSON *node, const char *path, struct stmt *st,
         if (!cJSON_IsObject(op))
             return perr(err, opath, "expected an object");
         for (const cJSON *k = op->child; k; k = k->next) {
-            struct cond *conds = realloc(st->conds, (st->n_conds + 1) * sizeof(*conds));
-            if (!conds)
+            if (LC_ARRAY_GROW(st->conds, st->n_conds, st->cap_conds))
                 return LC_E_NOMEM;
-            st->conds = conds;
-            struct cond *c = &conds[st->n_conds++];
+            struct cond *c = &st->conds[st->n_conds++];
             memset(c, 0, sizeof(*c));
             c->opname = strdup(op->string);
             c->key = strdup(k->string);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "pipeline/plan.h"
 #include "probes/probe.h"
 
@@ -14,10 +15,8 @@ static int add_stream(struct lc_plan *p, const struct lc_target_cfg *t,
     struct lc_buf base = {0}, id = {0};
     struct lc_stream *s;
 
-    s = realloc(p->streams, (p->n_streams + 1) * sizeof(*s));
-    if (!s)
+    if (LC_ARRAY_GROW(p->streams, p->n_streams, p->cap_streams))
         goto nomem;
-    p->streams = s;
     s = &p->streams[p->n_streams];
     memset(s, 0, sizeof(*s));
     s->target = t;
