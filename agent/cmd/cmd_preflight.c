@@ -746,11 +746,15 @@ static int row_cmp(const void *a, const void *b)
 static void finalize(struct pf *pf)
 {
     size_t n = 0;
-    for (size_t i = 0; i < pf->n_rows; i++)
-        if (!pf->rows[i].resource && !(pf->rows[i].resource = key_resource(pf->rows[i].key_of))) {
+    for (size_t i = 0; i < pf->n_rows; i++) {
+        if (pf->rows[i].resource)
+            continue;
+        pf->rows[i].resource = key_resource(pf->rows[i].key_of);
+        if (!pf->rows[i].resource) {
             pf->nomem = true;
             return;
         }
+    }
     qsort(pf->rows, pf->n_rows, sizeof(*pf->rows), row_cmp);
     /* The same permission on the same resource, asked twice: the worst answer stands. */
     for (size_t i = 0; i < pf->n_rows; i++) {

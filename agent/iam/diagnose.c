@@ -293,8 +293,11 @@ cJSON *lc_diag_statement(const char *sid, const char *service, cJSON *actions, c
 {
     cJSON *st = cJSON_CreateObject(), *pr = cJSON_CreateObject();
 
-    if (!st || !pr || !actions)
-        goto fail;
+    if (!st || !pr || !actions) {
+        cJSON_Delete(st);
+        st = NULL;
+        goto out;
+    }
     cJSON_AddStringToObject(st, "Sid", sid);
     cJSON_AddStringToObject(st, "Effect", "Allow");
     cJSON_AddStringToObject(pr, "Service", service);
@@ -310,13 +313,12 @@ cJSON *lc_diag_statement(const char *sid, const char *service, cJSON *actions, c
     cJSON_AddStringToObject(st, "Resource", resource);
     if (condition)
         cJSON_AddItemToObject(st, "Condition", condition);
-    return st;
-fail:
-    cJSON_Delete(st);
+    condition = NULL;
+out:
     cJSON_Delete(pr);
     cJSON_Delete(actions);
     cJSON_Delete(condition);
-    return NULL;
+    return st;
 }
 
 cJSON *lc_diag_cond(cJSON *cond, const char *op, const char *key, const char *value)

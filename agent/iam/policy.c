@@ -616,7 +616,7 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
     }
     rc = lc_json_parse(text, len, LC_POLICY_MAX_BYTES, &root, err);
     if (rc)
-        goto fail;
+        goto out;
     doc = root;
     /* GetKeyPolicy / GetBucketPolicy response: {"Policy": "<policy JSON>"}. */
     if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "Statement")) {
@@ -624,7 +624,7 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
         if (pol) {
             if (!cJSON_IsString(pol)) {
                 rc = perr(err, "Policy", "expected a string holding the policy JSON");
-                goto fail;
+                goto out;
             }
             rc = lc_json_parse(pol->valuestring, strlen(pol->valuestring), LC_POLICY_MAX_BYTES,
                                &inner, err);
@@ -632,7 +632,7 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
                 char msg[sizeof(err->message)];
                 lc_strlcpy(msg, err->message, sizeof(msg));
                 lc_error_set(err, err->kind, "Policy (string): %s", msg);
-                goto fail;
+                goto out;
             }
             doc = inner;
             prefix = "Policy: ";
@@ -641,20 +641,20 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
     p = calloc(1, sizeof(*p));
     if (!p) {
         rc = LC_E_NOMEM;
-        goto fail;
+        goto out;
     }
     p->kind = kind;
     rc = parse_document(doc, prefix, p, err);
     if (rc)
-        goto fail;
+        goto out;
     p->doc = cJSON_Duplicate(doc, 1);
     if (!p->doc) {
         rc = LC_E_NOMEM;
-        goto fail;
+        goto out;
     }
     *out = p;
     p = NULL;
-fail:
+out:
     if (rc == LC_E_NOMEM)
         lc_error_set(err, LC_E_NOMEM, "policy: out of memory");
     lc_policy_free(p);
@@ -674,39 +674,39 @@ int lc_policy_with_statements(const struct lc_policy *p, const cJSON *statements
     lc_error_clear(err);
     doc = cJSON_Duplicate(p->doc, 1);
     if (!doc)
-        goto fail;
+        goto out;
     arr = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
     if (cJSON_IsObject(arr)) { /* a single statement becomes a list */
         cJSON *one = cJSON_DetachItemFromObjectCaseSensitive(doc, "Statement");
         arr = cJSON_AddArrayToObject(doc, "Statement");
         if (!arr || !cJSON_AddItemToArray(arr, one)) {
             cJSON_Delete(one);
-            goto fail;
+            goto out;
         }
     }
     if (!cJSON_IsArray(arr)) {
         rc = LC_E_INTERNAL;
-        goto fail;
+        goto out;
     }
     for (const cJSON *s = statements ? statements->child : NULL; s; s = s->next) {
         cJSON *copy = cJSON_Duplicate(s, 1);
         if (!copy || !cJSON_AddItemToArray(arr, copy)) {
             cJSON_Delete(copy);
-            goto fail;
+            goto out;
         }
     }
     np = calloc(1, sizeof(*np));
     if (!np)
-        goto fail;
+        goto out;
     np->kind = p->kind;
     rc = parse_document(doc, "", np, err);
     if (rc)
-        goto fail;
+        goto out;
     np->doc = doc;
     doc = NULL;
     *out = np;
     np = NULL;
-fail:
+out:
     if (rc == LC_E_NOMEM || rc == LC_E_INTERNAL)
         lc_error_set(err, rc, "policy: cannot add statements");
     lc_policy_free(np);

@@ -445,7 +445,7 @@ static void remove_stale_temps(const char *dir)
 
     if (!d)
         return;
-    while ((de = readdir(d)) != NULL) {
+    for (de = readdir(d); de; de = readdir(d)) {
         if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0 &&
             path_join(path, sizeof(path), dir, de->d_name) == 0)
             (void)unlink(path);
@@ -504,7 +504,9 @@ int lc_state_open(const char *dir, long lock_wait_ms, struct lc_state **out, str
     lc_error_clear(err);
     *out = NULL;
     st = calloc(1, sizeof(*st));
-    if (!st || !(st->dir = strdup(dir))) {
+    if (st)
+        st->dir = strdup(dir);
+    if (!st || !st->dir) {
         free(st);
         lc_error_set(err, LC_E_NOMEM, "out of memory opening the state");
         return LC_E_NOMEM;
@@ -514,55 +516,56 @@ int lc_state_open(const char *dir, long lock_wait_ms, struct lc_state **out, str
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         lc_error_set(err, LC_E_IO, "state directory %s: cannot create: %s", dir, strerror(errno));
         rc = LC_E_IO;
-        goto fail;
+        goto out;
     }
     rc = lock_state(st, lock_wait_ms, err);
     if (rc)
-        goto fail;
+        goto out;
     remove_stale_temps(dir);
     if (path_join(path, sizeof(path), dir, LC_STATE_FILE) != 0) {
         lc_error_set(err, LC_E_INVALID, "state directory path too long");
         rc = LC_E_INVALID;
-        goto fail;
+        goto out;
     }
     rc = read_file(path, LC_STATE_MAX_BYTES, &b, err);
     if (rc == 1) { /* no file yet: a fresh state */
-        *out = st;
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (rc == LC_E_TOO_LARGE) {
         why = "larger than 64 MiB";
     } else if (rc) {
         if (rc == LC_E_NOMEM)
             lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
-        goto fail;
+        goto out;
     } else {
         root = b.data ? cJSON_ParseWithLength(b.data, b.len) : NULL;
-        if (!root)
+        if (!root) {
             why = "not valid JSON";
-        else if ((rc = state_parse(st, root, &why)) == LC_E_NOMEM) {
-            lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
-            goto fail;
-        } else if (!rc) {
-            why = NULL;
+        } else {
+            rc = state_parse(st, root, &why); /* why is set whenever it fails */
+            if (rc == LC_E_NOMEM) {
+                lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
+                goto out;
+            }
+            if (!rc)
+                why = NULL;
         }
     }
     if (why) {
         state_clear(st);
         rc = set_aside(st, path, why, err);
         if (rc)
-            goto fail;
+            goto out;
         LC_WARN("state", "%s", st->warning);
     }
+out:
     cJSON_Delete(root);
     lc_buf_free(&b);
-    *out = st;
-    return 0;
-
-fail:
-    cJSON_Delete(root);
-    lc_buf_free(&b);
-    lc_state_close(st);
+    if (rc)
+        lc_state_close(st);
+    else
+        *out = st;
     return rc;
 }
 
