@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/error.h"
 #include "pipeline/plan.h"
 #include "probes/probe.h"
@@ -87,14 +88,8 @@ bool lc_source_option_bool(const struct lc_source_cfg *src, const char *key)
 int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start_after,
                     bool discover, const char *suffix)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct lc_listing *items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
-            return LC_E_NOMEM;
-        l->items = items;
-        l->cap = cap;
-    }
+    if (LC_ARRAY_GROW(l->items, l->n, l->cap))
+        return LC_E_NOMEM;
     struct lc_listing *it = &l->items[l->n];
     memset(it, 0, sizeof(*it));
     it->prefix = strdup(prefix);

@@ -111,22 +111,24 @@ struct lc_aws *lc_aws_new(struct event_base *base, struct lc_http *http,
                           const struct lc_aws_config *cfg, struct lc_error *err)
 {
     struct lc_aws *aws = calloc(1, sizeof(*aws));
+    int rc = LC_E_NOMEM;
+
     if (!aws)
-        goto nomem;
+        goto out;
     aws->base = base;
     aws->http = http;
     aws->now = real_now;
     aws->rnd = real_rand;
     aws->region = strdup(cfg->region ? cfg->region : "us-east-1");
     if (!aws->region)
-        goto nomem;
+        goto out;
     if (cfg->endpoint) {
         aws->endpoint = strdup(cfg->endpoint);
         if (!aws->endpoint)
-            goto nomem;
+            goto out;
     }
     if (cfg->endpoints && lc_kv_copy(&aws->endpoints, cfg->endpoints))
-        goto nomem;
+        goto out;
     aws->cfg = *cfg;
     aws->cfg.region = aws->region;
     aws->cfg.endpoint = aws->endpoint;
@@ -139,11 +141,14 @@ struct lc_aws *lc_aws_new(struct event_base *base, struct lc_http *http,
         aws->cfg.max_delay_ms = 20000;
     aws->budget_max = aws->cfg.retry_budget > 0 ? aws->cfg.retry_budget : 500;
     aws->budget = aws->budget_max;
+    rc = 0;
+out:
+    if (rc) {
+        lc_error_set(err, rc, "out of memory creating the AWS client");
+        lc_aws_free(aws);
+        aws = NULL;
+    }
     return aws;
-nomem:
-    lc_error_set(err, LC_E_NOMEM, "out of memory creating the AWS client");
-    lc_aws_free(aws);
-    return NULL;
 }
 
 struct event_base *lc_aws_base(struct lc_aws *aws)
@@ -512,7 +517,7 @@ static int send_signed(struct call *c, const struct lc_creds *creds)
     lc_strlcpy(err.service, c->service, sizeof(err.service));
     rc = lc_endpoint_resolve(&aws->cfg, c->service, c->region, c->bucket, &base, &prefix, &err);
     if (rc)
-        goto fail;
+        goto out;
     /* Path: "/bucket" (path style) + "/" + key encoded once, "/" kept (the S3 rule). */
     rc = lc_buf_append(&path, prefix, strlen(prefix));
     if (!rc)
@@ -528,7 +533,7 @@ static int send_signed(struct call *c, const struct lc_creds *creds)
         rc = lc_kv_copy(&headers, &c->headers);
     if (rc) {
         lc_error_set(&err, rc, "cannot build the %s request", c->service);
-        goto fail;
+        goto out;
     }
     /* Host as sent: the authority of the URL. */
     {
@@ -538,14 +543,14 @@ static int send_signed(struct call *c, const struct lc_creds *creds)
         if (hl >= sizeof(host)) {
             rc = LC_E_INVALID;
             lc_error_set(&err, rc, "endpoint host too long");
-            goto fail;
+            goto out;
         }
         memcpy(host, h, hl);
         host[hl] = '\0';
         rc = lc_kv_set(&headers, "Host", host);
         if (rc) {
             lc_error_set(&err, rc, "out of memory");
-            goto fail;
+            goto out;
         }
     }
     if (creds) {
@@ -564,7 +569,7 @@ static int send_signed(struct call *c, const struct lc_creds *creds)
         rc = lc_sigv4_sign(&sr, creds, NULL);
         if (rc) {
             lc_error_set(&err, rc, "cannot sign the %s request", c->service);
-            goto fail;
+            goto out;
         }
     }
     c->attempts++;
@@ -584,17 +589,14 @@ static int send_signed(struct call *c, const struct lc_creds *creds)
     };
     c->state = WAIT_HTTP;
     rc = lc_http_send(aws->http, &hr, &c->http_id, &err);
-    if (rc)
-        goto fail;
-    rc = 0;
-    goto out;
-fail:
-    if (!err.kind)
-        lc_error_set(&err, rc ? rc : LC_E_INTERNAL, "cannot send the %s request", c->service);
-    lc_strlcpy(err.service, c->service, sizeof(err.service));
-    finish_error(c, &err);
-    rc = -1;
 out:
+    if (rc) {
+        if (!err.kind)
+            lc_error_set(&err, rc, "cannot send the %s request", c->service);
+        lc_strlcpy(err.service, c->service, sizeof(err.service));
+        finish_error(c, &err);
+        rc = -1;
+    }
     lc_kv_free(&headers);
     lc_buf_free(&path);
     lc_buf_free(&url);
@@ -667,6 +669,7 @@ int lc_aws_send(struct lc_aws *aws, const struct lc_aws_req *req, struct lc_erro
 {
     bool ok = true;
     struct call *c = calloc(1, sizeof(*c));
+    int rc = 0;
 
     if (!c) {
         lc_error_set(err, LC_E_NOMEM, "out of memory");
@@ -698,16 +701,18 @@ int lc_aws_send(struct lc_aws *aws, const struct lc_aws_req *req, struct lc_erro
     c->on_done = req->on_done;
     c->ud = req->ud;
     if (!req->service) {
-        call_free(c);
         lc_error_set(err, LC_E_INVALID, "AWS call without a service");
-        return LC_E_INVALID;
+        rc = LC_E_INVALID;
+        goto out;
     }
-    if (!ok)
-        goto nomem;
     /* Start from the loop so that on_done never runs inside lc_aws_send. */
-    c->timer = evtimer_new(aws->base, on_first_attempt, c);
-    if (!c->timer)
-        goto nomem;
+    if (ok)
+        c->timer = evtimer_new(aws->base, on_first_attempt, c);
+    if (!c->timer) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory queueing a %s call", req->service);
+        rc = LC_E_NOMEM;
+        goto out;
+    }
     c->next = aws->calls;
     if (aws->calls)
         aws->calls->prev = c;
@@ -715,11 +720,10 @@ int lc_aws_send(struct lc_aws *aws, const struct lc_aws_req *req, struct lc_erro
     c->state = WAIT_TIMER;
     struct timeval zero = {0, 0};
     evtimer_add(c->timer, &zero);
-    return 0;
-nomem:
-    call_free(c);
-    lc_error_set(err, LC_E_NOMEM, "out of memory queueing a %s call", req->service);
-    return LC_E_NOMEM;
+out:
+    if (rc)
+        call_free(c);
+    return rc;
 }
 
 void lc_aws_cancel_all(struct lc_aws *aws)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aws/xml.h"
+#include "core/array.h"
 
 #define DEFAULT_MAX_ENTRIES 50000
 #define DEFAULT_MAX_BYTES   (8 * 1024 * 1024)
@@ -54,14 +55,8 @@ static int add(struct lc_awsxml *d, struct lc_xml *x, const char *text, size_t l
 
     if (d->n >= d->o.max_entries)
         return lc_xml_fail(x, LC_E_TOO_LARGE, "more than %zu elements", d->o.max_entries);
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        e = realloc(d->e, cap * sizeof(*e));
-        if (!e)
-            return lc_xml_fail(x, LC_E_NOMEM, "out of memory");
-        d->e = e;
-        d->cap = cap;
-    }
+    if (LC_ARRAY_GROW(d->e, d->n, d->cap))
+        return lc_xml_fail(x, LC_E_NOMEM, "out of memory");
     e = &d->e[d->n];
     e->size = plen + 1 + (text ? len + 1 : 0);
     e->path = malloc(e->size);

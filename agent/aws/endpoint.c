@@ -86,6 +86,7 @@ int lc_endpoint_resolve(const struct lc_aws_config *cfg, const char *service, co
     const char *override = cfg->endpoints ? lc_kv_get(cfg->endpoints, service) : NULL;
     char *base = NULL;
     size_t hs, hl;
+    int rc = 0;
 
     *url = NULL;
     *path_prefix = NULL;
@@ -104,10 +105,13 @@ int lc_endpoint_resolve(const struct lc_aws_config *cfg, const char *service, co
                  lc_dns_suffix_for_region(region));
         base = strdup(tmp);
     }
-    if (!base)
-        goto nomem;
-    if (check_base_url(base, &hs, &hl, err))
-        goto fail;
+    if (!base) {
+        rc = LC_E_NOMEM;
+        goto out;
+    }
+    rc = check_base_url(base, &hs, &hl, err);
+    if (rc)
+        goto out;
 
     if (strcmp(service, "s3") == 0 && bucket && *bucket) {
         bool virtual_host = !cfg->path_style && bucket_is_virtual_host_safe(bucket) &&
@@ -115,8 +119,10 @@ int lc_endpoint_resolve(const struct lc_aws_config *cfg, const char *service, co
         if (virtual_host) {
             size_t blen = strlen(bucket), n = strlen(base);
             char *v = malloc(n + blen + 2);
-            if (!v)
-                goto nomem;
+            if (!v) {
+                rc = LC_E_NOMEM;
+                goto out;
+            }
             memcpy(v, base, hs);
             memcpy(v + hs, bucket, blen);
             v[hs + blen] = '.';
@@ -135,15 +141,19 @@ int lc_endpoint_resolve(const struct lc_aws_config *cfg, const char *service, co
     } else {
         *path_prefix = strdup("");
     }
-    if (!*path_prefix)
-        goto nomem;
+    if (!*path_prefix) {
+        rc = LC_E_NOMEM;
+        goto out;
+    }
     *url = base;
-    return 0;
-nomem:
-    lc_error_set(err, LC_E_NOMEM, "out of memory resolving the %s endpoint", service);
-fail:
+    base = NULL;
+out:
+    if (rc == LC_E_NOMEM)
+        lc_error_set(err, rc, "out of memory resolving the %s endpoint", service);
+    if (rc) {
+        free(*path_prefix);
+        *path_prefix = NULL;
+    }
     free(base);
-    free(*path_prefix);
-    *path_prefix = NULL;
-    return err->kind;
+    return rc;
 }

@@ -294,22 +294,25 @@ static int obj_send(struct lc_aws *aws, const struct lc_s3_object_req *req, cons
         return LC_E_INVALID;
     }
     oc = calloc(1, sizeof(*oc));
-    if (!oc)
-        goto nomem;
+    if (!oc) {
+        rc = LC_E_NOMEM;
+    } else if (strcmp(method, "PUT") == 0 && req->headers) {
+        rc = lc_kv_copy(&headers, req->headers);
+    } else if (strcmp(method, "GET") == 0 && req->range_end >= req->range_start &&
+               req->range_start >= 0 && (req->range_start > 0 || req->range_end > 0)) {
+        char range[64];
+        snprintf(range, sizeof(range), "bytes=%" PRId64 "-%" PRId64, req->range_start,
+                 req->range_end);
+        rc = lc_kv_add(&headers, "Range", range);
+    }
+    if (rc) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        goto out;
+    }
     oc->cb = req->on_done;
     oc->on_body = req->on_body;
     oc->on_restart = req->on_restart;
     oc->ud = req->ud;
-    if (strcmp(method, "PUT") == 0 && req->headers && lc_kv_copy(&headers, req->headers))
-        goto nomem;
-    if (strcmp(method, "GET") == 0 && req->range_end >= req->range_start && req->range_start >= 0 &&
-        (req->range_start > 0 || req->range_end > 0)) {
-        char range[64];
-        snprintf(range, sizeof(range), "bytes=%" PRId64 "-%" PRId64, req->range_start,
-                 req->range_end);
-        if (lc_kv_add(&headers, "Range", range))
-            goto nomem;
-    }
     struct lc_aws_req r = {
         .service = "s3",
         .region = req->region,
@@ -327,15 +330,11 @@ static int obj_send(struct lc_aws *aws, const struct lc_s3_object_req *req, cons
         .ud = oc,
     };
     rc = lc_aws_send(aws, &r, err);
+out:
     if (rc)
         free(oc);
     lc_kv_free(&headers);
     return rc;
-nomem:
-    free(oc);
-    lc_kv_free(&headers);
-    lc_error_set(err, LC_E_NOMEM, "out of memory");
-    return LC_E_NOMEM;
 }
 
 int lc_s3_head_object(struct lc_aws *aws, const struct lc_s3_object_req *req, struct lc_error *err)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/timeutil.h"
 #include "aws/xml.h"
 
@@ -347,15 +348,9 @@ static int deliver(struct lc_s3_list_parser *l, struct entry *e)
 {
     if (l->encoding_known)
         return emit(l, e);
-    if (l->nheld == l->capheld) {
-        size_t cap = l->capheld ? l->capheld * 2 : 64;
-        struct entry *h = realloc(l->held, cap * sizeof(*h));
-        if (!h) {
-            entry_free(e);
-            return lc_xml_fail(l->x, LC_E_NOMEM, "out of memory");
-        }
-        l->held = h;
-        l->capheld = cap;
+    if (LC_ARRAY_GROW(l->held, l->nheld, l->capheld)) {
+        entry_free(e);
+        return lc_xml_fail(l->x, LC_E_NOMEM, "out of memory");
     }
     l->held[l->nheld++] = *e;
     memset(e, 0, sizeof(*e));

@@ -21,6 +21,7 @@
 #include "cmd/options.h"
 #include "cmd/runtime.h"
 #include "config/config.h"
+#include "core/array.h"
 #include "core/log.h"
 #include "iam/diagnose.h"
 #include "pipeline/bucket.h"
@@ -98,7 +99,7 @@ struct pf_role {
     size_t principal;
     struct lc_credprov *prov;
     struct pf_read *reads;
-    size_t n_reads;
+    size_t n_reads, cap_reads;
 };
 
 struct pf {
@@ -108,13 +109,13 @@ struct pf {
     int outstanding;
     char run_id[128];
     struct pf_principal *principals;
-    size_t n_principals;
+    size_t n_principals, cap_principals;
     struct pf_row *rows;
-    size_t n_rows;
+    size_t n_rows, cap_rows;
     struct pf_target *targets;
     size_t n_targets;
     struct pf_role **roles;
-    size_t n_roles;
+    size_t n_roles, cap_roles;
     struct lc_error fatal;
     bool nomem;
 };
@@ -147,14 +148,13 @@ static size_t add_principal(struct pf *pf, const char *name, const char *arn)
     for (size_t i = 0; i < pf->n_principals; i++)
         if (arn && pf->principals[i].arn && strcmp(pf->principals[i].arn, arn) == 0)
             return i;
-    struct pf_principal *p = realloc(pf->principals, (pf->n_principals + 1) * sizeof(*p));
-    if (!p) {
+    if (LC_ARRAY_GROW(pf->principals, pf->n_principals, pf->cap_principals)) {
         pf->nomem = true;
         return 0;
     }
-    pf->principals = p;
-    p[pf->n_principals].name = strdup(name);
-    p[pf->n_principals].arn = dup_or_null(arn);
+    struct pf_principal *p = &pf->principals[pf->n_principals];
+    p->name = strdup(name);
+    p->arn = dup_or_null(arn);
     return pf->n_principals++;
 }
 
@@ -197,14 +197,13 @@ static char *err_reason(const struct lc_error *e)
 static void add_row_r(struct pf *pf, size_t principal, const char *perm, const char *resource,
                       const struct pf_target *key_of, enum pf_result r, char *reason)
 {
-    struct pf_row *rows = realloc(pf->rows, (pf->n_rows + 1) * sizeof(*rows));
-    if (!rows) {
+    if (LC_ARRAY_GROW(pf->rows, pf->n_rows, pf->cap_rows)) {
         pf->nomem = true;
         free(reason);
         return;
     }
-    pf->rows = rows;
-    rows[pf->n_rows++] = (struct pf_row){principal, perm, dup_or_null(resource), key_of, r, reason};
+    pf->rows[pf->n_rows++] =
+        (struct pf_row){principal, perm, dup_or_null(resource), key_of, r, reason};
 }
 
 /* One row from a call's error (LC_OK: allowed). */
@@ -640,14 +639,12 @@ static int plan_roles(struct pf *pf)
             if (strcmp(pf->roles[r]->arn, arn) == 0)
                 ro = pf->roles[r];
         if (!ro) {
-            struct pf_role **v = realloc(pf->roles, (pf->n_roles + 1) * sizeof(*v));
-            if (!v || !(ro = calloc(1, sizeof(*ro)))) {
-                if (v)
-                    pf->roles = v;
+            if (LC_ARRAY_GROW(pf->roles, pf->n_roles, pf->cap_roles) == 0)
+                ro = calloc(1, sizeof(*ro));
+            if (!ro) {
                 free(arn);
                 return LC_E_NOMEM;
             }
-            pf->roles = v;
             pf->roles[pf->n_roles++] = ro;
             char *name = fmt_dup("status role of account %s", s->account);
             ro->pf = pf;
@@ -663,11 +660,9 @@ static int plan_roles(struct pf *pf)
                 ro->reads[k].s->probe == s->probe && strcmp(ro->reads[k].s->region, s->region) == 0;
         if (seen)
             continue;
-        struct pf_read *rv = realloc(ro->reads, (ro->n_reads + 1) * sizeof(*rv));
-        if (!rv)
+        if (LC_ARRAY_GROW(ro->reads, ro->n_reads, ro->cap_reads))
             return LC_E_NOMEM;
-        ro->reads = rv;
-        rv[ro->n_reads++] = (struct pf_read){.role = ro, .s = s};
+        ro->reads[ro->n_reads++] = (struct pf_read){.role = ro, .s = s};
     }
     return 0;
 }
@@ -751,11 +746,15 @@ static int row_cmp(const void *a, const void *b)
 static void finalize(struct pf *pf)
 {
     size_t n = 0;
-    for (size_t i = 0; i < pf->n_rows; i++)
-        if (!pf->rows[i].resource && !(pf->rows[i].resource = key_resource(pf->rows[i].key_of))) {
+    for (size_t i = 0; i < pf->n_rows; i++) {
+        if (pf->rows[i].resource)
+            continue;
+        pf->rows[i].resource = key_resource(pf->rows[i].key_of);
+        if (!pf->rows[i].resource) {
             pf->nomem = true;
             return;
         }
+    }
     qsort(pf->rows, pf->n_rows, sizeof(*pf->rows), row_cmp);
     /* The same permission on the same resource, asked twice: the worst answer stands. */
     for (size_t i = 0; i < pf->n_rows; i++) {

@@ -41,6 +41,7 @@
 #include "aws/creds/creds.h"
 #include "pipeline/findings.h"
 #include "cmd/httpd.h"
+#include "core/array.h"
 #include "core/log.h"
 #include "outputs/metrics.h"
 #include "pipeline/plan.h"
@@ -221,6 +222,7 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
 {
     struct gen *g = calloc(1, sizeof(*g));
     size_t n = 0;
+    int rc = LC_E_INTERNAL; /* until the generation is complete; err says why */
 
     if (!g) {
         lc_config_free(cfg);
@@ -237,8 +239,10 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
         g->creds.base = d->rt.default_creds;
         g->creds.n = cfg->n_targets;
         g->creds.targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(void *));
-        if (!g->creds.targets)
-            goto nomem;
+        if (!g->creds.targets) {
+            lc_error_set(err, LC_E_NOMEM, "out of memory");
+            goto out;
+        }
         for (size_t i = 0; i < cfg->n_targets; i++) {
             const struct lc_target_cfg *t = &cfg->targets[i];
             g->creds.targets[i] =
@@ -247,14 +251,16 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
                                               t->external_id, "logcanary", d->rt.region, err)
                     : d->rt.default_creds;
             if (!g->creds.targets[i])
-                goto fail;
+                goto out;
         }
     }
     for (size_t ti = 0; ti < cfg->n_targets; ti++)
         n += cfg->targets[ti].n_sources;
     g->s = calloc(n ? n : 1, sizeof(*g->s));
-    if (!g->s)
-        goto nomem;
+    if (!g->s) {
+        lc_error_set(err, LC_E_NOMEM, "out of memory");
+        goto out;
+    }
     for (size_t ti = 0; ti < cfg->n_targets; ti++) {
         const struct lc_target_cfg *t = &cfg->targets[ti];
         struct sched *fastest = NULL;
@@ -278,10 +284,12 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
                 snprintf(s->name, sizeof(s->name), "%s/%s", t->name,
                          t->sources[si].probe->cfg.name);
             if (lc_plan_build_source(cfg, ti, si, &s->plan, err) != 0)
-                goto fail;
+                goto out;
             s->timer = evtimer_new(d->rt.base, on_tick, s);
-            if (!s->timer)
-                goto nomem;
+            if (!s->timer) {
+                lc_error_set(err, LC_E_NOMEM, "out of memory");
+                goto out;
+            }
             g->n++;
             if (!fastest || s->interval_s < fastest->interval_s)
                 fastest = s;
@@ -289,12 +297,13 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
         if (fastest)
             fastest->canary = t->canary;
     }
+    rc = 0;
+out:
+    if (rc) {
+        gen_free(g);
+        g = NULL;
+    }
     return g;
-nomem:
-    lc_error_set(err, LC_E_NOMEM, "out of memory");
-fail:
-    gen_free(g);
-    return NULL;
 }
 
 static void gen_arm(struct gen *g)
@@ -348,6 +357,7 @@ static int merged_build(struct daemon *d, struct merged *m)
     m->obs.canaries = calloc(nc + 1, sizeof(*m->obs.canaries));
     m->fnd.canary_status = calloc(nc + 1, sizeof(*m->fnd.canary_status));
     m->fnd.items = calloc(nf + 1, sizeof(*m->fnd.items));
+    m->fnd.cap = m->fnd.items ? nf + 1 : 0;
     if (!m->obs.streams || !m->fnd.stream_status || !m->obs.canaries || !m->fnd.canary_status ||
         !m->fnd.items)
         return LC_E_NOMEM;
@@ -580,15 +590,9 @@ static void incidents_feed(struct sched *s)
 
     if (s->queued || d->cancelling)
         return;
-    if (d->nq == d->capq) {
-        size_t cap = d->capq ? d->capq * 2 : 8;
-        struct sched **q = realloc(d->queue, cap * sizeof(*q));
-        if (!q) {
-            LC_ERR("state", "out of memory queueing findings");
-            return;
-        }
-        d->queue = q;
-        d->capq = cap;
+    if (LC_ARRAY_GROW(d->queue, d->nq, d->capq)) {
+        LC_ERR("state", "out of memory queueing findings");
+        return;
     }
     d->queue[d->nq++] = s;
     s->queued = true;

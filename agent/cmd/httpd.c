@@ -8,6 +8,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,9 @@ struct lc_httpd {
     char address[LC_HTTPD_HOST_MAX + 16];
 };
 
-int lc_httpd_parse_listen(const char *spec, char host[LC_HTTPD_HOST_MAX], int *port,
-                          struct lc_error *err)
+/* Split "HOST:PORT" or "[V6]:PORT" into host and port; false (host and port untouched) when spec
+ * is not of that shape. */
+static bool split_listen(const char *spec, char host[LC_HTTPD_HOST_MAX], int *port)
 {
     const char *colon, *h = spec;
     size_t hlen;
@@ -30,29 +32,40 @@ int lc_httpd_parse_listen(const char *spec, char host[LC_HTTPD_HOST_MAX], int *p
     long p;
 
     if (!spec || !*spec)
-        goto bad;
+        return false;
     if (*spec == '[') {
         const char *close = strchr(spec, ']');
         if (!close || close[1] != ':')
-            goto bad;
+            return false;
         h = spec + 1;
         hlen = (size_t)(close - h);
         colon = close + 1;
     } else {
         colon = strrchr(spec, ':');
         if (!colon)
-            goto bad;
+            return false;
         hlen = (size_t)(colon - spec);
     }
     if (hlen == 0 || hlen >= LC_HTTPD_HOST_MAX)
-        goto bad;
+        return false;
     errno = 0;
     p = strtol(colon + 1, &end, 10);
     if (colon[1] < '0' || colon[1] > '9' || *end || errno || p < 0 || p > 65535)
-        goto bad;
+        return false;
     memcpy(host, h, hlen);
     host[hlen] = '\0';
     *port = (int)p;
+    return true;
+}
+
+int lc_httpd_parse_listen(const char *spec, char host[LC_HTTPD_HOST_MAX], int *port,
+                          struct lc_error *err)
+{
+    if (!split_listen(spec, host, port)) {
+        lc_error_set(err, LC_E_INVALID, "'%s': expected HOST:PORT like 127.0.0.1:9464",
+                     spec ? spec : "");
+        return LC_E_INVALID;
+    }
     if (strcmp(host, "localhost") == 0) {
         strcpy(host, "127.0.0.1");
         return 0;
@@ -76,10 +89,6 @@ int lc_httpd_parse_listen(const char *spec, char host[LC_HTTPD_HOST_MAX], int *p
                  "'%s' is not a loopback address: the listener has no authentication, so only "
                  "127.0.0.0/8 and [::1] are allowed",
                  spec);
-    return LC_E_INVALID;
-bad:
-    lc_error_set(err, LC_E_INVALID, "'%s': expected HOST:PORT like 127.0.0.1:9464",
-                 spec ? spec : "");
     return LC_E_INVALID;
 }
 
@@ -126,7 +135,9 @@ struct lc_httpd *lc_httpd_new(struct event_base *base, const char *spec, lc_http
     if (lc_httpd_parse_listen(spec, host, &port, err) != 0)
         return NULL;
     h = calloc(1, sizeof(*h));
-    if (!h || !(h->http = evhttp_new(base))) {
+    if (h)
+        h->http = evhttp_new(base);
+    if (!h || !h->http) {
         free(h);
         lc_error_set(err, LC_E_NOMEM, "out of memory starting the listener");
         return NULL;

@@ -8,6 +8,8 @@
 
 int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct lc_error *err)
 {
+    int rc = LC_E_INTERNAL; /* until the runtime is complete; err says why */
+
     memset(rt, 0, sizeof(*rt));
     rt->region = cfg->region ? strdup(cfg->region) : lc_creds_default_region(cfg->profile);
     if (!rt->region)
@@ -15,7 +17,7 @@ int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct l
     rt->base = event_base_new();
     if (!rt->region || !rt->base) {
         lc_error_set(err, LC_E_NOMEM, "out of memory starting the event loop");
-        goto fail;
+        goto out;
     }
     struct lc_http_opts ho = {
         .max_total = cfg->max_concurrency,
@@ -25,7 +27,7 @@ int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct l
     };
     rt->http = lc_http_new(rt->base, &ho, err);
     if (!rt->http)
-        goto fail;
+        goto out;
     struct lc_aws_config ac = {
         .region = rt->region,
         .endpoint = cfg->endpoint,
@@ -34,17 +36,17 @@ int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct l
     };
     rt->aws = lc_aws_new(rt->base, rt->http, &ac, err);
     if (!rt->aws)
-        goto fail;
+        goto out;
     struct lc_credprov_opts co = {.profile = cfg->profile};
     rt->default_creds = lc_credprov_default(rt->aws, &co, err);
     if (!rt->default_creds)
-        goto fail;
+        goto out;
     rt->creds.base = rt->default_creds;
     rt->creds.n = cfg->n_targets;
     rt->creds.targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*rt->creds.targets));
     if (!rt->creds.targets) {
         lc_error_set(err, LC_E_NOMEM, "out of memory");
-        goto fail;
+        goto out;
     }
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const struct lc_target_cfg *t = &cfg->targets[i];
@@ -55,12 +57,16 @@ int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct l
         rt->creds.targets[i] = lc_credprov_assume_role(
             rt->aws, rt->default_creds, t->role_arn, t->external_id, "logcanary", rt->region, err);
         if (!rt->creds.targets[i])
-            goto fail;
+            goto out;
     }
-    return 0;
-fail:
-    lc_runtime_free(rt);
-    return err->kind ? err->kind : LC_E_INTERNAL;
+    rc = 0;
+out:
+    if (rc) {
+        lc_runtime_free(rt);
+        if (err->kind != LC_OK)
+            rc = err->kind;
+    }
+    return rc;
 }
 
 void lc_runtime_free(struct lc_runtime *rt)

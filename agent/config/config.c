@@ -474,13 +474,13 @@ int lc_config_load_string(const char *json, size_t len, const char *origin, stru
 
     rc = lc_cfg_prescan(text, len, name, err);
     if (rc)
-        goto cleanup;
+        goto out;
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         skip = 3; /* a byte order mark */
     root = cJSON_ParseWithLengthOpts(text + skip, len - skip + 1, &end, 1);
     if (!root) {
         rc = lc_cfg_syntax_error(err, name, text, len, end ? (size_t)(end - text) : len);
-        goto cleanup;
+        goto out;
     }
 
     cfg = calloc(1, sizeof(*cfg));
@@ -489,19 +489,18 @@ int lc_config_load_string(const char *json, size_t len, const char *origin, stru
     if (!cfg || (origin && !cfg->origin)) {
         lc_error_set(err, LC_E_NOMEM, "out of memory loading the configuration");
         rc = LC_E_NOMEM;
-        goto cleanup;
+        goto out;
     }
     rc = lc_cfg_parse(root, &root_map, cfg, err);
 
-cleanup:
+out:
     cJSON_Delete(root);
     free(text);
-    if (rc) {
+    if (rc)
         lc_config_free(cfg);
-        return rc;
-    }
-    *out = cfg;
-    return 0;
+    else
+        *out = cfg;
+    return rc;
 }
 
 int lc_config_load_file(const char *path, struct lc_config **out, struct lc_error *err)

@@ -1,7 +1,17 @@
 /* One error type for every failure logcanary can meet: transport, HTTP, AWS, parsing, config.
  *
  * Every layer fills the same struct, so a probe can classify a failure (retry? authorization?
- * KMS?) without knowing which protocol or transport produced it. */
+ * KMS?) without knowing which protocol or transport produced it.
+ *
+ * How a function fails. It keeps one result variable, `int rc` (0 or an lc_err_kind; in a
+ * function returning a pointer, rc beside it, or the pointer itself, NULL on failure), and has at
+ * most one label, `out:`, which success and failure both reach. An error path sets the result
+ * (and the lc_error, saying why), then does `goto out`. Where every error path fails the same
+ * way, rc may instead start as that failure (LC_E_NOMEM; LC_E_INTERNAL when each failing step
+ * says why in the lc_error) and become 0 just before `out:`. Below `out:` comes what is released
+ * in every case, then what only a failure undoes (`if (rc) ...`), then the return of the result.
+ * Returning early is fine while nothing is held that must be released. No assignment inside a
+ * condition: assign, then test. */
 #ifndef LC_ERROR_H
 #define LC_ERROR_H
 

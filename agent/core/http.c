@@ -660,6 +660,7 @@ struct lc_http *lc_http_new(struct event_base *base, const struct lc_http_opts *
     struct lc_http *h = NULL;
     struct lc_http_opts none;
     char ua[64];
+    int rc = LC_E_NOMEM;
 
     lc_error_clear(err);
     if (!opts) {
@@ -676,7 +677,7 @@ struct lc_http *lc_http_new(struct event_base *base, const struct lc_http_opts *
     }
     h = calloc(1, sizeof(*h));
     if (!h)
-        goto nomem;
+        goto out;
     h->base = base;
     h->max_total = opts->max_total > 0 ? opts->max_total : DEF_MAX_TOTAL;
     h->max_per_host = opts->max_per_host > 0 ? opts->max_per_host : DEF_MAX_PER_HOST;
@@ -688,47 +689,49 @@ struct lc_http *lc_http_new(struct event_base *base, const struct lc_http_opts *
     if (opts->ca_bundle) {
         h->ca_bundle = strdup(opts->ca_bundle);
         if (!h->ca_bundle)
-            goto nomem;
+            goto out;
     }
     snprintf(ua, sizeof(ua), "logcanary/%s", LC_VERSION);
     h->user_agent = strdup(opts->user_agent ? opts->user_agent : ua);
     if (!h->user_agent)
-        goto nomem;
+        goto out;
     for (const char *const *r = opts->resolve; r && *r; r++) {
         struct curl_slist *l = curl_slist_append(h->resolve, *r);
         if (!l)
-            goto nomem;
+            goto out;
         h->resolve = l;
     }
     h->timer_ev = evtimer_new(base, timer_event_cb, h);
     h->kick_ev = event_new(base, -1, 0, kick_event_cb, h);
     h->multi = curl_multi_init();
     if (!h->timer_ev || !h->kick_ev || !h->multi)
-        goto nomem;
+        goto out;
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
     /* Keep enough idle connections for every transfer we may run at once. */
     curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->max_total);
-    return h;
-
-nomem:
-    lc_error_set(err, LC_E_NOMEM, "http: out of memory");
-    if (h) {
-        if (h->multi)
-            curl_multi_cleanup(h->multi);
-        if (h->timer_ev)
-            event_free(h->timer_ev);
-        if (h->kick_ev)
-            event_free(h->kick_ev);
-        free(h->ca_bundle);
-        free(h->user_agent);
-        curl_slist_free_all(h->resolve);
-        free(h);
+    rc = 0;
+out:
+    if (rc) {
+        lc_error_set(err, rc, "http: out of memory");
+        if (h) {
+            if (h->multi)
+                curl_multi_cleanup(h->multi);
+            if (h->timer_ev)
+                event_free(h->timer_ev);
+            if (h->kick_ev)
+                event_free(h->kick_ev);
+            free(h->ca_bundle);
+            free(h->user_agent);
+            curl_slist_free_all(h->resolve);
+            free(h);
+            h = NULL;
+        }
+        curl_global_cleanup();
     }
-    curl_global_cleanup();
-    return NULL;
+    return h;
 }
 
 /* Tear everything down now: no engine frame is on the stack (depth == 0). */
@@ -937,13 +940,13 @@ int lc_http_send(struct lc_http *h, const struct lc_http_req *req, uint64_t *id,
     x = calloc(1, sizeof(*x));
     if (!x) {
         rc = LC_E_NOMEM;
-        goto fail;
+        goto out;
     }
     x->h = h;
     rc = url_host(req->url, x->hostkey, sizeof(x->hostkey));
     if (rc != 0) {
         lc_error_set(err, rc, "http: %s", rc == LC_E_NOMEM ? "out of memory" : "invalid URL");
-        goto fail;
+        goto out;
     }
     x->is_head = strcmp(req->method, "HEAD") == 0;
     x->max_body = req->max_body > 0 ? req->max_body : h->max_body;
@@ -954,7 +957,7 @@ int lc_http_send(struct lc_http *h, const struct lc_http_req *req, uint64_t *id,
         x->body = malloc(req->body_len);
         if (!x->body) {
             rc = LC_E_NOMEM;
-            goto fail;
+            goto out;
         }
         memcpy(x->body, req->body, req->body_len);
         x->body_len = req->body_len;
@@ -964,7 +967,7 @@ int lc_http_send(struct lc_http *h, const struct lc_http_req *req, uint64_t *id,
     if (rc == 0)
         rc = setup_easy(h, x, req);
     if (rc != 0)
-        goto fail;
+        goto out;
     x->id = h->next_id++;
     x->state = X_QUEUED;
     list_append(&h->queue, x);
@@ -972,14 +975,14 @@ int lc_http_send(struct lc_http *h, const struct lc_http_req *req, uint64_t *id,
     if (id)
         *id = x->id;
     kick(h);
-    return 0;
-
-fail:
-    if (err->kind == LC_OK)
-        lc_error_set(err, rc, "http: %s",
-                     rc == LC_E_NOMEM ? "out of memory" : "cannot set up the transfer");
-    if (x)
-        xfer_free(x);
+out:
+    if (rc) {
+        if (err->kind == LC_OK)
+            lc_error_set(err, rc, "http: %s",
+                         rc == LC_E_NOMEM ? "out of memory" : "cannot set up the transfer");
+        if (x)
+            xfer_free(x);
+    }
     return rc;
 }
 

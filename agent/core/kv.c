@@ -4,24 +4,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/array.h"
 #include "core/error.h"
-
-static int grow(struct lc_kvlist *l)
-{
-    if (l->n < l->cap)
-        return 0;
-    size_t cap = l->cap ? l->cap * 2 : 8;
-    struct lc_kv *items = realloc(l->items, cap * sizeof(*items));
-    if (!items)
-        return LC_E_NOMEM;
-    l->items = items;
-    l->cap = cap;
-    return 0;
-}
 
 int lc_kv_add(struct lc_kvlist *l, const char *name, const char *value)
 {
-    if (grow(l))
+    if (LC_ARRAY_GROW(l->items, l->n, l->cap))
         return LC_E_NOMEM;
     char *n = strdup(name);
     char *v = strdup(value ? value : "");

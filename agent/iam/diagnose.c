@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/arn.h"
+#include "core/array.h"
 #include "core/pretty.h"
 
 #define CT_BUCKET "aws-controltower-logs-"
@@ -138,13 +139,11 @@ struct lc_diag_request *lc_diag_req(struct lc_diag_reqs *l, enum lc_policy_kind 
                                     const char *need, enum lc_pol_principal_type pt,
                                     const char *principal, const char *action)
 {
-    struct lc_diag_request *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-    if (!v) {
+    if (LC_ARRAY_GROW(l->v, l->n, l->cap)) {
         l->nomem = 1;
         return NULL;
     }
-    l->v = v;
-    struct lc_diag_request *r = &v[l->n++];
+    struct lc_diag_request *r = &l->v[l->n++];
     memset(r, 0, sizeof(*r));
     r->target = target;
     lc_strlcpy(r->need, need, sizeof(r->need));
@@ -294,8 +293,11 @@ cJSON *lc_diag_statement(const char *sid, const char *service, cJSON *actions, c
 {
     cJSON *st = cJSON_CreateObject(), *pr = cJSON_CreateObject();
 
-    if (!st || !pr || !actions)
-        goto fail;
+    if (!st || !pr || !actions) {
+        cJSON_Delete(st);
+        st = NULL;
+        goto out;
+    }
     cJSON_AddStringToObject(st, "Sid", sid);
     cJSON_AddStringToObject(st, "Effect", "Allow");
     cJSON_AddStringToObject(pr, "Service", service);
@@ -311,13 +313,12 @@ cJSON *lc_diag_statement(const char *sid, const char *service, cJSON *actions, c
     cJSON_AddStringToObject(st, "Resource", resource);
     if (condition)
         cJSON_AddItemToObject(st, "Condition", condition);
-    return st;
-fail:
-    cJSON_Delete(st);
+    condition = NULL;
+out:
     cJSON_Delete(pr);
     cJSON_Delete(actions);
     cJSON_Delete(condition);
-    return NULL;
+    return st;
 }
 
 cJSON *lc_diag_cond(cJSON *cond, const char *op, const char *key, const char *value)

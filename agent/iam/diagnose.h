@@ -167,7 +167,7 @@ struct lc_diag_param {
 /* The request list a model adds to. */
 struct lc_diag_reqs {
     struct lc_diag_request *v;
-    size_t n;
+    size_t n, cap; /* count and capacity (core/array.h) */
     int nomem;
 };
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "aws/awsjson.h"
+#include "core/array.h"
 #include "core/timeutil.h"
 
 #define PATH_MAX_LEN 384
@@ -49,14 +50,8 @@ int lc_pol_names_add(struct lc_pol_names *l, const char *s)
 {
     if (lc_pol_names_has(l, s))
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **items = realloc(l->items, cap * sizeof(*items));
-        if (!items)
-            return LC_E_NOMEM;
-        l->items = items;
-        l->cap = cap;
-    }
+    if (LC_ARRAY_GROW(l->items, l->n, l->cap))
+        return LC_E_NOMEM;
     char *copy = strdup(s);
     if (!copy)
         return LC_E_NOMEM;
@@ -120,7 +115,7 @@ const char *lc_pol_verdict_name(enum lc_pol_verdict v)
 
 struct strv {
     char **v;
-    size_t n;
+    size_t n, cap;
 };
 
 struct principals {
@@ -174,7 +169,7 @@ struct stmt {
     bool not_resource;
     struct strv resources;
     struct cond *conds;
-    size_t n_conds;
+    size_t n_conds, cap_conds;
 };
 
 struct lc_policy {
@@ -191,17 +186,15 @@ static void strv_free(struct strv *s)
         free(s->v[i]);
     free(s->v);
     s->v = NULL;
-    s->n = 0;
+    s->n = s->cap = 0;
 }
 
 static int strv_push(struct strv *s, const char *str)
 {
-    char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
-    if (!v)
+    if (LC_ARRAY_GROW(s->v, s->n, s->cap))
         return LC_E_NOMEM;
-    s->v = v;
-    v[s->n] = strdup(str);
-    if (!v[s->n])
+    s->v[s->n] = strdup(str);
+    if (!s->v[s->n])
         return LC_E_NOMEM;
     s->n++;
     return 0;
@@ -443,11 +436,9 @@ static int parse_condition(const cJSON *node, const char *path, struct stmt *st,
         if (!cJSON_IsObject(op))
             return perr(err, opath, "expected an object");
         for (const cJSON *k = op->child; k; k = k->next) {
-            struct cond *conds = realloc(st->conds, (st->n_conds + 1) * sizeof(*conds));
-            if (!conds)
+            if (LC_ARRAY_GROW(st->conds, st->n_conds, st->cap_conds))
                 return LC_E_NOMEM;
-            st->conds = conds;
-            struct cond *c = &conds[st->n_conds++];
+            struct cond *c = &st->conds[st->n_conds++];
             memset(c, 0, sizeof(*c));
             c->opname = strdup(op->string);
             c->key = strdup(k->string);
@@ -625,7 +616,7 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
     }
     rc = lc_json_parse(text, len, LC_POLICY_MAX_BYTES, &root, err);
     if (rc)
-        goto fail;
+        goto out;
     doc = root;
     /* GetKeyPolicy / GetBucketPolicy response: {"Policy": "<policy JSON>"}. */
     if (cJSON_IsObject(root) && !cJSON_GetObjectItemCaseSensitive(root, "Statement")) {
@@ -633,7 +624,7 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
         if (pol) {
             if (!cJSON_IsString(pol)) {
                 rc = perr(err, "Policy", "expected a string holding the policy JSON");
-                goto fail;
+                goto out;
             }
             rc = lc_json_parse(pol->valuestring, strlen(pol->valuestring), LC_POLICY_MAX_BYTES,
                                &inner, err);
@@ -641,7 +632,7 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
                 char msg[sizeof(err->message)];
                 lc_strlcpy(msg, err->message, sizeof(msg));
                 lc_error_set(err, err->kind, "Policy (string): %s", msg);
-                goto fail;
+                goto out;
             }
             doc = inner;
             prefix = "Policy: ";
@@ -650,20 +641,20 @@ int lc_policy_parse(const char *text, size_t len, enum lc_policy_kind kind, stru
     p = calloc(1, sizeof(*p));
     if (!p) {
         rc = LC_E_NOMEM;
-        goto fail;
+        goto out;
     }
     p->kind = kind;
     rc = parse_document(doc, prefix, p, err);
     if (rc)
-        goto fail;
+        goto out;
     p->doc = cJSON_Duplicate(doc, 1);
     if (!p->doc) {
         rc = LC_E_NOMEM;
-        goto fail;
+        goto out;
     }
     *out = p;
     p = NULL;
-fail:
+out:
     if (rc == LC_E_NOMEM)
         lc_error_set(err, LC_E_NOMEM, "policy: out of memory");
     lc_policy_free(p);
@@ -683,39 +674,39 @@ int lc_policy_with_statements(const struct lc_policy *p, const cJSON *statements
     lc_error_clear(err);
     doc = cJSON_Duplicate(p->doc, 1);
     if (!doc)
-        goto fail;
+        goto out;
     arr = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
     if (cJSON_IsObject(arr)) { /* a single statement becomes a list */
         cJSON *one = cJSON_DetachItemFromObjectCaseSensitive(doc, "Statement");
         arr = cJSON_AddArrayToObject(doc, "Statement");
         if (!arr || !cJSON_AddItemToArray(arr, one)) {
             cJSON_Delete(one);
-            goto fail;
+            goto out;
         }
     }
     if (!cJSON_IsArray(arr)) {
         rc = LC_E_INTERNAL;
-        goto fail;
+        goto out;
     }
     for (const cJSON *s = statements ? statements->child : NULL; s; s = s->next) {
         cJSON *copy = cJSON_Duplicate(s, 1);
         if (!copy || !cJSON_AddItemToArray(arr, copy)) {
             cJSON_Delete(copy);
-            goto fail;
+            goto out;
         }
     }
     np = calloc(1, sizeof(*np));
     if (!np)
-        goto fail;
+        goto out;
     np->kind = p->kind;
     rc = parse_document(doc, "", np, err);
     if (rc)
-        goto fail;
+        goto out;
     np->doc = doc;
     doc = NULL;
     *out = np;
     np = NULL;
-fail:
+out:
     if (rc == LC_E_NOMEM || rc == LC_E_INTERNAL)
         lc_error_set(err, rc, "policy: cannot add statements");
     lc_policy_free(np);

@@ -191,7 +191,7 @@ static void scrub_one(char *s, size_t cap, const char *needle)
 
     if (nl < 4)
         return;
-    while ((p = strstr(s, needle)) != NULL) {
+    for (p = strstr(s, needle); p; p = strstr(s, needle)) {
         size_t tail = strlen(p + nl);
         if (p + 3 + tail + 1 > s + cap)
             tail = cap - (size_t)(p - s) - 4;
@@ -495,10 +495,11 @@ int lc_alerts_start(struct event_base *base, struct lc_http *http, struct lc_sta
     struct send_ctx *c = calloc(1, sizeof(*c));
     struct lc_alerts_result *res = calloc(1, sizeof(*res));
     struct timeval zero = {0, 0};
+    int rc = LC_E_NOMEM;
 
     lc_error_clear(err);
     if (!c || !res)
-        goto nomem;
+        goto out;
     c->base = base;
     c->http = http;
     c->st = st;
@@ -531,14 +532,14 @@ int lc_alerts_start(struct event_base *base, struct lc_http *http, struct lc_sta
         LC_WARN("alerts", "%s: its queued %s of %s moves to the dead letters", reason,
                 lc_notify_kind_name(st->outbox[i].kind), st->outbox[i].incident_key);
         if (lc_state_outbox_kill(st, st->outbox[i].seq, reason) != 0)
-            goto nomem;
+            goto out;
         res->orphaned++;
     }
 
     res->sinks = n_sinks ? calloc(n_sinks, sizeof(*res->sinks)) : NULL;
     c->runs = n_sinks ? calloc(n_sinks, sizeof(*c->runs)) : NULL;
     if (n_sinks && (!res->sinks || !c->runs))
-        goto nomem;
+        goto out;
     res->n_sinks = n_sinks;
     c->n_runs = n_sinks;
     for (size_t k = 0; k < n_sinks; k++) {
@@ -551,24 +552,25 @@ int lc_alerts_start(struct event_base *base, struct lc_http *http, struct lc_sta
         r->res->type = sinks[k].sink ? sinks[k].sink->cfg.name : "?";
         r->timer = evtimer_new(base, start_timer_cb, r);
         if (!r->timer)
-            goto nomem;
+            goto out;
     }
     for (size_t k = 0; k < n_sinks; k++)
         evtimer_add(c->runs[k].timer, &zero);
     if (!n_sinks) {
         c->finished = true;
         if (event_base_once(base, -1, EV_TIMEOUT, deliver_cb, c, &zero) != 0)
-            goto nomem;
+            goto out;
     }
-    return 0;
-
-nomem:
-    lc_error_set(err, LC_E_NOMEM, "out of memory starting the alert sends");
-    if (c)
-        ctx_free(c);
-    lc_alerts_result_free(res);
-    free(res);
-    return LC_E_NOMEM;
+    rc = 0;
+out:
+    if (rc) {
+        lc_error_set(err, rc, "out of memory starting the alert sends");
+        if (c)
+            ctx_free(c);
+        lc_alerts_result_free(res);
+        free(res);
+    }
+    return rc;
 }
 
 struct sync_wait {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -145,6 +146,7 @@ static void state_clear(struct lc_state *st)
     st->incidents = NULL;
     st->outbox = st->dead = NULL;
     st->n_incidents = st->n_outbox = st->n_dead = 0;
+    st->cap_incidents = st->cap_outbox = st->cap_dead = 0;
     st->last_success = 0;
     st->next_seq = 1;
     st->dead_dropped = 0;
@@ -247,7 +249,7 @@ static int item_parse(const cJSON *o, bool dead, struct lc_outbox_item *it, cons
 }
 
 static int items_parse(const cJSON *arr, bool dead, struct lc_outbox_item **out, size_t *n,
-                       const char **why)
+                       size_t *cap, const char **why)
 {
     int cnt = cJSON_GetArraySize(arr);
     const cJSON *o;
@@ -262,6 +264,7 @@ static int items_parse(const cJSON *arr, bool dead, struct lc_outbox_item **out,
     *out = calloc((size_t)cnt, sizeof(**out));
     if (!*out)
         return LC_E_NOMEM;
+    *cap = (size_t)cnt;
     cJSON_ArrayForEach(o, arr)
     {
         rc = item_parse(o, dead, &(*out)[*n], why);
@@ -309,6 +312,7 @@ static int state_parse(struct lc_state *st, const cJSON *root, const char **why)
         st->incidents = calloc((size_t)cJSON_GetArraySize(inc), sizeof(*st->incidents));
         if (!st->incidents)
             return LC_E_NOMEM;
+        st->cap_incidents = (size_t)cJSON_GetArraySize(inc);
     }
     cJSON_ArrayForEach(o, inc)
     {
@@ -341,10 +345,10 @@ static int state_parse(struct lc_state *st, const cJSON *root, const char **why)
         }
     }
     rc = items_parse(cJSON_GetObjectItemCaseSensitive(root, "outbox"), false, &st->outbox,
-                     &st->n_outbox, why);
+                     &st->n_outbox, &st->cap_outbox, why);
     if (!rc)
         rc = items_parse(cJSON_GetObjectItemCaseSensitive(root, "dead_letters"), true, &st->dead,
-                         &st->n_dead, why);
+                         &st->n_dead, &st->cap_dead, why);
     if (rc)
         return rc;
     for (size_t i = 0; i < st->n_outbox; i++) {
@@ -441,7 +445,7 @@ static void remove_stale_temps(const char *dir)
 
     if (!d)
         return;
-    while ((de = readdir(d)) != NULL) {
+    for (de = readdir(d); de; de = readdir(d)) {
         if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0 &&
             path_join(path, sizeof(path), dir, de->d_name) == 0)
             (void)unlink(path);
@@ -500,7 +504,9 @@ int lc_state_open(const char *dir, long lock_wait_ms, struct lc_state **out, str
     lc_error_clear(err);
     *out = NULL;
     st = calloc(1, sizeof(*st));
-    if (!st || !(st->dir = strdup(dir))) {
+    if (st)
+        st->dir = strdup(dir);
+    if (!st || !st->dir) {
         free(st);
         lc_error_set(err, LC_E_NOMEM, "out of memory opening the state");
         return LC_E_NOMEM;
@@ -510,55 +516,56 @@ int lc_state_open(const char *dir, long lock_wait_ms, struct lc_state **out, str
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         lc_error_set(err, LC_E_IO, "state directory %s: cannot create: %s", dir, strerror(errno));
         rc = LC_E_IO;
-        goto fail;
+        goto out;
     }
     rc = lock_state(st, lock_wait_ms, err);
     if (rc)
-        goto fail;
+        goto out;
     remove_stale_temps(dir);
     if (path_join(path, sizeof(path), dir, LC_STATE_FILE) != 0) {
         lc_error_set(err, LC_E_INVALID, "state directory path too long");
         rc = LC_E_INVALID;
-        goto fail;
+        goto out;
     }
     rc = read_file(path, LC_STATE_MAX_BYTES, &b, err);
     if (rc == 1) { /* no file yet: a fresh state */
-        *out = st;
-        return 0;
+        rc = 0;
+        goto out;
     }
     if (rc == LC_E_TOO_LARGE) {
         why = "larger than 64 MiB";
     } else if (rc) {
         if (rc == LC_E_NOMEM)
             lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
-        goto fail;
+        goto out;
     } else {
         root = b.data ? cJSON_ParseWithLength(b.data, b.len) : NULL;
-        if (!root)
+        if (!root) {
             why = "not valid JSON";
-        else if ((rc = state_parse(st, root, &why)) == LC_E_NOMEM) {
-            lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
-            goto fail;
-        } else if (!rc) {
-            why = NULL;
+        } else {
+            rc = state_parse(st, root, &why); /* why is set whenever it fails */
+            if (rc == LC_E_NOMEM) {
+                lc_error_set(err, LC_E_NOMEM, "out of memory reading %s", path);
+                goto out;
+            }
+            if (!rc)
+                why = NULL;
         }
     }
     if (why) {
         state_clear(st);
         rc = set_aside(st, path, why, err);
         if (rc)
-            goto fail;
+            goto out;
         LC_WARN("state", "%s", st->warning);
     }
+out:
     cJSON_Delete(root);
     lc_buf_free(&b);
-    *out = st;
-    return 0;
-
-fail:
-    cJSON_Delete(root);
-    lc_buf_free(&b);
-    lc_state_close(st);
+    if (rc)
+        lc_state_close(st);
+    else
+        *out = st;
     return rc;
 }
 
@@ -666,12 +673,12 @@ static int incident_update(struct lc_incident *in, const struct lc_finding *f, t
 static int notify(struct lc_notifications *out, enum lc_notify_kind kind,
                   const struct lc_incident *in, time_t now)
 {
-    struct lc_notification *items = realloc(out->items, (out->n + 1) * sizeof(*items));
+    struct lc_notification *items;
     cJSON *ev;
 
-    if (!items)
+    if (LC_ARRAY_GROW(out->items, out->n, out->cap))
         return LC_E_NOMEM;
-    out->items = items;
+    items = out->items;
     ev = cJSON_CreateObject();
     if (!ev)
         return LC_E_NOMEM;
@@ -702,7 +709,7 @@ void lc_notifications_free(struct lc_notifications *n)
     }
     free(n->items);
     n->items = NULL;
-    n->n = 0;
+    n->n = n->cap = 0;
 }
 
 /* One key found this run: the most severe of its findings (the first on ties). */
@@ -734,17 +741,14 @@ static bool in_list(char **list, size_t n, const char *s)
     return false;
 }
 
-static int list_add(char ***list, size_t *n, const char *s)
+static int list_add(char ***list, size_t *n, size_t *cap, const char *s)
 {
-    char **l;
-
     if (in_list(*list, *n, s))
         return 0;
-    l = realloc(*list, (*n + 1) * sizeof(*l));
-    if (!l)
+    if (LC_ARRAY_GROW(*list, *n, *cap))
         return LC_E_NOMEM;
-    *list = l;
-    if (!(l[*n] = strdup(s)))
+    (*list)[*n] = strdup(s);
+    if (!(*list)[*n])
         return LC_E_NOMEM;
     (*n)++;
     return 0;
@@ -764,7 +768,7 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
     struct found *found = NULL;
     size_t n_found = 0;
     char **checked = NULL, **errored = NULL;
-    size_t n_checked = 0, n_errored = 0;
+    size_t n_checked = 0, n_errored = 0, cap_checked = 0, cap_errored = 0;
     char subj[LC_INCIDENT_KEY_MAX];
     bool *renotify = NULL;
     int rc = LC_E_NOMEM;
@@ -773,13 +777,13 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
     if (obs && obs->fatal.kind == LC_OK) {
         for (size_t i = 0; i < obs->n_streams; i++)
             if (obs->streams[i].stream &&
-                list_add(&checked, &n_checked, obs->streams[i].stream->id))
+                list_add(&checked, &n_checked, &cap_checked, obs->streams[i].stream->id))
                 goto out;
         for (size_t i = 0; i < obs->n_canaries; i++) {
             if (!obs->canaries[i].ran || !obs->canaries[i].target)
                 continue;
             subject_of(NULL, obs->canaries[i].target->name, subj, sizeof(subj));
-            if (list_add(&checked, &n_checked, subj))
+            if (list_add(&checked, &n_checked, &cap_checked, subj))
                 goto out;
         }
     }
@@ -797,7 +801,7 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
             continue;
         if (it->code == LC_F_PROBE_ERROR) {
             subject_of(it->stream ? it->stream->id : NULL, it->target->name, subj, sizeof(subj));
-            if (list_add(&errored, &n_errored, subj))
+            if (list_add(&errored, &n_errored, &cap_errored, subj))
                 goto out;
         }
         /* Informational findings (DIAGNOSIS_INCOMPLETE) are reported, never paged. */
@@ -854,14 +858,12 @@ int lc_state_apply(struct lc_state *st, const struct lc_observations *obs,
     /* New incidents. */
     size_t first_new = st->n_incidents;
     for (size_t k = 0; k < n_found; k++) {
-        struct lc_incident *items, *in;
+        struct lc_incident *in;
         if (found[k].open_before)
             continue;
-        items = realloc(st->incidents, (st->n_incidents + 1) * sizeof(*items));
-        if (!items)
+        if (LC_ARRAY_GROW(st->incidents, st->n_incidents, st->cap_incidents))
             goto out;
-        st->incidents = items;
-        in = &items[st->n_incidents];
+        in = &st->incidents[st->n_incidents];
         memset(in, 0, sizeof(*in));
         in->key = strdup(found[k].key);
         in->code = strdup(lc_finding_name(found[k].f->code));
@@ -904,13 +906,11 @@ out:
 int lc_state_outbox_push(struct lc_state *st, const char *sink, enum lc_notify_kind kind,
                          const char *incident_key, const cJSON *event, time_t now)
 {
-    struct lc_outbox_item *items = realloc(st->outbox, (st->n_outbox + 1) * sizeof(*items));
     struct lc_outbox_item *it;
 
-    if (!items)
+    if (LC_ARRAY_GROW(st->outbox, st->n_outbox, st->cap_outbox))
         return LC_E_NOMEM;
-    st->outbox = items;
-    it = &items[st->n_outbox];
+    it = &st->outbox[st->n_outbox];
     memset(it, 0, sizeof(*it));
     it->sink = strdup(sink);
     it->incident_key = strdup(incident_key);
@@ -968,15 +968,14 @@ int lc_state_outbox_kill(struct lc_state *st, uint64_t seq, const char *reason)
         st->n_dead--;
         st->dead_dropped++;
     }
-    dead = realloc(st->dead, (st->n_dead + 1) * sizeof(*dead));
-    if (!dead) {
+    if (LC_ARRAY_GROW(st->dead, st->n_dead, st->cap_dead)) {
         free(r);
         return LC_E_NOMEM;
     }
-    st->dead = dead;
-    dead[st->n_dead] = *it;
-    free(dead[st->n_dead].dead_reason);
-    dead[st->n_dead].dead_reason = r;
+    dead = &st->dead[st->n_dead];
+    *dead = *it;
+    free(dead->dead_reason);
+    dead->dead_reason = r;
     st->n_dead++;
     outbox_unlink(st, it);
     return 0;

@@ -75,17 +75,18 @@ struct lc_outbox_item {
     char *dead_reason; /* dead letters only */
 };
 
+/* Each array has its count and its capacity (core/array.h). */
 struct lc_state {
     char *dir;
     int lock_fd;
     time_t last_success; /* last run that completed its checks (0 = never) */
     uint64_t next_seq;
     struct lc_incident *incidents;
-    size_t n_incidents;
+    size_t n_incidents, cap_incidents;
     struct lc_outbox_item *outbox; /* in seq order */
-    size_t n_outbox;
+    size_t n_outbox, cap_outbox;
     struct lc_outbox_item *dead; /* sink rejected (4xx) or sink no longer configured */
-    size_t n_dead;
+    size_t n_dead, cap_dead;
     uint64_t dead_dropped; /* dead letters dropped beyond LC_STATE_MAX_DEAD */
     char warning[2048];    /* non-empty after a damaged file was set aside: log or print it */
     char damaged_path[512];
@@ -103,7 +104,7 @@ struct lc_notification {
 
 struct lc_notifications {
     struct lc_notification *items;
-    size_t n;
+    size_t n, cap; /* count and capacity (core/array.h) */
 };
 
 /* "<code>/<stream id>" or "<code>/<target>/canary" into buf; returns buf ("" if it does not

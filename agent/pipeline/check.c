@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/arn.h"
+#include "core/array.h"
 #include "aws/awscall.h"
 #include "aws/awsjson.h"
 #include "aws/awsxml.h"
@@ -46,7 +47,7 @@ struct check {
     lc_check_done_cb done;
     void *ud;
     struct role_cred *roles; /* status_role_arn providers made during this run */
-    size_t n_roles;
+    size_t n_roles, cap_roles;
 };
 
 static void check_advance(struct check *ck);
@@ -371,13 +372,11 @@ static struct lc_credprov *role_creds(struct check *ck, const struct lc_check_cr
             free(role);
             return ck->roles[i].prov;
         }
-    struct role_cred *rc = realloc(ck->roles, (ck->n_roles + 1) * sizeof(*rc));
-    if (!rc) {
+    if (LC_ARRAY_GROW(ck->roles, ck->n_roles, ck->cap_roles)) {
         free(role);
         lc_error_set(err, LC_E_NOMEM, "out of memory");
         return NULL;
     }
-    ck->roles = rc;
     struct lc_credprov *p = lc_credprov_assume_role(ck->aws, creds->base, role, NULL,
                                                     "logcanary-status", s->region, err);
     if (!p) {

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/arn.h"
+#include "core/array.h"
 #include "aws/aws.h"
 #include "iam/diagnose.h"
 #include "pipeline/findings.h"
@@ -35,14 +36,12 @@ static struct lc_finding *add(struct lc_findings *f, enum lc_finding_code code,
                               enum lc_severity sev, const struct lc_target_cfg *t,
                               const struct lc_stream *s, const char *fmt, ...)
 {
-    struct lc_finding *items = realloc(f->items, (f->n + 1) * sizeof(*items));
     char summary[1024];
     va_list ap;
 
-    if (!items)
+    if (LC_ARRAY_GROW(f->items, f->n, f->cap))
         return NULL;
-    f->items = items;
-    struct lc_finding *it = &items[f->n];
+    struct lc_finding *it = &f->items[f->n];
     va_start(ap, fmt);
     vsnprintf(summary, sizeof(summary), fmt, ap);
     va_end(ap);

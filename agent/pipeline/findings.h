@@ -35,7 +35,7 @@ struct lc_finding {
 
 struct lc_findings {
     struct lc_finding *items;
-    size_t n;
+    size_t n, cap;                        /* count and capacity (core/array.h) */
     enum lc_stream_status *stream_status; /* per observed stream */
     enum lc_canary_status *canary_status; /* per canary */
     const char *overall;                  /* "ok" | "problems" | "error" */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "pipeline/plan.h"
 #include "probes/probe.h"
 
@@ -13,11 +14,10 @@ static int add_stream(struct lc_plan *p, const struct lc_target_cfg *t,
     const struct lc_probe *probe = src->probe;
     struct lc_buf base = {0}, id = {0};
     struct lc_stream *s;
+    int rc = LC_E_NOMEM;
 
-    s = realloc(p->streams, (p->n_streams + 1) * sizeof(*s));
-    if (!s)
-        goto nomem;
-    p->streams = s;
+    if (LC_ARRAY_GROW(p->streams, p->n_streams, p->cap_streams))
+        goto out;
     s = &p->streams[p->n_streams];
     memset(s, 0, sizeof(*s));
     s->target = t;
@@ -27,16 +27,17 @@ static int add_stream(struct lc_plan *p, const struct lc_target_cfg *t,
     s->region = region;
     if (probe->base_prefix(s, &base) ||
         lc_buf_appendf(&id, "%s/%s/%s/%s", t->name, probe->cfg.name, account, region))
-        goto nomem;
+        goto out;
     s->base = lc_buf_steal(&base);
     s->id = lc_buf_steal(&id);
     p->n_streams++;
-    return 0;
-nomem:
+    rc = 0;
+out:
     lc_buf_free(&base);
     lc_buf_free(&id);
-    lc_error_set(err, LC_E_NOMEM, "out of memory building the plan");
-    return LC_E_NOMEM;
+    if (rc)
+        lc_error_set(err, rc, "out of memory building the plan");
+    return rc;
 }
 
 int lc_plan_build(const struct lc_config *cfg, const char *only_target, const char *only_source,

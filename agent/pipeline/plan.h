@@ -25,7 +25,7 @@ struct lc_stream {
 
 struct lc_plan {
     struct lc_stream *streams;
-    size_t n_streams;
+    size_t n_streams, cap_streams; /* count and capacity (core/array.h) */
 };
 
 /* Expand cfg into streams, narrowed by target name and source type (NULL = all). LC_E_INVALID

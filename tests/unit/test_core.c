@@ -1,4 +1,5 @@
-/* Unit tests of the small core types: error classification, kv lists, capped buffers. */
+/* Unit tests of the small core types: error classification, kv lists, capped buffers, growable
+ * arrays. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/kv.h"
@@ -170,12 +172,89 @@ static void test_read_file(void **state)
     lc_buf_free(&b);
 }
 
+/* Appends one at a time: the capacity goes LC_ARRAY_MIN, then doubles; the array moves only
+ * when it is full, and keeps its elements. */
+static void test_array_growth(void **state)
+{
+    struct pair {
+        int a;
+        double b;
+    } *v = NULL;
+    size_t n = 0, cap = 0, caps[8], n_caps = 0;
+    (void)state;
+
+    for (int i = 0; i < 100; i++) {
+        struct pair *before = v;
+        size_t had = cap;
+        assert_int_equal(LC_ARRAY_GROW(v, n, cap), 0);
+        assert_true(cap > n);
+        if (had > n) { /* room left: nothing moved or grew */
+            assert_ptr_equal(v, before);
+            assert_int_equal(cap, had);
+        } else {
+            assert_true(n_caps < sizeof(caps) / sizeof(caps[0]));
+            caps[n_caps++] = cap;
+        }
+        v[n].a = i;
+        v[n].b = i / 2.0;
+        n++;
+    }
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(v[i].a, i);
+        assert_true(v[i].b == i / 2.0);
+    }
+    assert_int_equal(n_caps, 5);
+    assert_int_equal(caps[0], LC_ARRAY_MIN);
+    for (size_t i = 1; i < n_caps; i++)
+        assert_int_equal(caps[i], caps[i - 1] * 2);
+    free(v);
+}
+
+/* A capacity whose size in bytes would overflow is refused before any allocation, and the array
+ * is left as it was. */
+static void test_array_overflow(void **state)
+{
+    struct big {
+        char bytes[4096];
+    } *b = NULL;
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    (void)state;
+
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(LC_ARRAY_GROW(v, n, cap), 0);
+        v[n++] = i * 7;
+    }
+    int *kept = v;
+    size_t full = SIZE_MAX / sizeof(*v); /* as if v held that many ints: one more cannot fit */
+    size_t full_cap = full;
+    assert_int_equal(LC_ARRAY_GROW(v, full, full_cap), LC_E_NOMEM);
+    assert_ptr_equal(v, kept);
+    assert_int_equal(full_cap, full);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(v[i], i * 7);
+    assert_int_equal(cap, LC_ARRAY_MIN);
+
+    /* Large elements: the count itself fits, its size in bytes does not. */
+    size_t big_n = SIZE_MAX / sizeof(*b) + 1, big_cap = big_n;
+    assert_int_equal(LC_ARRAY_GROW(b, big_n, big_cap), LC_E_NOMEM);
+    assert_null(b);
+    assert_int_equal(big_cap, big_n);
+    size_t top = SIZE_MAX;
+    assert_int_equal(lc_array_grow(&v, SIZE_MAX, &top, 1), LC_E_NOMEM);
+    assert_ptr_equal(v, kept);
+    assert_int_equal(lc_array_grow(&v, n, &cap, 0), LC_E_INVALID);
+    assert_ptr_equal(v, kept);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),  cmocka_unit_test(test_format),
-        cmocka_unit_test(test_kv),        cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_read_file), cmocka_unit_test(test_strlcpy_utf8),
+        cmocka_unit_test(test_classify),     cmocka_unit_test(test_format),
+        cmocka_unit_test(test_kv),           cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_read_file),    cmocka_unit_test(test_strlcpy_utf8),
+        cmocka_unit_test(test_array_growth), cmocka_unit_test(test_array_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aws/creds/util.h"
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/log.h"
 
@@ -28,14 +29,8 @@ static struct lc_ini_sec *ini_section(struct lc_ini *ini, const char *name)
     for (size_t i = 0; i < ini->n; i++)
         if (strcmp(ini->secs[i].name, name) == 0)
             return &ini->secs[i];
-    if (ini->n == ini->cap) {
-        size_t cap = ini->cap ? ini->cap * 2 : 8;
-        struct lc_ini_sec *s = realloc(ini->secs, cap * sizeof(*s));
-        if (!s)
-            return NULL;
-        ini->secs = s;
-        ini->cap = cap;
-    }
+    if (LC_ARRAY_GROW(ini->secs, ini->n, ini->cap))
+        return NULL;
     struct lc_ini_sec *sec = &ini->secs[ini->n];
     memset(sec, 0, sizeof(*sec));
     sec->name = strdup(name);

@@ -146,9 +146,10 @@ static int http_start(struct meta_fetch *f, const char *method, const char *url,
     return rc;
 }
 
-/* An HTTP exchange with a metadata endpoint failed: a transport error or a bad status. */
-static void http_error(struct lc_error *e, const struct lc_http_resp *resp, const char *service,
-                       const char *what)
+/* An HTTP exchange with a metadata endpoint failed: a transport error or a bad status. Returns
+ * e->kind, never LC_OK. */
+static int http_error(struct lc_error *e, const struct lc_http_resp *resp, const char *service,
+                      const char *what)
 {
     if (resp->err.kind != LC_OK) {
         *e = resp->err;
@@ -159,6 +160,7 @@ static void http_error(struct lc_error *e, const struct lc_http_resp *resp, cons
         lc_error_set(e, LC_E_CREDENTIALS, "%s: HTTP %ld", what, resp->status);
     }
     lc_strlcpy(e->service, service, sizeof(e->service));
+    return e->kind;
 }
 
 static int container_send(struct meta_fetch *f, struct lc_error *err)
@@ -275,7 +277,7 @@ static void imds_done(struct meta_fetch *f, struct lc_http_resp *resp)
     struct lc_error e;
     bool ok = resp->err.kind == LC_OK && resp->status == 200;
     char *body = resp->body.data ? resp->body.data : "";
-    int rc;
+    int rc = 0;
 
     lc_error_clear(&e);
     switch (f->step) {
@@ -285,14 +287,14 @@ static void imds_done(struct meta_fetch *f, struct lc_http_resp *resp)
             while (n && isspace((unsigned char)body[n - 1]))
                 n--;
             if (n == 0 || lc_creds_has_crlf(body, n) || memchr(body, '\0', n)) {
-                lc_creds_fail(&e, LC_E_PARSE, "IMDS: malformed session token");
-                goto fail;
+                rc = lc_creds_fail(&e, LC_E_PARSE, "IMDS: malformed session token");
+                goto out;
             }
             f->imds_token = strndup(body, n);
             OPENSSL_cleanse(body, resp->body.len);
             if (!f->imds_token) {
-                lc_creds_nomem(&e);
-                goto fail;
+                rc = lc_creds_nomem(&e);
+                goto out;
             }
         } else if (f->m->imds_v1 &&
                    ((resp->err.kind == LC_OK &&
@@ -302,52 +304,53 @@ static void imds_done(struct meta_fetch *f, struct lc_http_resp *resp)
                     "imds: no IMDSv2 session token (HTTP %ld); falling back to IMDSv1",
                     resp->status);
         } else {
-            http_error(&e, resp, "imds",
-                       f->m->imds_v1 ? "IMDSv2 token request failed"
-                                     : "IMDSv2 token request failed (IMDSv1 fallback disabled)");
-            goto fail;
+            rc = http_error(&e, resp, "imds",
+                            f->m->imds_v1
+                                ? "IMDSv2 token request failed"
+                                : "IMDSv2 token request failed (IMDSv1 fallback disabled)");
+            goto out;
         }
         break;
     case 1: /* role name: the first line */
         if (!ok) {
-            http_error(&e, resp, "imds",
-                       resp->status == 404 ? "no IAM role attached to this instance"
-                                           : "IMDS role name request failed");
-            goto fail;
+            rc = http_error(&e, resp, "imds",
+                            resp->status == 404 ? "no IAM role attached to this instance"
+                                                : "IMDS role name request failed");
+            goto out;
         }
         f->role = strndup(body, strcspn(body, "\r\n"));
         if (!f->role) {
-            lc_creds_nomem(&e);
-            goto fail;
+            rc = lc_creds_nomem(&e);
+            goto out;
         }
         char *t = lc_creds_trim(f->role, f->role + strlen(f->role));
         memmove(f->role, t, strlen(t) + 1);
         if (!role_name_ok(f->role)) {
-            lc_creds_fail(&e, LC_E_CREDENTIALS, "IMDS: %s",
-                          *f->role ? "malformed role name"
-                                   : "no IAM role attached to this instance");
-            goto fail;
+            rc = lc_creds_fail(&e, LC_E_CREDENTIALS, "IMDS: %s",
+                               *f->role ? "malformed role name"
+                                        : "no IAM role attached to this instance");
+            goto out;
         }
         break;
-    default: /* credentials */
+    default: /* credentials: the last step */
         if (!ok) {
-            http_error(&e, resp, "imds", "IMDS credentials request failed");
-            goto fail;
+            rc = http_error(&e, resp, "imds", "IMDS credentials request failed");
+            goto out;
         }
         rc = lc_creds_from_json(body, resp->body.len, &c, &e);
         OPENSSL_cleanse(body, resp->body.len);
-        if (rc)
-            goto fail;
-        complete(f, &c, NULL);
-        lc_creds_clear(&c);
-        return;
+        if (!rc)
+            complete(f, &c, NULL);
+        goto out;
     }
     f->step++;
-    if (imds_send(f, &e) == 0)
-        return;
-fail:
-    lc_strlcpy(e.service, "imds", sizeof(e.service));
-    complete(f, NULL, &e);
+    rc = imds_send(f, &e);
+out:
+    if (rc) {
+        lc_strlcpy(e.service, "imds", sizeof(e.service));
+        complete(f, NULL, &e);
+    }
+    lc_creds_clear(&c);
 }
 
 static void on_http(void *ud, struct lc_http_resp *resp)

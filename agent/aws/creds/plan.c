@@ -260,6 +260,7 @@ static int plan_container(struct resolver *r, bool required, struct lc_credplan 
     const char *host = r->opts && r->opts->container_host ? r->opts->container_host : ECS_HOST;
     struct lc_buf url = {0};
     struct lc_credplan *pl = NULL;
+    int rc = 0;
 
     *out = NULL;
     if (!rel && !full) {
@@ -280,8 +281,10 @@ static int plan_container(struct resolver *r, bool required, struct lc_credplan 
         size_t hl = strlen(host);
         while (hl && host[hl - 1] == '/')
             hl--;
-        if (lc_buf_append(&url, host, hl) || lc_buf_append(&url, rel, strlen(rel)))
-            goto oom;
+        if (lc_buf_append(&url, host, hl) || lc_buf_append(&url, rel, strlen(rel))) {
+            rc = lc_creds_nomem(err);
+            goto out;
+        }
     } else {
         if (strncasecmp(full, "http://", 7) != 0 && strncasecmp(full, "https://", 8) != 0)
             return lc_creds_fail(
@@ -292,25 +295,30 @@ static int plan_container(struct resolver *r, bool required, struct lc_credplan 
                 err, LC_E_CREDENTIALS,
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is only allowed to "
                 "loopback, localhost, 169.254.170.2, 169.254.170.23 or fd00:ec2::23");
-        if (lc_buf_append(&url, full, strlen(full)))
-            goto oom;
+        if (lc_buf_append(&url, full, strlen(full))) {
+            rc = lc_creds_nomem(err);
+            goto out;
+        }
     }
     pl = plan_new(LC_PLAN_CONTAINER, "container",
                   rel ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
                       : "AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    if (!pl)
-        goto oom;
+    if (!pl) {
+        rc = lc_creds_nomem(err);
+        goto out;
+    }
     pl->url = lc_buf_steal(&url);
     if (lc_creds_dup(&pl->auth_token_file, tokfile) ||
         lc_creds_dup(&pl->auth_token, tokfile ? NULL : tok)) {
-        lc_credplan_free(pl);
-        goto oom;
+        rc = lc_creds_nomem(err);
+        goto out;
     }
     *out = pl;
-    return 0;
-oom:
+    pl = NULL;
+out:
+    lc_credplan_free(pl);
     lc_buf_free(&url);
-    return lc_creds_nomem(err);
+    return rc;
 }
 
 /* EC2 instance metadata. *out NULL when disabled (an error when required). */
@@ -472,24 +480,26 @@ static int resolve_assume(struct resolver *r, const char *profile, struct lc_cre
             profile);
     }
     if (rc)
-        goto fail;
+        goto out;
     snprintf(source, sizeof(source), "assume-role %s", role);
     pl = plan_new(LC_PLAN_ASSUME, source, profile);
-    if (!pl)
-        goto oom;
+    if (!pl) {
+        rc = lc_creds_nomem(err);
+        goto out;
+    }
     pl->duration = dur;
     pl->src = src;
     src = NULL;
     if (lc_creds_dup(&pl->role_arn, role) ||
         lc_creds_dup(&pl->external_id, lc_awsfiles_get(f, profile, "external_id")) ||
         lc_creds_dup(&pl->session_name, lc_awsfiles_get(f, profile, "role_session_name")) ||
-        lc_creds_dup(&pl->region, r->region))
-        goto oom;
+        lc_creds_dup(&pl->region, r->region)) {
+        rc = lc_creds_nomem(err);
+        goto out;
+    }
     *out = pl;
-    return 0;
-oom:
-    rc = lc_creds_nomem(err);
-fail:
+    pl = NULL;
+out:
     lc_credplan_free(src);
     lc_credplan_free(pl);
     return rc;
