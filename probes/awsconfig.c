@@ -28,7 +28,7 @@ static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
 static int add_day(const struct lc_stream *s, const struct tm *tm, const char *stamp,
                    struct lc_listings *out)
 {
-    struct lc_buf hist = {0}, snap = {0}, after = {0};
+    struct lc_buf hist = {0}, snap = {0};
     int rc;
 
     rc = lc_buf_appendf(&hist, "%s%d/%d/%d/ConfigHistory/", s->base, tm->tm_year + 1900,
@@ -40,12 +40,9 @@ static int add_day(const struct lc_stream *s, const struct tm *tm, const char *s
             lc_buf_appendf(&snap, "%s%d/%d/%d/ConfigSnapshot/%s_Config_%s_ConfigSnapshot_", s->base,
                            tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, s->account, s->region);
     if (!rc)
-        rc = lc_buf_appendf(&after, "%s%s", snap.data, stamp);
-    if (!rc)
-        rc = lc_listings_add(out, snap.data, after.data, false, NULL);
+        rc = lc_probe_list_from(out, snap.data, stamp);
     lc_buf_free(&hist);
     lc_buf_free(&snap);
-    lc_buf_free(&after);
     return rc;
 }
 

@@ -41,18 +41,15 @@ static int base_prefix(const struct lc_stream *s, struct lc_buf *out)
 static int add_day(const struct lc_stream *s, const struct tm *tm, const char *stamp,
                    struct lc_listings *out)
 {
-    struct lc_buf p = {0}, after = {0};
+    struct lc_buf p = {0};
     int rc;
 
     rc = lc_buf_appendf(&p, "%s%04d/%02d/%02d/%s_CloudTrail_%s_", s->base, tm->tm_year + 1900,
                         tm->tm_mon + 1, tm->tm_mday, s->account, s->region);
     /* Names are time-ordered inside the day: start after "<...>_<from>". */
     if (!rc)
-        rc = lc_buf_appendf(&after, "%s%s", p.data, stamp);
-    if (!rc)
-        rc = lc_listings_add(out, p.data, after.data, false, NULL);
+        rc = lc_probe_list_from(out, p.data, stamp);
     lc_buf_free(&p);
-    lc_buf_free(&after);
     return rc;
 }
 

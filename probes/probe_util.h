@@ -15,6 +15,8 @@ struct lc_listings;
 /* Adds the listings of one partition; stamp is the window start as file names write it. */
 typedef int (*lc_probe_period_fn)(const struct lc_stream *s, const struct tm *tm, const char *stamp,
                                   struct lc_listings *out);
+/* Lists prefix from the first key after "<prefix><stamp>": for names time-ordered inside it. */
+int lc_probe_list_from(struct lc_listings *out, const char *prefix, const char *stamp);
 int lc_probe_each_period(const struct lc_stream *s, time_t from, time_t now, bool hourly,
                          bool stamp_seconds, lc_probe_period_fn add, struct lc_listings *out);
 void lc_probe_fmt_minute(time_t t, char out[16]); /* 20261122T0805Z */

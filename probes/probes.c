@@ -131,6 +131,16 @@ int lc_probe_append_folder(const struct lc_stream *s, struct lc_buf *out)
     return lc_buf_appendf(out, "%s/", f);
 }
 
+int lc_probe_list_from(struct lc_listings *out, const char *prefix, const char *stamp)
+{
+    struct lc_buf after = {0};
+    int rc = lc_buf_appendf(&after, "%s%s", prefix, stamp);
+    if (!rc)
+        rc = lc_listings_add(out, prefix, after.data, false, NULL);
+    lc_buf_free(&after);
+    return rc;
+}
+
 /* Day (or hour) partitions from `from` to `now`, oldest first: calls add for each UTC day or
  * hour with the window's start formatted as file names carry it. */
 int lc_probe_each_period(const struct lc_stream *s, time_t from, time_t now, bool hourly,

@@ -1005,21 +1005,11 @@ int lc_cmd_preflight(int argc, char **argv)
     if (rc)
         return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
-    memset(&rt, 0, sizeof(rt));
     memset(&pf, 0, sizeof(pf));
     lc_error_clear(&err);
-    if (lc_cli_load_config(a.config, &cfg) != 0)
-        return LC_EXIT_USAGE;
-    if (lc_plan_build(cfg, a.target, NULL, &plan, &err) != 0) {
-        fprintf(stderr, "logcanary: %s\n", err.message);
-        rc = LC_EXIT_USAGE;
+    rc = lc_runtime_start(&rt, a.config, a.target, NULL, &cfg, &plan);
+    if (rc != LC_EXIT_OK)
         goto out;
-    }
-    if (lc_runtime_init(&rt, cfg, &err) != 0) {
-        fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
-        rc = LC_EXIT_CANNOT_RUN;
-        goto out;
-    }
     pf.rt = &rt;
     pf.cfg = cfg;
     pf.plan = &plan;

@@ -1,10 +1,32 @@
 #include <event2/event.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/creds/creds.h"
+#include "cmd/cli.h"
 #include "cmd/runtime.h"
+
+int lc_runtime_start(struct lc_runtime *rt, const char *path, const char *target,
+                     const char *source, struct lc_config **cfg, struct lc_plan *plan)
+{
+    struct lc_error err;
+
+    memset(rt, 0, sizeof(*rt));
+    lc_error_clear(&err);
+    if (lc_cli_load_config(path, cfg) != 0)
+        return LC_EXIT_USAGE;
+    if (lc_plan_build(*cfg, target, source, plan, &err) != 0) {
+        fprintf(stderr, "logcanary: %s\n", err.message);
+        return LC_EXIT_USAGE;
+    }
+    if (lc_runtime_init(rt, *cfg, &err) != 0) {
+        fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
+        return LC_EXIT_CANNOT_RUN;
+    }
+    return LC_EXIT_OK;
+}
 
 int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct lc_error *err)
 {
