@@ -1,7 +1,8 @@
 /* libFuzzer: the content sampler (agent/pipeline/sample.c) for each probe's format.
  *
  * Input: byte 0 = control, byte 1 = chunk size, then the body.
- *   control bits 0-1  format (flow log text, Parquet, Config, CloudTrail)
+ *   control bits 0-1, 6-7  the format: the probes' formats in registry order (flow log text,
+ *                     Parquet, Config, CloudTrail, ...), counted modulo their number
  *           bit 2     the harness gzips the body first (so the fuzzer reaches the content
  *                     parsers); bit 4 makes that two gzip members
  *           bit 3     complete (the body is the whole object)
@@ -18,6 +19,22 @@
 #include "probes/probe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Every probe's formats in registry order, the nth modulo their number. */
+static const struct lc_sample_format *nth_format(size_t n)
+{
+    size_t count = 0, at = 0;
+
+    for (size_t i = 0; lc_probes[i]; i++)
+        for (size_t k = 0; lc_probes[i]->formats && lc_probes[i]->formats[k]; k++)
+            count++;
+    n %= count;
+    for (size_t i = 0; lc_probes[i]; i++)
+        for (size_t k = 0; lc_probes[i]->formats && lc_probes[i]->formats[k]; k++)
+            if (at++ == n)
+                return lc_probes[i]->formats[k];
+    return NULL;
+}
 
 /* Append one gzip member of in[0..n) to out (sized by the caller). */
 static size_t gzip_member(const uint8_t *in, size_t n, uint8_t *out, size_t room)
@@ -80,9 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     memset(&opts, 0, sizeof(opts));
-    static const char *const formats[] = {"vpcflowlogs text", "vpcflowlogs parquet", "config json",
-                                          "cloudtrail json"};
-    opts.format = lc_probe_sample_format(formats[data[0] & 3]);
+    opts.format = nth_format((size_t)(data[0] & 3) | (size_t)(data[0] >> 6) << 2);
     complete = data[0] & 8;
     opts.max_inflated = data[0] & 32 ? 4096 : 0;
     cap = opts.max_inflated ? opts.max_inflated : (size_t)4 * 1024 * 1024;

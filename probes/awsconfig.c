@@ -34,7 +34,7 @@ static int add_day(const struct lc_stream *s, const struct tm *tm, const char *s
     rc = lc_buf_appendf(&hist, "%s%d/%d/%d/ConfigHistory/", s->base, tm->tm_year + 1900,
                         tm->tm_mon + 1, tm->tm_mday);
     if (!rc)
-        rc = lc_listings_add(out, hist.data, NULL, false, NULL);
+        rc = lc_listings_add(out, hist.data, NULL, NULL, NULL);
     if (!rc)
         rc =
             lc_buf_appendf(&snap, "%s%d/%d/%d/ConfigSnapshot/%s_Config_%s_ConfigSnapshot_", s->base,

@@ -44,11 +44,11 @@ struct lc_diag_params;
 
 /* One listing the engine performs for a stream. */
 struct lc_listing {
-    char *prefix;      /* list keys under this prefix */
-    char *start_after; /* NULL = from the start of the prefix */
-    bool discover;     /* list with delimiter "_" below prefix to find groups (ids); each
-                        * common prefix G is then listed with start-after
-                        * G + start_after_suffix */
+    char *prefix;         /* list keys under this prefix */
+    char *start_after;    /* NULL = from the start of the prefix */
+    const char *group_by; /* NULL, or a delimiter ("_" after an id, "/" after a folder): list
+                           * below prefix with it to find groups; each common prefix G is then
+                           * listed with start-after G + start_after_suffix */
     char *start_after_suffix;
 };
 
@@ -112,7 +112,7 @@ bool lc_source_option_bool(const struct lc_source_cfg *src, const char *key);
 
 /* Helpers for probes (probes/probes.c). */
 int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start_after,
-                    bool discover, const char *suffix);
+                    const char *group_by, const char *suffix);
 void lc_listings_free(struct lc_listings *l);
 /* The folder before AWSLogs/ ("" or "folder/"): the source's prefix, else the target's. */
 const char *lc_stream_folder(const struct lc_stream *s);

@@ -86,7 +86,7 @@ bool lc_source_option_bool(const struct lc_source_cfg *src, const char *key)
 }
 
 int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start_after,
-                    bool discover, const char *suffix)
+                    const char *group_by, const char *suffix)
 {
     if (LC_ARRAY_GROW(l->items, l->n, l->cap))
         return LC_E_NOMEM;
@@ -94,7 +94,7 @@ int lc_listings_add(struct lc_listings *l, const char *prefix, const char *start
     memset(it, 0, sizeof(*it));
     it->prefix = strdup(prefix);
     it->start_after = start_after ? strdup(start_after) : NULL;
-    it->discover = discover;
+    it->group_by = group_by;
     it->start_after_suffix = suffix ? strdup(suffix) : NULL;
     if (!it->prefix || (start_after && !it->start_after) || (suffix && !it->start_after_suffix)) {
         free(it->prefix);
@@ -136,7 +136,7 @@ int lc_probe_list_from(struct lc_listings *out, const char *prefix, const char *
     struct lc_buf after = {0};
     int rc = lc_buf_appendf(&after, "%s%s", prefix, stamp);
     if (!rc)
-        rc = lc_listings_add(out, prefix, after.data, false, NULL);
+        rc = lc_listings_add(out, prefix, after.data, NULL, NULL);
     lc_buf_free(&after);
     return rc;
 }

@@ -59,7 +59,7 @@ static int add_partition(const struct lc_stream *s, const struct tm *tm, const c
     if (!rc)
         rc = lc_buf_appendf(&p, "%s_vpcflowlogs_%s_", s->account, s->region);
     if (!rc)
-        rc = lc_listings_add(out, p.data, NULL, true, stamp);
+        rc = lc_listings_add(out, p.data, NULL, "_", stamp);
     lc_buf_free(&p);
     return rc;
 }

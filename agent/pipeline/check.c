@@ -187,9 +187,9 @@ static void stream_next(struct stream_run *sr)
         .region = target_region(s->target, sr->ck->aws),
         .prefix = l->prefix,
         .start_after = l->start_after,
-        .delimiter = l->discover ? "_" : NULL,
+        .delimiter = l->group_by,
         .on_object = on_object,
-        .on_prefix = l->discover ? on_group : NULL,
+        .on_prefix = l->group_by ? on_group : NULL,
         .on_done = on_list_done,
         .ud = sr,
     };
@@ -210,7 +210,7 @@ static int on_group(void *ud, const struct lc_s3_object *o)
     int rc = lc_buf_appendf(&after, "%s%s", o->key, suffix ? suffix : "");
 
     if (!rc)
-        rc = lc_listings_add(&sr->todo, o->key, suffix ? after.data : NULL, false, NULL);
+        rc = lc_listings_add(&sr->todo, o->key, suffix ? after.data : NULL, NULL, NULL);
     free(suffix);
     lc_buf_free(&after);
     return rc;

@@ -80,6 +80,12 @@ struct json {
     bool saw_records;
     bool saw_version;
     char version[16];
+    /* JSON Lines */
+    long line;      /* the line being read (1-based) */
+    long rec_line;  /* the line the current record began on */
+    unsigned have;  /* required members seen in this record, a bit each */
+    bool have_time; /* its time member was seen */
+    bool num_time;  /* the number being read is the time member's */
 };
 
 /* ---- the sampler ---------------------------------------------------------------------- */
@@ -447,6 +453,59 @@ static const char *time_name(const struct lc_sample *s)
     return s->f->time_key;
 }
 
+static bool lines_mode(const struct lc_sample *s)
+{
+    return s->f->syntax == LC_SAMPLE_LINES;
+}
+
+/* The time member of a record: ISO-8601, or digits of seconds (milliseconds with scale 1000). */
+static void j_line_time(struct lc_sample *s)
+{
+    struct json *j = &s->js;
+    char q[40];
+    time_t t = 0;
+    bool ok = !j->str_long && j->slen > 0;
+    bool digits = ok;
+    uint64_t scale = s->f->time_scale > 0 ? (uint64_t)s->f->time_scale : 1;
+
+    j->str[j->slen] = '\0'; /* a number's characters are kept unterminated */
+    for (size_t i = 0; i < j->slen && digits; i++)
+        digits = j->str[i] >= '0' && j->str[i] <= '9';
+    if (digits) {
+        uint64_t v = 0;
+        ok = parse_u64(j->str, &v) && v / scale <= MAX_UNIX_TIME;
+        t = (time_t)(v / scale);
+    } else if (ok) {
+        ok = lc_time_parse_iso8601(j->str, &t) == 0;
+    }
+    if (!ok) {
+        fail(s, "%s record on line %ld: %s is not a time (\"%s\")", s->f->what, j->rec_line,
+             time_name(s), printable(j->str, j->slen, q, sizeof(q)));
+        return;
+    }
+    j->have_time = true;
+    if (t > s->newest)
+        s->newest = t;
+}
+
+/* A record (a line's object) ended: it must hold its members. */
+static void j_line_done(struct lc_sample *s)
+{
+    struct json *j = &s->js;
+
+    for (size_t i = 0; s->f->required && s->f->required[i]; i++)
+        if (!(j->have & (1u << i))) {
+            fail(s, "%s record on line %ld has no \"%s\"", s->f->what, j->rec_line,
+                 s->f->required[i]);
+            return;
+        }
+    if (!j->have_time) {
+        fail(s, "%s record on line %ld has no \"%s\"", s->f->what, j->rec_line, time_name(s));
+        return;
+    }
+    s->records++;
+}
+
 static void j_error(struct lc_sample *s, unsigned char c)
 {
     if (c >= 0x20 && c < 0x7f)
@@ -465,6 +524,17 @@ static void j_begin(struct lc_sample *s, char type)
     if (j->depth == 0) {
         if (type != '{')
             fail(s, "JSON top level is not an object");
+        j->have = 0;
+        j->have_time = false;
+        j->rec_line = j->line;
+        return;
+    }
+    if (lines_mode(s)) {
+        j->num_time = j->depth == 1 && j->time_key && type == '0';
+        if (j->num_time) {
+            j->slen = 0;
+            j->str_long = false;
+        }
         return;
     }
     if (j->depth == 1 && j->top_key == TK_RECORDS) {
@@ -484,7 +554,17 @@ static void j_value_done(struct lc_sample *s)
     struct json *j = &s->js;
 
     if (j->depth == 0) {
+        if (lines_mode(s))
+            j_line_done(s);
         j->st = J_END;
+        return;
+    }
+    if (lines_mode(s)) {
+        if (j->num_time)
+            j_line_time(s);
+        j->num_time = false;
+        j->time_key = false;
+        j->st = J_AFTER;
         return;
     }
     if (j->depth == 1) {
@@ -501,6 +581,14 @@ static void j_key(struct lc_sample *s)
     struct json *j = &s->js;
     char q[40];
 
+    if (lines_mode(s)) {
+        j->time_key = j->depth == 1 && !j->str_long && strcmp(j->str, time_name(s)) == 0;
+        for (size_t i = 0; j->depth == 1 && !j->str_long && s->f->required && s->f->required[i];
+             i++)
+            if (i < 32 && strcmp(j->str, s->f->required[i]) == 0)
+                j->have |= 1u << i;
+        return;
+    }
     if (j->depth == 1) {
         if (!j->str_long && strcmp(j->str, rec_name(s)) == 0) {
             j->top_key = TK_RECORDS;
@@ -529,6 +617,11 @@ static void j_string_value(struct lc_sample *s)
     char q[40];
     time_t t;
 
+    if (lines_mode(s)) {
+        if (j->depth == 1 && j->time_key)
+            j_line_time(s);
+        return;
+    }
     if (j->depth == 1 && j->top_key == TK_VERSION) {
         copy_trunc(j->version, sizeof(j->version), j->str);
     } else if (j->depth == 3 && j->in_records && j->time_key) {
@@ -605,6 +698,8 @@ static void j_value_start(struct lc_sample *s, unsigned char c)
             j_begin(s, '0');
             j->num = c == '-' ? N_MINUS : c == '0' ? N_ZERO : N_INT;
             j->st = J_NUMBER;
+            if (j->num_time)
+                j_str_put(j, (char)c);
             return;
         }
         j_error(s, c);
@@ -670,12 +765,16 @@ static void j_byte(struct lc_sample *s, unsigned char c)
 {
     struct json *j = &s->js;
 
+    if (c == '\n' && lines_mode(s))
+        j->line++;
     switch (j->st) {
     case J_START:
         if (j_ws(c))
             return;
         if (c == '{')
             j_value_start(s, c);
+        else if (lines_mode(s) && c && strchr("[\"-0123456789tfn", c))
+            fail(s, "%s line %ld is not a JSON object", s->f->what, j->line);
         else if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9'))
             fail(s, "JSON top level is not an object");
         else if (c >= 0x20 && c < 0x7f)
@@ -757,8 +856,11 @@ static void j_byte(struct lc_sample *s, unsigned char c)
             j->st = J_STRING;
         return;
     case J_NUMBER:
-        if (j_num_char(j, c))
+        if (j_num_char(j, c)) {
+            if (j->num_time)
+                j_str_put(j, (char)c);
             return;
+        }
         if (j->num != N_ZERO && j->num != N_INT && j->num != N_FRAC && j->num != N_EXP_DIGITS) {
             j_error(s, c);
             return;
@@ -775,8 +877,13 @@ static void j_byte(struct lc_sample *s, unsigned char c)
             j_value_done(s);
         return;
     case J_END:
-        if (!j_ws(c))
+        if (lines_mode(s) && c == '\n') {
+            j->st = J_START; /* the next record */
+        } else if (lines_mode(s) && !j_ws(c)) {
+            fail(s, "%s line %ld holds more than one JSON value", s->f->what, j->line);
+        } else if (!j_ws(c)) {
             fail(s, "garbage after the JSON document at byte %llu", (unsigned long long)j->pos);
+        }
         return;
     }
 }
@@ -789,12 +896,33 @@ static void j_feed(struct lc_sample *s, const unsigned char *p, size_t n)
     }
 }
 
+static void j_lines_finish(struct lc_sample *s, bool whole)
+{
+    struct json *j = &s->js;
+
+    if (s->bytes_out == 0) {
+        fail(s, "empty log file (no JSON)");
+        return;
+    }
+    /* a prefix may stop inside a record; the whole file may not */
+    if (whole && j->st != J_START && j->st != J_END) {
+        fail(s, "%s record on line %ld truncated", s->f->what, j->rec_line);
+        return;
+    }
+    if (s->require_records && s->records == 0)
+        fail(s, "no %s records in the %s", s->f->what, whole ? "file" : "sample");
+}
+
 static void j_finish(struct lc_sample *s, bool whole)
 {
     struct json *j = &s->js;
 
     if (s->failed)
         return;
+    if (lines_mode(s)) {
+        j_lines_finish(s, whole);
+        return;
+    }
     if (j->st == J_START) {
         if (s->bytes_out == 0)
             fail(s, "empty log file (no JSON)");
@@ -822,7 +950,7 @@ static void j_finish(struct lc_sample *s, bool whole)
 
 static void j_format(struct lc_sample *s)
 {
-    if (s->js.st == J_START) /* nothing seen yet */
+    if (s->js.st == J_START && s->records == 0) /* nothing seen yet */
         return;
     if (s->js.version[0])
         snprintf(s->format, sizeof(s->format), "%s, %s %s", s->f->label, s->f->version_key,
@@ -947,6 +1075,7 @@ struct lc_sample *lc_sample_new(const struct lc_sample_opts *opts)
     s->f = opts && opts->format ? opts->format : &no_format;
     s->cap = opts && opts->max_inflated ? opts->max_inflated : DEFAULT_CAP;
     s->require_records = opts && opts->require_records;
+    s->js.line = 1;
     if (s->f == &no_format)
         fail(s, "no sample format");
     return s;
@@ -1010,7 +1139,7 @@ static void finish_checks(struct lc_sample *s, bool complete)
             fail(s, "Parquet footer magic missing (truncated file?)");
         return;
     }
-    if (s->f->syntax == LC_SAMPLE_RECORDS)
+    if (s->f->syntax != LC_SAMPLE_TABLE)
         j_format(s);
     if (s->failed)
         return;

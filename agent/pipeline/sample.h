@@ -7,6 +7,9 @@
  *            newest end (else start) time is reported
  *   records  gzip JSON: one object whose records key holds an array of objects, each with a time
  *            key (ISO-8601), the newest reported; optionally the records key first, a version key
+ *   lines    gzip JSON Lines: an object per line, each with the required members and a time key
+ *            (ISO-8601, or seconds or milliseconds since the epoch as a number or digits), the
+ *            newest reported
  *   parquet  the "PAR1" magic (and footer, when the whole object was read)
  * gzip may have several members. The sample is usually a prefix of the object: an inflate stream
  * cut at the range end is expected; one cut before the object's real end is not. */
@@ -19,7 +22,7 @@
 #include <time.h>
 
 enum lc_sample_encoding { LC_SAMPLE_GZIP = 0, LC_SAMPLE_PARQUET };
-enum lc_sample_syntax { LC_SAMPLE_TABLE = 0, LC_SAMPLE_RECORDS };
+enum lc_sample_syntax { LC_SAMPLE_TABLE = 0, LC_SAMPLE_RECORDS, LC_SAMPLE_LINES };
 
 enum lc_sample_field_type {
     LC_FIELD_TEXT = 0, /* any non-empty token */
@@ -56,6 +59,9 @@ struct lc_sample_format {
     const char *version_key;  /* required in a whole file (NULL: none): "fileVersion" */
     const char *foreign_key;  /* a top-level key that marks another source's file */
     const char *foreign_hint; /* what such a file probably is */
+    /* LC_SAMPLE_LINES (also time_key): each line is a JSON object with time_key and these */
+    const char *const *required; /* members every record has (NULL-ended; NULL: none) */
+    int time_scale;              /* a numeric time: 1 for seconds, 1000 for milliseconds */
 };
 
 struct lc_sample_opts {

@@ -101,7 +101,7 @@ static void test_cloudtrail_listings_across_midnight(void **state)
     assert_string_equal(l.items[0].start_after,
                         "AWSLogs/111111111111/CloudTrail/ap-northeast-1/2026/11/21/"
                         "111111111111_CloudTrail_ap-northeast-1_20261121T2340Z");
-    assert_false(l.items[0].discover);
+    assert_null(l.items[0].group_by);
     assert_string_equal(l.items[1].prefix, "AWSLogs/111111111111/CloudTrail/ap-northeast-1/"
                                            "2026/11/22/111111111111_CloudTrail_ap-northeast-1_");
     /* A key at the window start sorts after start-after; one a minute earlier does not. */
@@ -129,7 +129,7 @@ static void test_flowlog_listings(void **state)
     assert_int_equal(l.n, 1);
     assert_string_equal(l.items[0].prefix, "AWSLogs/111111111111/vpcflowlogs/ap-northeast-1/"
                                            "2026/11/22/111111111111_vpcflowlogs_ap-northeast-1_");
-    assert_true(l.items[0].discover);
+    assert_string_equal(l.items[0].group_by, "_");
     assert_string_equal(l.items[0].start_after_suffix, "20261122T0800Z");
     lc_listings_free(&l);
     free(s.base);

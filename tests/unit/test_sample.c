@@ -831,6 +831,115 @@ static void test_cloudtrail_bad(void **state)
     }
 }
 
+/* ---- JSON Lines: the engine with a format of its own ------------------------------------ */
+
+static const char *const lines_required[] = {"id", "action", NULL};
+static const struct lc_sample_format lines_ms = {
+    .name = "test lines",
+    .encoding = LC_SAMPLE_GZIP,
+    .syntax = LC_SAMPLE_LINES,
+    .what = "test log",
+    .label = "test json lines",
+    .time_key = "ts",
+    .required = lines_required,
+    .time_scale = 1000,
+};
+
+static struct bytes lines_text(int n)
+{
+    struct bytes b = {0};
+    for (int i = 0; i < n; i++)
+        appendf(&b,
+                "{\"ts\":%lld%03d,\"id\":\"acl-%d\",\"action\":\"ALLOW\","
+                "\"req\":{\"ts\":\"nested, not the record's\",\"h\":[1,2,{\"id\":3}]}}\n",
+                (long long)(T0 + i), i % 1000, i);
+    return b;
+}
+
+static void test_lines(void **state)
+{
+    struct bytes text = lines_text(50);
+    struct bytes z = gz(text.data, text.len);
+    struct lc_sample_result r;
+    (void)state;
+
+    r = run_b(&lines_ms, &z, true);
+    assert_valid(r);
+    assert_int_equal(r.records, 50);
+    assert_int_equal(r.newest_record, T0 + 49);
+    assert_string_equal(r.format, "test json lines");
+    assert_int_equal(r.bytes_out, text.len);
+    bytes_free(&z);
+
+    /* a prefix stops inside a record: records up to the cut; the whole file may not */
+    text.len = text.len / 2;
+    z = gz(text.data, text.len);
+    r = run(&lines_ms, z.data, z.len, false);
+    assert_valid(r);
+    assert_true(r.records > 5 && r.records < 50);
+    r = run_b(&lines_ms, &z, true);
+    assert_reason(r, "test log record on line ");
+    assert_reason(r, " truncated");
+    bytes_free(&z);
+    bytes_free(&text);
+
+    /* ISO times, seconds where the scale says so, CRLF, blank lines, no final newline */
+    z = gz_str("{\"action\":\"BLOCK\",\"id\":\"a\",\"ts\":\"2026-11-22T08:00:07Z\"}\r\n\n"
+               "  {\"ts\":1795334409000,\"id\":\"b\",\"action\":\"ALLOW\"}");
+    r = run_b(&lines_ms, &z, true);
+    assert_valid(r);
+    assert_int_equal(r.records, 2);
+    assert_int_equal(r.newest_record, T0 + 9);
+    bytes_free(&z);
+
+    /* no records: valid unless records are required */
+    z = gz_str("\n\n");
+    r = run_b(&lines_ms, &z, true);
+    assert_valid(r);
+    assert_int_equal(r.records, 0);
+    {
+        struct lc_sample_opts opts = {.format = &lines_ms, .require_records = true};
+        run_chunked(&opts, z.data, z.len, 0, true, &r);
+        assert_reason(r, "no test log records in the file");
+    }
+    bytes_free(&z);
+}
+
+static void test_lines_bad(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *reason;
+    } cases[] = {
+        {"", "empty log file (no JSON)"},
+        {"{\"ts\":1795334400000,\"id\":\"a\",\"action\":\"x\"}\n[1]\n",
+         "test log line 2 is not a JSON object"},
+        {"{\"ts\":1795334400000,\"id\":\"a\"}\n", "test log record on line 1 has no \"action\""},
+        {"\n\n{\"id\":\"a\",\"action\":\"x\"}\n", "test log record on line 3 has no \"ts\""},
+        {"{\"id\":\"a\",\"action\":\"x\",\"ts\":\"soon\"}",
+         "record on line 1: ts is not a time (\"soon\")"},
+        {"{\"id\":\"a\",\"action\":\"x\",\"ts\":-5}", "ts is not a time (\"-5\")"},
+        {"{\"id\":\"a\",\"action\":\"x\",\"ts\":1.5e12}", "ts is not a time (\"1.5e12\")"},
+        {"{\"id\":\"a\",\"action\":\"x\",\"ts\":99999999999999999999}", "ts is not a time"},
+        {"{\"id\":\"a\",\"action\":\"x\",\"ts\":1795334400000} {\"id\":1}\n",
+         "test log line 1 holds more than one JSON value"},
+        {"{\"id\":\"a\",\n\"action\":\"x\",\"ts\":1795334400000,}\n", "unexpected '}'"},
+        {"{\"id\":\"a\",\"action\":\"x\",\"ts\":1795334400000,\"s\":\"a\tb\"}",
+         "control byte 0x09"},
+        {"{\"ts\":{\"x\":1795334400000},\"id\":\"a\",\"action\":\"x\"}",
+         "record on line 1 has no \"ts\""},
+        {"\x1f\x8b", "not JSON (binary data"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct bytes z = gz_str(cases[i].text);
+        struct lc_sample_result r = run_b(&lines_ms, &z, true);
+        assert_reason(r, cases[i].reason);
+        bytes_free(&z);
+    }
+}
+
 static void test_json_depth(void **state)
 {
     struct bytes json = {0}, z;
@@ -1071,6 +1180,8 @@ int main(void)
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_bad),
         cmocka_unit_test(test_wrong_kind),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_lines_bad),
         cmocka_unit_test(test_parquet),
         cmocka_unit_test(test_api_edges),
     };
