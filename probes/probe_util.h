@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/buf.h"
 
 struct lc_stream;
@@ -23,5 +25,22 @@ void lc_probe_fmt_minute(time_t t, char out[16]); /* 20261122T0805Z */
 void lc_probe_fmt_second(time_t t, char out[18]); /* 20261122T080512Z */
 size_t lc_probe_parse_stamp(const char *s, time_t *out);
 const char *lc_probe_basename(const char *key);
+
+/* The delivery.logs family's diagnosis model (probes/logdelivery.c); a probe adds its paths()
+ * and steps_after(). */
+struct lc_diag_reqs;
+struct lc_diag_params;
+struct lc_diag_facts;
+struct lc_diag_section;
+struct lc_pol_names;
+
+void lc_logdelivery_requests(struct lc_diag_reqs *l, const struct lc_diag_params *p,
+                             const struct lc_diag_facts *f);
+void lc_logdelivery_key_statements(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                                   const struct lc_diag_section *sec, cJSON *out);
+void lc_logdelivery_bucket_statements(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                                      const struct lc_diag_section *sec, cJSON *out);
+int lc_logdelivery_assumptions(const struct lc_diag_params *p, const struct lc_diag_facts *f,
+                               struct lc_pol_names *a);
 
 #endif
