@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -104,6 +105,9 @@ struct lc_pol_names;
 int lc_probe_controltower_steps(struct lc_pol_names *s);
 /* The diagnosis parameters of stream s: its service and model, and the model's own. */
 void lc_probe_diag_params(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p);
+/* The manual's SOURCES list (roff): each type, its description, its max_age, its status
+ * permissions and its own keys. 0 or LC_E_IO. */
+int lc_probes_write_man(FILE *out);
 /* A sample format of any probe by its name ("vpcflowlogs text"), NULL when none has it. */
 const struct lc_sample_format *lc_probe_sample_format(const char *name);
 /* A source's own option by key, for code outside its probe (tests, reports). */

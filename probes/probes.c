@@ -6,21 +6,22 @@
 #include "core/array.h"
 #include "core/error.h"
 #include "pipeline/plan.h"
+#include "pipeline/status.h"
 #include "probes/probe.h"
 #include "iam/diagnose.h"
 #include "iam/policy.h"
 #include "probes/probe_util.h"
 
-extern const struct lc_probe lc_probe_vpcflowlogs;
-extern const struct lc_probe lc_probe_config;
-extern const struct lc_probe lc_probe_cloudtrail;
+/* The registry: one line per probe (its file's struct), in documentation order. */
+#define PROBES(X)                                                                                  \
+    X(lc_probe_vpcflowlogs)                                                                        \
+    X(lc_probe_config)                                                                             \
+    X(lc_probe_cloudtrail)
 
-const struct lc_probe *const lc_probes[] = {
-    &lc_probe_vpcflowlogs,
-    &lc_probe_config,
-    &lc_probe_cloudtrail,
-    NULL,
-};
+#define DECLARE(probe) extern const struct lc_probe probe;
+#define ENTRY(probe)   &probe,
+PROBES(DECLARE)
+const struct lc_probe *const lc_probes[] = {PROBES(ENTRY) NULL};
 
 const struct lc_probe *lc_probe_find(const char *name)
 {
@@ -74,6 +75,84 @@ static const struct lc_cfg_plugin *plugin_of(const void *module)
 }
 
 const struct lc_cfg_plugins lc_source_types = {.at = plugin_at, .plugin = plugin_of};
+
+/* Text for roff: markdown `code` in bold, '-' and '\\' escaped. */
+static void man_text(FILE *out, const char *s)
+{
+    bool code = false;
+
+    for (; *s; s++) {
+        if (*s == '`')
+            fputs((code = !code) ? "\\fB" : "\\fP", out);
+        else if (*s == '-' || *s == '\\')
+            fprintf(out, "\\%c", *s == '-' ? '-' : 'e');
+        else
+            fputc(*s, out);
+    }
+    if (code)
+        fputs("\\fP", out);
+}
+
+static const char *default_of(const struct lc_probe *p, const char *key)
+{
+    for (size_t i = 0; p->cfg.defaults && p->cfg.defaults[i].key; i++)
+        if (strcmp(p->cfg.defaults[i].key, key) == 0)
+            return p->cfg.defaults[i].value;
+    return NULL;
+}
+
+int lc_probes_write_man(FILE *out)
+{
+    for (size_t i = 0; lc_probes[i]; i++) {
+        const struct lc_probe *p = lc_probes[i];
+        const struct lc_cfg_map *m = p->cfg.options;
+        const char *max_age = default_of(p, "max_age");
+
+        fputs(".TP\n.B ", out);
+        man_text(out, p->cfg.name);
+        fputc('\n', out);
+        if (m && m->doc) {
+            man_text(out, m->doc);
+            fputc('\n', out);
+        } else if (p->diag && p->diag->title) {
+            man_text(out, p->diag->title);
+            fputs(".\n", out);
+        }
+        if (max_age) {
+            fputs("Default \\fBmax_age\\fP: \\fB", out);
+            man_text(out, max_age);
+            fputs("\\fP.\n", out);
+        }
+        if (p->status && p->status->permissions[0]) {
+            fputs("Its status, through \\fBstatus_role_arn\\fP:", out);
+            for (size_t k = 0; p->status->permissions[k]; k++) {
+                fputs(k ? ", \\fB" : " \\fB", out);
+                man_text(out, p->status->permissions[k]);
+                fputs("\\fP", out);
+            }
+            fputs(".\n", out);
+        }
+        if (!m || !m->n)
+            continue;
+        fputs("Its own keys:\n.RS\n", out);
+        for (size_t k = 0; k < m->n; k++) {
+            const struct lc_cfg_entry *e = &m->e[k];
+            const char *def = e->def_doc ? e->def_doc : e->def;
+            fputs(".TP\n.B ", out);
+            man_text(out, e->key);
+            fputc('\n', out);
+            man_text(out, e->help ? e->help : "");
+            if (def) {
+                fputs(" Default: \\fB", out);
+                man_text(out, def);
+                fputs("\\fP.", out);
+            }
+            fputc('\n', out);
+        }
+        fputs(".RE\n", out);
+    }
+    return ferror(out) ? LC_E_IO : 0;
+}
 
 const char *lc_source_option_string(const struct lc_source_cfg *src, const char *key)
 {

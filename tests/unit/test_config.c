@@ -67,10 +67,29 @@ static struct lc_config *load_ok(const char *json)
     return cfg;
 }
 
-static void expect_error(const char *json, enum lc_err_kind kind, const char *msg)
+/* msg with "@TYPES@" replaced by the registry's source types, quoted, in order: the messages
+ * that list them stay right as sources are added. */
+static const char *expand_types(const char *msg, char *out, size_t len)
+{
+    const char *at = strstr(msg, "@TYPES@");
+    size_t n;
+
+    if (!at)
+        return msg;
+    n = (size_t)snprintf(out, len, "%.*s", (int)(at - msg), msg);
+    for (size_t i = 0; lc_probes[i] && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s\"%s\"", i ? ", " : "", lc_probes[i]->cfg.name);
+    if (n < len)
+        snprintf(out + n, len - n, "%s", at + 7);
+    return out;
+}
+
+static void expect_error(const char *json, enum lc_err_kind kind, const char *want)
 {
     struct lc_error err;
     int rc;
+    char buf[1024];
+    const char *msg = expand_types(want, buf, sizeof(buf));
     struct lc_config *cfg = load(json, &rc, &err);
     if (!rc) {
         lc_config_free(cfg);
@@ -467,11 +486,8 @@ static const struct rule_case rules[] = {
     {.src0 = ", \"file_format\": \"csv\"",
      .msg = "targets[0].sources[0].file_format: expected one of \"plain-text\", \"parquet\""},
     {.type1 = "vpcflowlog",
-     .msg = "targets[0].sources[1].type: expected one of \"vpcflowlogs\", \"config\", "
-            "\"cloudtrail\" (did you mean \"vpcflowlogs\"?)"},
-    {.type1 = "s3",
-     .msg = "targets[0].sources[1].type: expected one of \"vpcflowlogs\", "
-            "\"config\", \"cloudtrail\""},
+     .msg = "targets[0].sources[1].type: expected one of @TYPES@ (did you mean \"vpcflowlogs\"?)"},
+    {.type1 = "s3", .msg = "targets[0].sources[1].type: expected one of @TYPES@"},
     /* names and buckets */
     {.whole = "{\"targets\": [{\"name\": \"a\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
               "\"type\": \"config\", \"accounts\": [\"111111111111\"], \"regions\": "
@@ -1048,8 +1064,14 @@ static void test_reference(void **state)
     assert_int_equal(lc_config_write_reference(m), 0);
     fclose(m);
     /* Every table key is in it. */
-    assert_non_null(strstr(doc, "| `targets[].sources[].max_age` | duration | vpcflowlogs: "
-                                "`30m`, config: `7h`, cloudtrail: `20m` | no | `1s` to `30d` |"));
+    /* each type's own default, in registry order (later types follow these three) */
+    const char *max_age = strstr(doc, "| `targets[].sources[].max_age` | duration | vpcflowlogs: "
+                                      "`30m`, config: `7h`, cloudtrail: `20m`");
+    assert_non_null(max_age);
+    const char *eol = strchr(max_age, '\n');
+    assert_non_null(eol);
+    const char *rest = strstr(max_age, "` | no | `1s` to `30d` | The newest delivery");
+    assert_true(rest && rest < eol);
     assert_non_null(strstr(doc, "| `aws.endpoints` |"));
     assert_non_null(
         strstr(doc, "| `targets[].canary.prefix` | string | `\"logcanary-canary/\"` |"));

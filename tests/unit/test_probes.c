@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "pipeline/plan.h"
+#include "pipeline/status.h"
 #include "probes/probe.h"
 #include "core/timeutil.h"
 #include "lc_fixtures.h"
@@ -247,6 +249,31 @@ static void test_classify(void **state)
     free(s.base);
 }
 
+/* The manual's SOURCES list is the registry's. */
+static void test_registry_in_manual(void **state)
+{
+    char *doc = NULL, why[512];
+    size_t len = 0;
+    FILE *m = open_memstream(&doc, &len);
+    (void)state;
+
+    assert_non_null(m);
+    assert_int_equal(lc_probes_write_man(m), 0);
+    fclose(m);
+    for (size_t i = 0; lc_probes[i]; i++) {
+        char item[64];
+        snprintf(item, sizeof(item), ".TP\n.B %s\n", lc_probes[i]->cfg.name);
+        assert_non_null(strstr(doc, item));
+        for (size_t k = 0; lc_probes[i]->status && lc_probes[i]->status->permissions[k]; k++)
+            assert_non_null(strstr(doc, lc_probes[i]->status->permissions[k]));
+    }
+    assert_non_null(strstr(doc, ".B hive_compatible\n"));
+    if (fx_check_generated("packaging/logcanary.1", ".\\\" BEGIN SOURCES", ".\\\" END SOURCES", doc,
+                           "LC_UPDATE_MANPAGE", why, sizeof(why)) != 0)
+        fail_msg("%s (test_probes)", why);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +282,7 @@ int main(void)
         cmocka_unit_test_teardown(test_flowlog_listings, release),
         cmocka_unit_test_teardown(test_config_listings, release),
         cmocka_unit_test_teardown(test_classify, release),
+        cmocka_unit_test(test_registry_in_manual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
