@@ -16,7 +16,8 @@
 #define PROBES(X)                                                                                  \
     X(lc_probe_vpcflowlogs)                                                                        \
     X(lc_probe_config)                                                                             \
-    X(lc_probe_cloudtrail)
+    X(lc_probe_cloudtrail)                                                                         \
+    X(lc_probe_waf)
 
 #define DECLARE(probe) extern const struct lc_probe probe;
 #define ENTRY(probe)   &probe,

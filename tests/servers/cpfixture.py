@@ -100,7 +100,7 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-SERVICES = ("kms", "config", "cloudtrail", "ec2", "sts")
+SERVICES = ("kms", "config", "cloudtrail", "ec2", "sts", "wafv2")
 LOCAL_OPS = {
     "imds": ("GetToken", "ListRoles", "GetRoleCredentials", "GetRegion", "GetIdentityDocument"),
     "container": ("GetCredentials",),

@@ -575,7 +575,7 @@ static const struct rule_case rules[] = {
      .msg = "aws.endpoints.s4: unknown service (did you mean \"s3\"?)"},
     {.aws = ", \"endpoints\": {\"dynamodb\": \"http://localhost:9000\"}",
      .msg = "aws.endpoints.dynamodb: unknown service (expected one of: s3, sts, kms, ec2, "
-            "config, cloudtrail, logs, organizations, iam)"},
+            "config, cloudtrail, logs, organizations, iam, wafv2)"},
     {.aws = ", \"endpoints\": {\"s3\": \"http://a\", \"s3\": \"http://b\"}",
      .msg = "aws.endpoints.s3: duplicate key (a key may appear only once per object)"},
     {.aws = ", \"endpoints\": {\"s3\": 9000}",

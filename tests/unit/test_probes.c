@@ -249,6 +249,92 @@ static void test_classify(void **state)
     free(s.base);
 }
 
+/* WAF: one listing per web ACL from the window start's folders (the keys below a web ACL sort
+ * by time), the web ACLs found by a "/" listing or named. */
+#define WAF_BASE             "AWSLogs/111111111111/WAFLogs/ap-northeast-1/"
+#define WAF_NAME(acl, stamp) "111111111111_waflogs_ap-northeast-1_" acl "_" stamp "_9f3c1e07.log.gz"
+
+static void test_waf_listings(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "aws-waf-logs-central"};
+    struct lc_listings l = {0};
+    (void)state;
+    struct lc_stream s = stream_for(&t, source("\"type\": \"waf\""));
+    assert_string_equal(s.base, WAF_BASE);
+    assert_int_equal(
+        s.probe->listings(&s, at("2026-11-21T23:45:00Z"), at("2026-11-22T08:50:00Z"), &l), 0);
+    assert_int_equal(l.n, 1); /* any number of days: one discovery listing */
+    assert_string_equal(l.items[0].prefix, WAF_BASE);
+    assert_null(l.items[0].start_after);
+    assert_string_equal(l.items[0].group_by, "/");
+    assert_string_equal(l.items[0].start_after_suffix, "2026/11/21/23/45");
+    lc_listings_free(&l);
+    free(s.base);
+
+    s = stream_for(&t, source("\"type\": \"waf\", \"web_acls\": [\"shop-prod\", \"api_v2\"]"));
+    assert_int_equal(
+        s.probe->listings(&s, at("2026-11-21T23:45:00Z"), at("2026-11-22T08:50:00Z"), &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.items[0].prefix, WAF_BASE "shop-prod/");
+    assert_string_equal(l.items[0].start_after, WAF_BASE "shop-prod/2026/11/21/23/45");
+    assert_null(l.items[0].group_by);
+    assert_string_equal(l.items[1].prefix, WAF_BASE "api_v2/");
+    /* The window's first file and the next day's sort after start-after; the file before does
+     * not. */
+    const char *after = l.items[0].start_after;
+    assert_true(strcmp(WAF_BASE
+                       "shop-prod/2026/11/21/23/45/" WAF_NAME("shop-prod", "20261121T2345Z"),
+                       after) > 0);
+    assert_true(strcmp(WAF_BASE
+                       "shop-prod/2026/11/22/00/00/" WAF_NAME("shop-prod", "20261122T0000Z"),
+                       after) > 0);
+    assert_true(strcmp(WAF_BASE
+                       "shop-prod/2026/11/21/23/40/" WAF_NAME("shop-prod", "20261121T2340Z"),
+                       after) < 0);
+    lc_listings_free(&l);
+    free(s.base);
+}
+
+static void test_waf_classify(void **state)
+{
+    struct lc_target_cfg t = {.name = "t", .bucket = "aws-waf-logs-central"};
+    time_t when;
+    (void)state;
+    struct lc_stream s = stream_for(&t, source("\"type\": \"waf\""));
+    assert_int_equal(
+        s.probe->classify(
+            &s, WAF_BASE "shop-prod/2026/11/22/08/05/" WAF_NAME("shop-prod", "20261122T0805Z"),
+            &when),
+        LC_KEY_DELIVERY);
+    assert_int_equal(when, at("2026-11-22T08:05:00Z"));
+    /* web ACL names may hold '_': the folder says where the name ends */
+    assert_int_equal(
+        s.probe->classify(
+            &s, WAF_BASE "api_v2_x/2026/11/22/08/05/" WAF_NAME("api_v2_x", "20261122T0805Z"),
+            &when),
+        LC_KEY_DELIVERY);
+    static const char *const others[] = {
+        /* the name's web ACL is not its folder's */
+        WAF_BASE "shop-prod/2026/11/22/08/05/" WAF_NAME("shop", "20261122T0805Z"),
+        /* another account, another region */
+        WAF_BASE "shop/2026/11/22/08/05/222222222222_waflogs_ap-northeast-1_shop_20261122T0805Z_"
+                 "9f3c1e07.log.gz",
+        WAF_BASE "shop/2026/11/22/08/05/111111111111_waflogs_us-east-1_shop_20261122T0805Z_"
+                 "9f3c1e07.log.gz",
+        /* a bad stamp, no hash, outside the stream's folder */
+        WAF_BASE "shop/2026/11/22/08/05/" WAF_NAME("shop", "20261122T2505Z"),
+        WAF_BASE "shop/2026/11/22/08/05/111111111111_waflogs_ap-northeast-1_shop_20261122T0805Z",
+        "AWSLogs/111111111111/WAFLogs/us-east-1/shop/2026/11/22/08/05/" WAF_NAME("shop",
+                                                                                 "20261122T0805Z"),
+        WAF_BASE WAF_NAME("shop", "20261122T0805Z"),
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        assert_int_equal(s.probe->classify(&s, others[i], &when), LC_KEY_OTHER);
+        assert_int_equal(when, 0);
+    }
+    free(s.base);
+}
+
 /* The manual's SOURCES list is the registry's. */
 static void test_registry_in_manual(void **state)
 {
@@ -282,6 +368,8 @@ int main(void)
         cmocka_unit_test_teardown(test_flowlog_listings, release),
         cmocka_unit_test_teardown(test_config_listings, release),
         cmocka_unit_test_teardown(test_classify, release),
+        cmocka_unit_test_teardown(test_waf_listings, release),
+        cmocka_unit_test_teardown(test_waf_classify, release),
         cmocka_unit_test(test_registry_in_manual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

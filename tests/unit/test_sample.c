@@ -20,6 +20,7 @@
 #define LC_SAMPLE_FLOWLOG_PARQUET lc_probe_sample_format("vpcflowlogs parquet")
 #define LC_SAMPLE_CONFIG_JSON     lc_probe_sample_format("config json")
 #define LC_SAMPLE_CLOUDTRAIL_JSON lc_probe_sample_format("cloudtrail json")
+#define LC_SAMPLE_WAF_JSON        lc_probe_sample_format("waf json")
 
 #define T0 ((time_t)1795334400) /* 2026-11-22T08:00:00Z */
 
@@ -940,6 +941,60 @@ static void test_lines_bad(void **state)
     }
 }
 
+/* ---- WAF: JSON Lines records as the web ACL logs them ---------------------------------- */
+
+static struct bytes waf_text(int n)
+{
+    struct bytes b = {0};
+    for (int i = 0; i < n; i++)
+        appendf(&b,
+                "{\"timestamp\":%lld%03d,\"formatVersion\":1,\"webaclId\":\"arn:aws:wafv2:"
+                "ap-northeast-1:111111111111:regional/webacl/shop-prod/0b6e2f1c-5d3a-4e8f-9a7b-"
+                "2c4d6e8f0a1b\",\"terminatingRuleId\":\"Default_Action\",\"terminatingRuleType\":"
+                "\"REGULAR\",\"action\":\"%s\",\"terminatingRuleMatchDetails\":[],"
+                "\"httpSourceName\":\"ALB\",\"httpSourceId\":\"111111111111-app/shop/"
+                "5f2e1d0c9b8a7f6e\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],"
+                "\"nonTerminatingMatchingRules\":[],\"requestHeadersInserted\":null,"
+                "\"responseCodeSent\":null,\"httpRequest\":{\"clientIp\":\"203.0.113.%d\","
+                "\"country\":\"JP\",\"headers\":[{\"name\":\"Host\",\"value\":\"shop.example."
+                "com\"},{\"name\":\"User-Agent\",\"value\":\"curl/8.5.0\"}],\"uri\":\"/cart\","
+                "\"args\":\"id=%d\",\"httpVersion\":\"HTTP/1.1\",\"httpMethod\":\"GET\","
+                "\"requestId\":\"1-6740-%08x\"},\"labels\":[]}\n",
+                (long long)(T0 + i * 6), i % 1000, i % 7 ? "ALLOW" : "BLOCK", i % 250, i,
+                (unsigned)i);
+    return b;
+}
+
+static void test_waf(void **state)
+{
+    struct bytes text = waf_text(40);
+    struct bytes z = gz(text.data, text.len);
+    struct lc_sample_result r;
+    (void)state;
+
+    r = run_b(LC_SAMPLE_WAF_JSON, &z, true);
+    assert_valid(r);
+    assert_int_equal(r.records, 40);
+    assert_int_equal(r.newest_record, T0 + 39 * 6);
+    assert_string_equal(r.format, "waf json lines");
+    bytes_free(&z);
+    bytes_free(&text);
+
+    /* another source's file is not a WAF log */
+    text = cloudtrail_json(3, false);
+    z = gz(text.data, text.len);
+    r = run_b(LC_SAMPLE_WAF_JSON, &z, true);
+    assert_reason(r, "WAF log record on line 1 has no \"webaclId\"");
+    bytes_free(&z);
+    bytes_free(&text);
+    text = flowlog_text(3);
+    z = gz(text.data, text.len);
+    r = run_b(LC_SAMPLE_WAF_JSON, &z, true);
+    assert_reason(r, "not JSON (starts with 'v')");
+    bytes_free(&z);
+    bytes_free(&text);
+}
+
 static void test_json_depth(void **state)
 {
     struct bytes json = {0}, z;
@@ -1182,6 +1237,7 @@ int main(void)
         cmocka_unit_test(test_wrong_kind),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_lines_bad),
+        cmocka_unit_test(test_waf),
         cmocka_unit_test(test_parquet),
         cmocka_unit_test(test_api_edges),
     };

@@ -67,7 +67,8 @@ static void test_rows(void **state)
 static void test_endpoint_keys(void **state)
 {
     static const char *const want[] = {
-        "s3", "sts", "kms", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", NULL,
+        "s3",   "sts",           "kms", "ec2",   "config", "cloudtrail",
+        "logs", "organizations", "iam", "wafv2", NULL,
     };
     const char *const *got = lc_aws_endpoint_services();
     (void)state;
@@ -77,14 +78,14 @@ static void test_endpoint_keys(void **state)
         /* the keys lead the table, in the same order */
         assert_string_equal(lc_aws_service_at(i)->name, want[i]);
     }
-    assert_null(got[9]);
+    assert_null(got[10]);
 }
 
 /* Places 1..n, no gaps, exactly the aws.endpoints keys. */
 static void test_metrics_places(void **state)
 {
     static const char *const want[] = {
-        "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam",
+        "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", "wafv2",
     };
     const size_t nwant = sizeof(want) / sizeof(want[0]);
     size_t places = 0;
@@ -104,7 +105,7 @@ static void test_metrics_places(void **state)
 static void test_metrics_collect(void **state)
 {
     static const char *const want[] = {
-        "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam",
+        "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", "wafv2",
     };
     struct lc_aws_config cfg = {.region = "us-east-1"};
     struct lc_http_opts ho = {0};
