@@ -10,6 +10,15 @@
 
 #define SPN "delivery.logs.amazonaws.com"
 
+void lc_logdelivery_paths(const struct lc_diag_params *p, struct lc_diag_facts *f,
+                          const char *folder)
+{
+    snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/%s/%s/", f->base,
+             p->account, folder, p->region);
+    snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/*", f->base,
+             p->account);
+}
+
 /* delivery.logs.amazonaws.com: S3 PutObject with bucket-owner-full-control and GetBucketAcl; S3
  * calls kms:GenerateDataKey with the service's source context. */
 void lc_logdelivery_requests(struct lc_diag_reqs *l, const struct lc_diag_params *p,

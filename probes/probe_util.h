@@ -34,6 +34,10 @@ struct lc_diag_facts;
 struct lc_diag_section;
 struct lc_pol_names;
 
+/* Its objects: under AWSLogs/<account>/<folder>/<region>/, written with PutObject on
+ * everything under AWSLogs/<account>/. */
+void lc_logdelivery_paths(const struct lc_diag_params *p, struct lc_diag_facts *f,
+                          const char *folder);
 void lc_logdelivery_requests(struct lc_diag_reqs *l, const struct lc_diag_params *p,
                              const struct lc_diag_facts *f);
 void lc_logdelivery_key_statements(const struct lc_diag_params *p, const struct lc_diag_facts *f,

@@ -255,10 +255,7 @@ static const struct lc_status_reader status = {.permissions = status_permissions
 
 static void diag_paths(const struct lc_diag_params *p, struct lc_diag_facts *f)
 {
-    snprintf(f->obj_prefix, sizeof(f->obj_prefix), "arn:aws:s3:::%sAWSLogs/%s/vpcflowlogs/%s/",
-             f->base, p->account, p->region);
-    snprintf(f->put_resource, sizeof(f->put_resource), "arn:aws:s3:::%sAWSLogs/%s/*", f->base,
-             p->account);
+    lc_logdelivery_paths(p, f, "vpcflowlogs");
 }
 
 static int diag_steps_after(const struct lc_diag_params *p, const struct lc_diag_facts *f,
