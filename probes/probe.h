@@ -39,6 +39,7 @@
 #include "pipeline/sample.h"
 
 struct lc_stream;
+struct lc_target_obs;
 struct lc_status_reader;
 struct lc_diag_model;
 struct lc_diag_params;
@@ -56,6 +57,12 @@ struct lc_listing {
 struct lc_listings {
     struct lc_listing *items;
     size_t n, cap;
+};
+
+/* Why a bucket can never receive a source's deliveries, and what to change. */
+struct lc_destination_problem {
+    char why[320];
+    char fix[320];
 };
 
 enum lc_key_class {
@@ -89,6 +96,13 @@ struct lc_probe {
      * a stream gives (from its options and its status detail; NULL: none) */
     const struct lc_diag_model *diag;
     void (*diag_params)(const struct lc_stream *s, const cJSON *status, struct lc_diag_params *p);
+
+    /* destination: whether the target's bucket can receive the deliveries at all (a bucket name
+     * the service refuses, an encryption it cannot write with), from the bucket's name and its
+     * reads (b: NULL when they were not made); true with out filled when it cannot. NULL: any
+     * bucket can. */
+    bool (*destination_unsupported)(const struct lc_stream *s, const struct lc_target_obs *b,
+                                    struct lc_destination_problem *out);
 
     /* status: where the service itself says whether delivery works, with the permissions its
      * calls need (preflight's rows for the status role); NULL: none */

@@ -13,6 +13,7 @@
 #include "aws/awsjson.h"
 #include "core/arn.h"
 #include "iam/diagnose.h"
+#include "pipeline/bucket.h"
 #include "pipeline/plan.h"
 #include "pipeline/status.h"
 #include "probes/probe.h"
@@ -230,6 +231,40 @@ static const struct lc_diag_model diag = {
     .assumptions = lc_logdelivery_assumptions,
 };
 
+/* ---- destination: the bucket's name and an AWS managed key ------------------------------- */
+
+#define BUCKET_PREFIX "aws-waf-logs-"
+
+static bool destination_unsupported(const struct lc_stream *s, const struct lc_target_obs *b,
+                                    struct lc_destination_problem *out)
+{
+    const char *bucket = s->target->bucket;
+
+    if (strncmp(bucket, BUCKET_PREFIX, strlen(BUCKET_PREFIX)) != 0) {
+        snprintf(out->why, sizeof(out->why),
+                 "WAF logs only to buckets whose name starts with \"" BUCKET_PREFIX
+                 "\": s3://%s can never receive them",
+                 bucket);
+        snprintf(out->fix, sizeof(out->fix),
+                 "Log the web ACLs to a bucket named " BUCKET_PREFIX
+                 "<suffix> and point this target at it.");
+        return true;
+    }
+    /* SSE-KMS with the AWS managed key: named (KeyManager AWS), or no key named at all */
+    bool kms = b && b->enc_read && b->enc_algorithm && strncmp(b->enc_algorithm, "aws:kms", 7) == 0;
+    bool managed = b && b->key_manager && strcmp(b->key_manager, "AWS") == 0;
+    if (kms && (managed || !b->enc_kms_key_id)) {
+        snprintf(out->why, sizeof(out->why),
+                 "s3://%s encrypts with the AWS managed key aws/s3, which WAF cannot write with",
+                 bucket);
+        snprintf(out->fix, sizeof(out->fix),
+                 "Make the bucket's default encryption a customer managed KMS key that grants "
+                 "delivery.logs.amazonaws.com, or SSE-S3.");
+        return true;
+    }
+    return false;
+}
+
 /* ---- configuration ----------------------------------------------------------------------- */
 
 /* A web ACL name: 1 to 128 letters, digits, '_' and '-'. */
@@ -281,4 +316,5 @@ const struct lc_probe lc_probe_waf = {
     .listings = listings,
     .classify = classify,
     .formats = formats,
+    .destination_unsupported = destination_unsupported,
 };

@@ -84,6 +84,13 @@ static const struct lc_finding_info registry[LC_F_COUNT] = {
              "permissions to grant.\n"
              ".B kms:GetKeyPolicy\n"
              "works only from the key's own account.\n"},
+    [LC_F_DESTINATION_UNSUPPORTED] = {"DESTINATION_UNSUPPORTED", LC_SEV_CRITICAL,
+             "(critical) The source's service can never deliver into this bucket as it is: a bucket name\n"
+             "the service refuses, or an encryption it cannot write with (as each source's type\n"
+             "knows it, see\n"
+             ".BR SOURCES ).\n"
+             "Reported for a stream with no recent delivery, as its likely cause; the remediation says\n"
+             "what to change.\n"},
 };
 /* clang-format on */
 

@@ -710,20 +710,48 @@ static int judge_policies(struct lc_findings *f, const struct lc_observations *o
     return rc;
 }
 
+/* The late streams whose probe knows their bucket can never receive them. */
+static int judge_destinations(struct lc_findings *f, const struct lc_observations *obs,
+                              const enum lc_stream_status *status)
+{
+    for (size_t i = 0; i < obs->n_streams; i++) {
+        const struct lc_stream *s = obs->streams[i].stream;
+        const struct lc_target_obs *to = NULL;
+        struct lc_destination_problem p;
+
+        if (!s->probe->destination_unsupported ||
+            (status[i] != LC_ST_STALE && status[i] != LC_ST_MISSING))
+            continue;
+        for (size_t k = 0; k < obs->n_targets && !to; k++)
+            if (obs->targets[k].target == s->target)
+                to = &obs->targets[k];
+        memset(&p, 0, sizeof(p));
+        if (!s->probe->destination_unsupported(s, to, &p))
+            continue;
+        struct lc_finding *it = add(f, LC_F_DESTINATION_UNSUPPORTED, LC_SEV_CRITICAL, s->target, s,
+                                    "%s: %s", s->id, p.why);
+        if (!it)
+            return LC_E_NOMEM;
+        cJSON_AddStringToObject(it->evidence, "bucket", s->target->bucket);
+        cJSON_AddStringToObject(it->remediation, "fix", p.fix);
+    }
+    return 0;
+}
+
 /* A missing delivery or a KMS read denial whose target has an unusable key: that is the likely
  * cause. (The policy evaluator adds KEY_POLICY_GAP links the same way.) */
 static void link_causes(struct lc_findings *f)
 {
-    /* The most specific cause first: an unusable key, a policy gap, then what the service says. */
+    /* The most specific cause first: a bucket the service cannot use, an unusable key, a policy
+     * gap, then what the service says. */
     static const struct {
         enum lc_finding_code code;
         bool same_stream;
         const char *confidence;
     } causes[] = {
-        {LC_F_KEY_UNUSABLE, false, "high"},
+        {LC_F_DESTINATION_UNSUPPORTED, true, "high"}, {LC_F_KEY_UNUSABLE, false, "high"},
         {LC_F_KEY_POLICY_GAP, true, "high"}, /* also logcanary's own kms:Decrypt */
-        {LC_F_BUCKET_POLICY_GAP, true, "medium"},
-        {LC_F_DELIVERY_STATUS_FAILED, true, "high"},
+        {LC_F_BUCKET_POLICY_GAP, true, "medium"},     {LC_F_DELIVERY_STATUS_FAILED, true, "high"},
     };
     for (size_t i = 0; i < f->n; i++) {
         struct lc_finding *it = &f->items[i];
@@ -772,6 +800,8 @@ int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out
         rc = judge_target(out, obs, &obs->targets[i]);
     for (size_t i = 0; i < obs->n_targets && !rc; i++)
         rc = judge_policies(out, obs, &obs->targets[i], out->stream_status);
+    if (!rc)
+        rc = judge_destinations(out, obs, out->stream_status);
     link_causes(out);
     if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked))
         out->overall = "error";

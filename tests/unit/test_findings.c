@@ -439,6 +439,82 @@ static void test_undetermined_delivery_policy(void **state)
 }
 
 /* The manual's FINDINGS list is the registry's. */
+/* A stream whose bucket its service can never deliver into: the finding says why and what to
+ * change, and it is the likely cause of the missing delivery; fresh deliveries overrule it. */
+struct destination_case {
+    const char *name;
+    const char *bucket;
+    const char *enc_algorithm, *enc_key, *key_manager; /* the bucket's reads (NULL: none) */
+    bool stale;
+    const char *why; /* in DESTINATION_UNSUPPORTED's summary; NULL: no such finding */
+};
+
+static const struct destination_case destination_cases[] = {
+    {"WAF into a bucket without the aws-waf-logs- name", "central-logs", NULL, NULL, NULL, true,
+     "WAF logs only to buckets whose name starts with \"aws-waf-logs-\": s3://central-logs"},
+    {"WAF into an aws/s3 bucket", "aws-waf-logs-central", "aws:kms", NULL, "AWS", true,
+     "encrypts with the AWS managed key aws/s3, which WAF cannot write with"},
+    {"WAF into a bucket with the default aws/s3 key", "aws-waf-logs-central", "aws:kms", NULL, NULL,
+     true, "AWS managed key"},
+    {"WAF into a customer managed key", "aws-waf-logs-central", "aws:kms",
+     "arn:aws:kms:ap-northeast-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab", "CUSTOMER",
+     true, NULL},
+    {"WAF into SSE-S3", "aws-waf-logs-central", "AES256", NULL, NULL, true, NULL},
+    {"fresh deliveries overrule the rule", "central-logs", NULL, NULL, NULL, false, NULL},
+};
+
+static void test_destination_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(destination_cases) / sizeof(destination_cases[0]); i++) {
+        const struct destination_case *c = &destination_cases[i];
+        struct lc_target_cfg t = target;
+        struct lc_source_cfg wsrc = src;
+        struct lc_stream ws = stream;
+        t.bucket = (char *)c->bucket;
+        t.kms_key_arn = NULL;
+        wsrc.probe = lc_probe_find("waf");
+        ws.probe = wsrc.probe;
+        ws.source = &wsrc;
+        ws.target = &t;
+        ws.id = "logs/waf/1111/apne1";
+        struct lc_stream_obs so = healthy();
+        so.stream = &ws;
+        so.sse_kms_key_id = NULL;
+        if (c->stale)
+            so.newest_delivered = NOW - 5 * 3600;
+        struct lc_target_obs to = {.target = &t,
+                                   .enc_read = c->enc_algorithm != NULL,
+                                   .enc_configured = c->enc_algorithm != NULL,
+                                   .enc_algorithm = (char *)c->enc_algorithm,
+                                   .enc_kms_key_id = (char *)c->enc_key,
+                                   .key_described = c->key_manager != NULL,
+                                   .key_state = c->key_manager ? "Enabled" : NULL,
+                                   .key_manager = (char *)c->key_manager};
+        struct lc_observations o = {
+            .now = NOW, .streams = &so, .n_streams = 1, .targets = &to, .n_targets = 1};
+        struct lc_findings f;
+        assert_int_equal(lc_findings_build(&o, &f), 0);
+        const struct lc_finding *d = find(&f, "DESTINATION_UNSUPPORTED");
+        if (!c->why) {
+            if (d)
+                fail_msg("%s: unexpected %s", c->name, d->summary);
+            lc_findings_free(&f);
+            continue;
+        }
+        if (!d || !strstr(d->summary, c->why))
+            fail_msg("%s: %s", c->name, d ? d->summary : "no DESTINATION_UNSUPPORTED");
+        assert_int_equal(d->severity, LC_SEV_CRITICAL);
+        assert_non_null(cJSON_GetObjectItem(d->remediation, "fix"));
+        const struct lc_finding *miss = find(&f, "DELIVERY_MISSING");
+        assert_non_null(miss);
+        assert_non_null(miss->likely_cause);
+        assert_string_equal(cJSON_GetObjectItem(miss->likely_cause, "code")->valuestring,
+                            "DESTINATION_UNSUPPORTED");
+        lc_findings_free(&f);
+    }
+}
+
 static void test_registry_in_manual(void **state)
 {
     char *doc = NULL, why[512];
@@ -467,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_canary_cases),
         cmocka_unit_test(test_reader_key_policy),
         cmocka_unit_test(test_undetermined_delivery_policy),
+        cmocka_unit_test(test_destination_cases),
         cmocka_unit_test(test_registry_in_manual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
