@@ -140,6 +140,10 @@ int lc_probes_write_man(FILE *out)
             const struct lc_cfg_entry *e = &m->e[k];
             const char *def = e->def_doc ? e->def_doc : e->def;
             fputs(".TP\n.B ", out);
+            if (m->path) {
+                man_text(out, m->path);
+                fputc('.', out);
+            }
             man_text(out, e->key);
             fputc('\n', out);
             man_text(out, e->help ? e->help : "");

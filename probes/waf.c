@@ -292,8 +292,9 @@ static const struct lc_cfg_entry keys[] = {
      .off_n = offsetof(struct waf_opts, n_web_acls),
      .flags = LC_CFG_UNIQUE,
      .check = &web_acl_name,
-     .help = "The web ACLs whose logs must arrive (their folders under `WAFLogs/<region>/`); "
-             "without it, every web ACL folder found is checked."},
+     .help = "Look for deliveries only in these web ACLs' folders (under "
+             "`WAFLogs/<region>/`); without it, in every web ACL folder found. The stream is "
+             "healthy while any of them delivers."},
 };
 
 static const struct lc_cfg_map options = {

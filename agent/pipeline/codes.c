@@ -25,7 +25,11 @@ static const struct lc_finding_info registry[LC_F_COUNT] = {
              "or there is none at all in the period looked back over (status\n"
              ".BR missing ).\n"
              "Check the service's own delivery status and the bucket's KMS key policy for a grant to the\n"
-             "delivering service.\n"},
+             "delivering service.\n"
+             "With the source's\n"
+             ".BR status_role_arn ,\n"
+             "the evidence also holds what the service says of its deliveries to the bucket when it reports\n"
+             "no failure.\n"},
     [LC_F_ENCRYPTION_MISMATCH] = {"ENCRYPTION_MISMATCH", LC_SEV_WARNING,
              "(warning) The newest delivery, or the canary, is not encrypted with\n"
              ".B aws:kms\n"

@@ -203,6 +203,15 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
         cJSON_AddStringToObject(it->remediation, "hint",
                                 "check the service's own delivery status and the bucket's KMS "
                                 "key policy for a grant to the delivering service");
+        /* What the service said when it reports no failure (a failure is its own finding): which
+         * of its resources deliver to this bucket, or that none does. */
+        if (so->status.read && !so->status.failed) {
+            if (so->status.summary)
+                cJSON_AddStringToObject(it->evidence, "service_summary", so->status.summary);
+            if (so->status.detail)
+                cJSON_AddItemToObject(it->evidence, "service_status",
+                                      cJSON_Duplicate(so->status.detail, 1));
+        }
     }
     if (so->status.failed) {
         it = add(f, LC_F_DELIVERY_STATUS_FAILED, LC_SEV_CRITICAL, t, s, "%s: %s says: %s", s->id,

@@ -775,6 +775,10 @@ static void j_byte(struct lc_sample *s, unsigned char c)
             j_value_start(s, c);
         else if (lines_mode(s) && c && strchr("[\"-0123456789tfn", c))
             fail(s, "%s line %ld is not a JSON object", s->f->what, j->line);
+        else if (lines_mode(s) && c >= 0x20 && c < 0x7f)
+            fail(s, "%s line %ld is not JSON (starts with '%c')", s->f->what, j->line, c);
+        else if (lines_mode(s))
+            fail(s, "%s line %ld is not JSON (binary data, byte 0x%02x)", s->f->what, j->line, c);
         else if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9'))
             fail(s, "JSON top level is not an object");
         else if (c >= 0x20 && c < 0x7f)

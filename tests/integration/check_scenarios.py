@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`logcanary check` end to end against a real S3 server (radosgw), seeded with realistic
-deliveries by tests/seed/seed_deliveries.py. Every scenario has its own bucket and config; each
-asserts the JSON report's exact statuses, finding codes and the requests spent per stream.
+deliveries by tests/seed/seed_deliveries.py (flow logs, Config, CloudTrail, and WAF in
+aws-waf-logs-* buckets). Every scenario has its own bucket and config; each asserts the JSON
+report's exact statuses, finding codes and the requests spent per stream.
 
 The check runs with --now pinned to yesterday 12:00 UTC (and the seeder writes file names
 relative to the same instant), so windows never straddle midnight by accident and request
@@ -577,6 +578,182 @@ def scenario_no_credentials():
           set(codes(r)) == {"PROBE_ERROR"}, codes(r))
 
 
+# ---- AWS WAF: web ACL logs in an aws-waf-logs-* bucket (probes/FACTS.md, "waf") -------------
+
+WAF_STATUS_KEY = "ASIALOGCANARYWAF0001"  # the status role's session
+
+
+def waf_bucket(tag):
+    return f"aws-waf-logs-lc-{tag}-{RUN}"
+
+
+def waf_newest(summary, acl):
+    return summary["streams"][f"waf/{ACCT}/{REGION}/{acl}"]["newest"]
+
+
+def scenario_waf_healthy(key1):
+    """Three hours of deliveries of the seeder's two web ACLs (shop-prod, api_gateway_v2): their
+    folders are found by one listing, each is listed from the window's start, the newest file is a
+    JSON Lines WAF log."""
+    b = waf_bucket("healthy")
+    summary = seed(b, "--sources", "waf", "--hours", "3", "--kms-key-id", key1)
+    rc, r, err = run_check(b, [src("waf")], kms_key=key1)
+    check("waf healthy: exit 0", rc == 0, f"rc={rc} {err} {codes(r)}")
+    check("waf healthy: status ok, no findings", r["status"] == "ok" and r["findings"] == [],
+          codes(r))
+    st = stream(r, "waf")
+    check("waf healthy: the stream's prefix is the region's WAFLogs folder",
+          st["prefix"] == f"AWSLogs/{ACCT}/WAFLogs/{REGION}/", st["prefix"])
+    # Both web ACLs' last slot is 11:55; the equal times leave the greater key.
+    check("waf healthy: the newest is the 11:55 file of a web ACL",
+          st["newest_key"] == waf_newest(summary, "shop-prod") and "/11/55/" in st["newest_key"],
+          st["newest_key"])
+    sm = st["sample"] or {}
+    check("waf healthy: sample valid, format waf json lines",
+          sm.get("valid") is True and sm.get("format") == "waf json lines", sm)
+    check("waf healthy: every record of the file read", sm.get("records") == 20, sm)
+    check("waf healthy: the newest record is inside the file's 5 minutes",
+          0 < (sm.get("newest_record_age_s") or 0) <= 300, sm)
+    # The web ACL folders (1 listing), each web ACL from 10:45 (2), the sample (1): the files
+    # from 09:00 to 10:40 are never listed.
+    check("waf healthy: requests = 4", st["requests"] == 4, st["requests"])
+    check("waf healthy: only the window's files seen (2 x 10:45 ... 11:55)",
+          st["objects_seen"] == 2 * 15, st["objects_seen"])
+    check("waf healthy: canary ok with the expected key",
+          r["canaries"][0]["status"] == "ok" and r["canaries"][0]["kms_key_arn"] == key1,
+          r["canaries"])
+    # Named web ACLs: no folder listing, only theirs.
+    rc, r, err = run_check(b, [src("waf", web_acls=["api_gateway_v2"])], kms_key=key1,
+                           extra=["--no-canary"])
+    st = stream(r, "waf")
+    check("waf named web ACL: exit 0", rc == 0, f"rc={rc} {err} {codes(r)}")
+    check("waf named web ACL: its own newest file",
+          st["newest_key"] == waf_newest(summary, "api_gateway_v2"), st["newest_key"])
+    check("waf named web ACL: requests = 2, 15 files seen",
+          (st["requests"], st["objects_seen"]) == (2, 15), (st["requests"], st["objects_seen"]))
+
+
+def waf_status_fixture(pages):
+    """The control-plane fixture for the status role: AssumeRole, then ListLoggingConfigurations
+    answering pages (a list of LoggingConfigurations lists, chained by NextMarker)."""
+    rules = []
+    for i, configs in enumerate(pages):
+        body = {"LoggingConfigurations": configs}
+        if i + 1 < len(pages):
+            body["NextMarker"] = f"page-{i + 2}"
+        rules.append({"match": {"NextMarker": f"page-{i + 1}"}, "respond": {"body": body}})
+    del rules[0]["match"]
+    rules.append(rules.pop(0))  # the first match wins: the page without a marker last
+    return lctest.CpFixture({
+        "region": REGION,
+        "credentials": {ENV["LC_S3_ACCESS_KEY"]: {"secret": ENV["LC_S3_SECRET_KEY"]}},
+        "operations": {
+            "sts.AssumeRole": {"body": {"Credentials": {
+                "AccessKeyId": WAF_STATUS_KEY, "SecretAccessKey": "waf-status-secret",
+                "SessionToken": "waf-status-token"},
+                "AssumedRoleUser": {
+                    "AssumedRoleId": "AROA:logcanary-status",
+                    "Arn": f"arn:aws:sts::{ACCT}:assumed-role/logcanary-status/x"}}},
+            "wafv2.ListLoggingConfigurations": rules}})
+
+
+def waf_acl_arn(name):
+    return (f"arn:aws:wafv2:{REGION}:{ACCT}:regional/webacl/{name}/"
+            "3f1d2c4b-5a6e-4f70-8b9c-0d1e2f3a4b5c")
+
+
+def scenario_waf_stale():
+    """Deliveries stopped three hours ago: stale, with the newest file found; then the same with
+    the status role, once when a web ACL's logging configuration names the bucket (on the second
+    page) and once when none does."""
+    b = waf_bucket("stale")
+    summary = seed(b, "--sources", "waf", "--hours", "8", "--stop-before", "3h")
+    rc, r, err = run_check(b, [src("waf")], extra=["--no-canary"])
+    st = stream(r, "waf")
+    check("waf stale: exit 1", rc == 1, f"rc={rc} {err}")
+    check("waf stale: status stale", st["status"] == "stale", st["status"])
+    check("waf stale: the newest found is the 08:55 file",
+          st["newest_key"] == waf_newest(summary, "shop-prod"), st["newest_key"])
+    # dated by its name plus WAF's latency allowance (15 min): 12:00 - 09:10
+    check("waf stale: newest 2h50m old", st["newest_age_s"] == 10200, st["newest_age_s"])
+    # window: folders + 2 web ACLs (empty); lookback: folders + 2 web ACLs; the sample
+    check("waf stale: requests = 7", st["requests"] == 7, st["requests"])
+    check("waf stale: DELIVERY_MISSING (and radosgw's GetBucketEncryption gap)",
+          codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE"], codes(r))
+    miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+    ev = miss[0]["evidence"] if miss else {}
+    check("waf stale: the finding names the newest and its age",
+          ev.get("newest_key") == st["newest_key"] and ev.get("newest_age_s") == 10200 and
+          "no delivery newer than 1h" in miss[0]["summary"], miss)
+    check("waf stale: the sample of the old file is valid",
+          (st["sample"] or {}).get("valid") is True, st["sample"])
+
+    role = "arn:aws:iam::{account}:role/logcanary-status"
+    ours = {"ResourceArn": waf_acl_arn("shop-prod"), "LogDestinationConfigs": [f"arn:aws:s3:::{b}"]}
+    others = [
+        {"ResourceArn": waf_acl_arn("intranet"),
+         "LogDestinationConfigs": ["arn:aws:s3:::aws-waf-logs-elsewhere"]},
+        # a bucket whose name starts with ours is not ours
+        {"ResourceArn": waf_acl_arn("partner_api"),
+         "LogDestinationConfigs": [f"arn:aws:s3:::{b}-archive"]},
+        {"ResourceArn": waf_acl_arn("kinesis-acl"), "LogDestinationConfigs": [
+            f"arn:aws:firehose:{REGION}:{ACCT}:deliverystream/aws-waf-logs-stream"]}]
+    for tag, pages, want in (("logging", [others, [ours]], [("shop-prod", ours["ResourceArn"])]),
+                             ("not logging", [others], [])):
+        with waf_status_fixture(pages) as fx:
+            rc, r, err = run_check(b, [src("waf", status_role_arn=role)], extra=["--no-canary"],
+                                   endpoints={"sts": fx.url, "wafv2": fx.url})
+        check(f"waf status {tag}: exit 1, the same findings (no status failure)",
+              rc == 1 and codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE"],
+              f"rc={rc} {codes(r)} {err}")
+        miss = [f for f in r["findings"] if f["code"] == "DELIVERY_MISSING"]
+        ev = miss[0]["evidence"] if miss else {}
+        found = [(a.get("web_acl"), a.get("resource_arn"))
+                 for a in (ev.get("service_status") or {}).get("web_acls", [None]) if a]
+        check(f"waf status {tag}: the report shows the web ACLs logging to the bucket",
+              found == want and "service_status" in ev, ev.get("service_status"))
+        said = ev.get("service_summary", "")
+        check(f"waf status {tag}: what WAF says", (
+            f"1 web ACL(s) log to s3://{b}" in said if want else
+            f"no web ACL in {ACCT} {REGION} logs to s3://{b}" in said), said)
+        calls = fx.log()
+        ops = [(x["operation"], x["access_key"], x["sig_ok"]) for x in calls]
+        want_ops = [("AssumeRole", ENV["LC_S3_ACCESS_KEY"], True)] + \
+            [("ListLoggingConfigurations", WAF_STATUS_KEY, True)] * len(pages)
+        check(f"waf status {tag}: AssumeRole, then every page as the status role", ops == want_ops,
+              ops)
+        params = [x["params"] for x in calls if x["operation"] == "ListLoggingConfigurations"]
+        check(f"waf status {tag}: REGIONAL scope, 100 a page, the next page by its marker",
+              params == [{"Scope": "REGIONAL", "Limit": 100}] +
+              [{"Scope": "REGIONAL", "Limit": 100, "NextMarker": f"page-{i + 2}"}
+               for i in range(len(pages) - 1)], params)
+        check(f"waf status {tag}: asked in the stream's region",
+              all(x["region"] == REGION for x in calls), [x["region"] for x in calls])
+
+
+def scenario_waf_damaged():
+    """The newest WAF file of each web ACL truncated, or with a line of text in the middle: the
+    finding names the file and what is wrong with it."""
+    b = waf_bucket("damaged")
+    for tag, flag, reason in (("truncated", "--truncate", "gzip stream truncated (no trailer)"),
+                              ("bad line", "--bad-line", "WAF log line 11 is not JSON")):
+        prefix = tag.replace(" ", "-")
+        summary = seed(b, "--sources", "waf", "--hours", "1", "--prefix", prefix, flag, "newest")
+        rc, r, err = run_check(b, [src("waf")], prefix=prefix, extra=["--no-canary"])
+        st = stream(r, "waf")
+        check(f"waf {tag}: exit 1, status invalid", rc == 1 and st["status"] == "invalid",
+              f"rc={rc} {err} {json.dumps(st)}")
+        check(f"waf {tag}: SAMPLE_INVALID only", codes(r) == ["SAMPLE_INVALID"], codes(r))
+        f = r["findings"][0] if r["findings"] else {"evidence": {}, "summary": ""}
+        damaged = {d["key"] for d in summary["damaged"]}
+        check(f"waf {tag}: the finding names the damaged newest file",
+              f["evidence"].get("key") == st["newest_key"] and st["newest_key"] in damaged and
+              st["newest_key"] in f["summary"], (f["evidence"].get("key"), sorted(damaged)))
+        check(f"waf {tag}: and what is wrong: {reason}", reason in f["evidence"].get("reason", ""),
+              f["evidence"].get("reason"))
+        check(f"waf {tag}: requests = 4", st["requests"] == 4, st["requests"])
+
+
 def main():
     key1, key2 = ENV["LC_KMS_KEY_1"], ENV["LC_KMS_KEY_2"]
     scenario_healthy(key1)
@@ -593,6 +770,9 @@ def main():
     scenario_key_policy_gap(key1)
     scenario_alerts()
     scenario_bucket_policy_gap()
+    scenario_waf_healthy(key1)
+    scenario_waf_stale()
+    scenario_waf_damaged()
     return check.summary()
 
 

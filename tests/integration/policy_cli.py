@@ -133,4 +133,66 @@ check(f"too large: {p.stderr}", "64" in p.stderr or "larger" in p.stderr)
 p = subprocess.run([BIN, "policy", "--help"], capture_output=True, text=True)
 check("--help mentions the GetKeyPolicy shape", p.returncode == 0 and '{"Policy"' in p.stdout)
 
+# AWS WAF (probes/FACTS.md, "waf"): the delivery.logs family's requests, in WAF's folder
+# AWSLogs/<acct>/WAFLogs/<region>/ of a bucket named aws-waf-logs-*.
+WAF = ["--service", "waf", "--account", "111111111111", "--region", "ap-northeast-1",
+       "--bucket", "aws-waf-logs-central"]
+WAF_OBJECTS = "arn:aws:s3:::aws-waf-logs-central/AWSLogs/111111111111/WAFLogs/ap-northeast-1/"
+
+
+def put_resource(section):
+    """The resource of the service's s3:PutObject request as evaluated."""
+    return next((r.get("resource") for r in (section or {}).get("requests", [])
+                 if r.get("action") == "s3:PutObject"), None)
+
+
+# A key policy without delivery.logs.amazonaws.com: a gap, with the documented statement to add.
+j = js(["--key-policy", f("flowlogs_001_before.json"), "--bucket-policy",
+        f("empty_bucket_policy.json")] + WAF, 1, "waf before")
+kp, bp = j.get("key_policy", {}), j.get("bucket_policy") or {}
+check(f"waf before: {j}", j.get("service") == "waf" and j.get("granted") is False
+      and kp.get("granted") is False and kp.get("missing_actions") == ["kms:GenerateDataKey"])
+rem = kp.get("remediation", {})
+check(f"waf before: the documented key statement, verified: {rem}",
+      rem.get("add_statements") == [after["Statement"][1]] and rem.get("verified") is True)
+check(f"waf before: PutObject evaluated in WAF's folder: {put_resource(bp)}",
+      put_resource(bp) == WAF_OBJECTS + "*")
+check(f"waf before: the encryption context in WAF's folder: {j.get('assumptions')}",
+      any(f"objects are written under {WAF_OBJECTS}..." in a for a in j.get("assumptions", [])))
+names = [s["Sid"] for s in bp.get("remediation", {}).get("add_statements", [])]
+check(f"waf before: bucket statements {names}", names == ["AWSLogDeliveryWrite",
+                                                          "AWSLogDeliveryAclCheck"])
+check(f"waf before: steps {j.get('steps_after')}",
+      any("web ACL" in s for s in j.get("steps_after", [])) and j.get("control_tower") is False)
+p = run(["--key-policy", f("flowlogs_001_before.json")] + WAF, 1, "waf before text")
+for s in ["key policy: GAP", '"Sid": "Allow Logs Delivery to use the key"', "verdict: GAP"]:
+    check(f"waf text output lacks {s!r}", s in p.stdout)
+# A folder before AWSLogs/ moves the objects.
+j = js(["--key-policy", f("flowlogs_001_before.json"), "--bucket-policy",
+        f("empty_bucket_policy.json"), "--prefix", "edge"] + WAF, 1, "waf prefix")
+check(f"waf prefix: {put_resource(j.get('bucket_policy'))}", put_resource(j.get("bucket_policy")) ==
+      WAF_OBJECTS.replace("central/", "central/edge/") + "*")
+
+# The documented key statement and bucket policy: granted.
+j = js(["--key-policy", f("flowlogs_001_after.json"), "--bucket-policy",
+        f("waf_bucket_policy.json")] + WAF, 0, "waf after")
+check(f"waf after: {j}", j.get("granted") is True and j["key_policy"]["granted"] is True
+      and j["bucket_policy"]["granted"] is True and j["key_policy"]["remediation"] == {})
+
+# The folder decides: a grant whose encryption context names one source's folder serves that
+# source only.
+ctx = json.load(open(f("flowlogs_object_context.json")))
+tmp = tempfile.mkdtemp()
+for folder, granted in (("WAFLogs", "waf"), ("vpcflowlogs", "vpcflowlogs")):
+    ctx["Statement"][1]["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] = \
+        f"arn:aws:s3:::aws-waf-logs-central/AWSLogs/111111111111/{folder}/*"
+    path = os.path.join(tmp, f"context_{folder}.json")
+    with open(path, "w") as out:
+        json.dump(ctx, out)
+    for svc in ("waf", "vpcflowlogs"):
+        run(["--key-policy", path] + WAF[2:] + ["--service", svc], 0 if svc == granted else 1,
+            f"key grant for {folder}/ objects, {svc}")
+    os.unlink(path)
+os.rmdir(tmp)
+
 sys.exit(check.summary())

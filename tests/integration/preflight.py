@@ -7,7 +7,8 @@ signature-verifying control-plane fixture (tests/servers/cpfixture.py).
 Cases: the owner on its own bucket (all allowed, GetBucketEncryption unknown on radosgw); the
 other user with a bucket policy granting only ListBucket and GetObject (Put/Delete/GetBucketPolicy
 missing, and the printed IAM policy grants exactly those); kms:GetKeyPolicy denied; a status role
-that cannot be assumed; JSON and text agree; no secret is ever printed.
+that cannot be assumed; a WAF source's wafv2:ListLoggingConfigurations through its status role,
+answered and denied; JSON and text agree; no secret is ever printed.
 """
 import json
 import re
@@ -249,6 +250,56 @@ def case_target_role_denied(b):
           v.get(("s3:ListBucket", f"arn:aws:s3:::{b}")) == "unknown", v)
 
 
+def case_waf_status():
+    """A WAF source with a status role: its wafv2:ListLoggingConfigurations row, allowed when
+    WAF answers, missing (with the IAM policy to attach to the status role) when it is denied."""
+    b = f"aws-waf-logs-lc-pf-{RUN}"
+    seed(b, "--sources", "waf", "--hours", "0.5")
+    role = f"arn:aws:iam::{ACCT}:role/logcanary-status"
+    status_key = "ASIALOGCANARYWAFPF01"
+    target = {"name": b, "bucket": b, "canary": {"enabled": False},
+              "sources": [{"type": "waf", "accounts": [ACCT], "regions": [REGION],
+                           "status_role_arn": "arn:aws:iam::{account}:role/logcanary-status"}]}
+    assume = {"body": {"Credentials": {"AccessKeyId": status_key,
+                                       "SecretAccessKey": "waf-status-secret",
+                                       "SessionToken": "waf-status-token"},
+                       "AssumedRoleUser": {"AssumedRoleId": "AROA:logcanary-status",
+                                           "Arn": f"arn:aws:sts::{ACCT}:assumed-role/"
+                                                  "logcanary-status/logcanary-preflight"}}}
+    denied = {"error": "AccessDeniedException", "message":
+              f"User: arn:aws:sts::{ACCT}:assumed-role/logcanary-status/logcanary-preflight is "
+              "not authorized to perform: wafv2:ListLoggingConfigurations on resource: "
+              f"arn:aws:wafv2:{REGION}:{ACCT}:regional/webacl/*"}
+    answer = {"body": {"LoggingConfigurations": [{
+        "ResourceArn": f"arn:aws:wafv2:{REGION}:{ACCT}:regional/webacl/shop-prod/"
+                       "3f1d2c4b-5a6e-4f70-8b9c-0d1e2f3a4b5c",
+        "LogDestinationConfigs": [f"arn:aws:s3:::{b}"]}]}}
+    row = ("wafv2:ListLoggingConfigurations", "*")
+    for tag, reply, want, rc in (("waf status", answer, "allowed", 0),
+                                 ("waf status denied", denied, "missing", 1)):
+        with start_fixture({"sts.AssumeRole": assume,
+                            "wafv2.ListLoggingConfigurations": reply}) as fx:
+            pt, pj, r, v = run_both(tag, target, endpoints={"sts": fx.url, "wafv2": fx.url})
+        check(f"{tag}: exit {rc}", pt.returncode == rc, f"rc={pt.returncode} {pt.stderr}")
+        check(f"{tag}: the status role assumed", v.get(("sts:AssumeRole", role)) == "allowed", v)
+        check(f"{tag}: wafv2:ListLoggingConfigurations {want}", v.get(row) == want, v)
+        missing = {k for k, x in v.items() if x == "missing"}
+        check(f"{tag}: nothing else missing", missing == ({row} if rc else set()), missing)
+        calls = fx.log(operation="ListLoggingConfigurations")
+        check(f"{tag}: asked as the status role, signed, REGIONAL",
+              [(x["access_key"], x["sig_ok"], x["params"].get("Scope")) for x in calls] ==
+              [(status_key, True, "REGIONAL")] * 2, [(x["access_key"], x["sig_ok"]) for x in calls])
+        pols = [(p["principal"], p["arn"], p["policy"]) for p in r["principals"] if p["policy"]]
+        docs = policies_text(pt.stdout)
+        if rc:
+            check(f"{tag}: one IAM policy, for the status role, granting the call",
+                  [(arn, grants(pol)) for _, arn, pol in pols] == [(role, {row})] and
+                  len(docs) == 1 and grants(docs[0][1]) == {row} and role in docs[0][0],
+                  (pols, [d[0] for d in docs]))
+        else:
+            check(f"{tag}: no IAM policy printed", not pols and not docs, pols)
+
+
 def case_usage_and_no_credentials():
     p = lctest.run_agent("preflight")
     check("usage: no --config exits 2", p.returncode == 2, p.returncode)
@@ -267,6 +318,7 @@ def main():
     case_key_policy_denied(b, key1)
     case_status_role_denied(b)
     case_target_role_denied(b)
+    case_waf_status()
     return check.summary()
 
 

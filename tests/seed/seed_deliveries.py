@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Seed an S3 bucket with realistic AWS log deliveries (VPC Flow Logs, AWS Config, CloudTrail).
+"""Seed an S3 bucket with realistic AWS log deliveries (VPC Flow Logs, AWS Config, CloudTrail,
+AWS WAF).
 
 Key layouts, file names and formats follow probes/FACTS.md (each source's layout):
 
@@ -20,6 +21,14 @@ Key layouts, file names and formats follow probes/FACTS.md (each source's layout
               every 5 minutes ({"Records":[...]}, events from the 5 minutes before the name's
               delivery time), and hourly digests under CloudTrail-Digest/ with
               x-amz-meta-signature metadata (a random hex string, not a real RSA signature).
+  WAF         <p>/AWSLogs/<acct>/WAFLogs/<region>/<web-acl>/YYYY/MM/DD/HH/mm/
+                <acct>_waflogs_<region>_<web-acl>_<YYYYMMDDTHHmmZ>_<8 hex>.log.gz
+              (not in the default --sources: the bucket's name must start with aws-waf-logs-);
+              one stream per --web-acls name, a file per 5-minute slot (mm = 00, 05, ...; the
+              name's stamp is the same minute) written once the slot closed, gzip JSON Lines:
+              one request per line, its "timestamp" in milliseconds inside [T, T+5min), mostly
+              ALLOW by the default action, some BLOCK (a managed rule group, SQL injection, a
+              rate-based rule), a few CAPTCHA / CHALLENGE and counted rules.
 
 Times: every name and record is generated relative to --now (default: the current time) for the
 window [now - --hours, now - --stop-before]. S3 sets LastModified to the upload time and no S3
@@ -27,6 +36,12 @@ request can set it, so a seeded "old" object still has a fresh LastModified: the
 old the delivery is, LastModified does not. (radosgw keeps a source mtime only when it copies
 objects between zones in multisite sync, an internal path a single-zone test cluster cannot
 use; nothing here fakes it.)
+
+Damage (--corrupt, --truncate, --empty, --bad-line) applies to the newest object of each stream
+(each flow log, each web ACL, ...), or of one source's streams with newest:SOURCE; --bad-line
+replaces the middle record of a JSON Lines file (waf) with a line of text and names the line in
+the summary. --bulk adds older objects beside the newest of the first flow-log, CloudTrail or WAF
+stream, in its day partition (a web ACL's YYYY/MM/DD/ folder).
 
 Output: a JSON summary on stdout (objects per stream, the newest key of each stream, speed).
 Usage: seed_deliveries.py --help (examples at its end).
@@ -47,7 +62,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-SOURCES = ("vpcflowlogs", "config", "cloudtrail")
+SOURCES = ("vpcflowlogs", "config", "cloudtrail", "waf")
+DEFAULT_SOURCES = ("vpcflowlogs", "config", "cloudtrail")  # WAF needs a bucket of its own
+DAMAGE = ("corrupt", "truncate", "empty", "bad-line")
 V2_HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
              "bytes start end action log-status")
 FIVE_MIN = 300
@@ -416,9 +433,155 @@ def gen_cloudtrail(a, rng, acct, region, start, cutoff, home):
     return stream, objs, dstream, digests
 
 
+# ---- AWS WAF --------------------------------------------------------------------------------
+
+# Web ACLs are regional here (ALB, API Gateway, AppSync); CloudFront's are global ones.
+WAF_HOSTS = ("shop.example.com", "api.example.com", "www.example.net", "auth.example.org")
+WAF_AGENTS = ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+              "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15",
+              "curl/8.5.0", "python-requests/2.31.0", "okhttp/4.12.0", "Go-http-client/1.1")
+WAF_COUNTRIES = ("JP", "JP", "JP", "US", "US", "DE", "SG", "KR", "BR", "NL", "IN", "FR")
+WAF_URIS = ("/", "/cart", "/api/v1/orders", "/api/v1/items", "/login", "/static/app.js",
+            "/healthz", "/search")
+# What the core rule set blocks: (uri, rule)
+WAF_PROBES = (("/static/..%2f..%2f..%2fetc/passwd", "GenericLFI_URIPATH"),
+              ("/.env", "RestrictedExtensions_URIPATH"),
+              ("/search?q=<script>alert(1)</script>", "CrossSiteScripting_QUERYARGUMENTS"))
+
+
+def waf_acl(rng, acct, region, name):
+    """A web ACL: its ARN and the resource it protects (httpSourceName, httpSourceId)."""
+    arn = (f"arn:aws:wafv2:{region}:{acct}:regional/webacl/{name}/"
+           f"{uuid.UUID(int=rng.getrandbits(128), version=4)}")
+    kind = rng.choice(("ALB", "ALB", "APIGW", "APPSYNC"))
+    if kind == "ALB":
+        source = f"{acct}-app/{name.replace('_', '-')[:24]}-alb/{rng.getrandbits(64):016x}"
+    elif kind == "APIGW":
+        source = f"{acct}:{rng.getrandbits(40):010x}:prod"
+    else:
+        source = f"{acct}:{rng.getrandbits(104):026x}"
+    return {"name": name, "arn": arn, "source_name": kind, "source_id": source}
+
+
+def waf_record(rng, acl, when_ms):
+    """One request as the web ACL logs it: mostly allowed by the default action, some blocked by
+    a managed rule group, a geo rule or a rate-based rule, a few counted or challenged."""
+    uri = rng.choice(WAF_URIS)
+    args = rng.choice(("", "", "id=" + str(rng.randrange(1, 99999)), "q=shoes&page=2"))
+    client = public_ip(rng) if rng.random() < 0.8 else f"198.51.100.{rng.randrange(1, 255)}"
+    terminating = ("Default_Action", "REGULAR")
+    action, match, labels, groups, rates = "ALLOW", [], [], [], []
+    r = rng.random()
+    if r < 0.08:
+        action, terminating = "BLOCK", ("AWS-AWSManagedRulesCommonRuleSet", "MANAGED_RULE_GROUP")
+        uri, rule = rng.choice(WAF_PROBES)
+        uri, _, args = uri.partition("?")
+        groups = [{"ruleGroupId": "AWS#AWSManagedRulesCommonRuleSet",
+                   "terminatingRule": {"ruleId": rule, "action": "BLOCK", "ruleMatchDetails": None},
+                   "nonTerminatingMatchingRules": [], "excludedRules": None}]
+        labels = [{"name": f"awswaf:managed:aws:core-rule-set:{rule}"}]
+    elif r < 0.11:
+        action, terminating = "BLOCK", ("SQLiQueryArguments", "REGULAR")
+        args = "id=1%20OR%201=1"
+        match = [{"conditionType": "SQL_INJECTION", "location": "QUERY_STRING",
+                  "matchedData": ["1", "OR", "1=1"]}]
+    elif r < 0.13:
+        action, terminating = "BLOCK", ("RateLimitPerIP", "RATE_BASED")
+        rates = [{"rateBasedRuleId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                  "rateBasedRuleName": "RateLimitPerIP", "limitKey": "IP",
+                  "maxRateAllowed": 2000}]
+    elif r < 0.14:
+        action, terminating = "CAPTCHA", ("CaptchaLogin", "REGULAR")
+        uri = "/login"
+    elif r < 0.15:
+        action, terminating = "CHALLENGE", ("ChallengeBots", "REGULAR")
+    counted = []
+    if rng.random() < 0.05:
+        counted = [{"ruleId": "CountNonJP", "action": "COUNT", "ruleMatchDetails": []}]
+        labels = labels + [{"name": "awswaf:clientip:geo:country:" + rng.choice(WAF_COUNTRIES)}]
+    method = "POST" if uri in ("/login", "/api/v1/orders") and rng.random() < 0.7 else "GET"
+    headers = [{"name": "Host", "value": rng.choice(WAF_HOSTS)},
+               {"name": "User-Agent", "value": rng.choice(WAF_AGENTS)},
+               {"name": "Accept", "value": "*/*"}]
+    if method == "POST":
+        headers.append({"name": "Content-Type", "value": "application/json"})
+    if acl["source_name"] == "ALB":
+        request_id = f"1-{when_ms // 1000:08x}-{rng.getrandbits(96):024x}"
+    else:
+        request_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return {
+        "timestamp": when_ms,
+        "formatVersion": 1,
+        "webaclId": acl["arn"],
+        "terminatingRuleId": terminating[0],
+        "terminatingRuleType": terminating[1],
+        "action": action,
+        "terminatingRuleMatchDetails": match,
+        "httpSourceName": acl["source_name"],
+        "httpSourceId": acl["source_id"],
+        "ruleGroupList": groups,
+        "rateBasedRuleList": rates,
+        "nonTerminatingMatchingRules": counted,
+        "requestHeadersInserted": None,
+        "responseCodeSent": None,
+        "httpRequest": {
+            "clientIp": client,
+            "country": rng.choice(WAF_COUNTRIES),
+            "headers": headers,
+            "uri": uri,
+            "args": args,
+            "httpVersion": rng.choice(("HTTP/1.1", "HTTP/2.0")),
+            "httpMethod": method,
+            "requestId": request_id,
+        },
+        "labels": labels,
+    }
+
+
+def waf_body(rng, acl, ts, n):
+    """The gzip JSON Lines of the file named ts: n requests from [ts, ts + 5 min), in time
+    order."""
+    times = sorted(ts * 1000 + rng.randrange(FIVE_MIN * 1000) for _ in range(n))
+    lines = [json.dumps(waf_record(rng, acl, t), separators=(",", ":")) for t in times]
+    return gz(("\n".join(lines) + "\n").encode())
+
+
+def waf_key(a, acct, region, name, ts, rng):
+    t = utc(ts)
+    return join_key(a.prefix, f"AWSLogs/{acct}/WAFLogs/{region}/{name}/{t:%Y/%m/%d/%H/%M}/"
+                              f"{acct}_waflogs_{region}_{name}_{t:%Y%m%dT%H%MZ}_"
+                              f"{rng.getrandbits(32):08x}.log.gz")
+
+
+def gen_waf(a, rng, acct, region, start, cutoff):
+    """One stream per web ACL: a file per 5-minute slot [T, T+5min), written once it closed."""
+    out = []
+    for name in a.web_acls:
+        acl = waf_acl(rng, acct, region, name)
+        stream = f"waf/{acct}/{region}/{name}"
+        objs = []
+        t = (start + FIVE_MIN - 1) // FIVE_MIN * FIVE_MIN
+        while t + FIVE_MIN <= cutoff:
+            objs.append(Obj(waf_key(a, acct, region, name, t, rng),
+                            waf_body(rng, acl, t, a.records), stream, t, "waf"))
+            t += FIVE_MIN
+        out.append((stream, objs, acl))
+    return out
+
+
 # ---- damage and bulk ------------------------------------------------------------------------
 
+BAD_LINE = b"upstream connect error or disconnect/reset before headers. reset reason: overflow"
+
+
 def damage(obj, how):
+    """Damage obj's body; "bad-line" (JSON Lines files) returns the line it replaced."""
+    if how == "bad-line":
+        lines = gzip.decompress(obj.body).split(b"\n")
+        n = max(1, (len(lines) - 1) // 2 + 1)  # the middle record (the last line is empty)
+        lines[n - 1] = BAD_LINE
+        obj.body = gz(b"\n".join(lines))
+        return n
     if how == "empty":
         obj.body = b""
     elif how == "truncate":
@@ -429,11 +592,13 @@ def damage(obj, how):
         b = bytearray(obj.body)
         b[10] |= 0x06  # first deflate block header: BTYPE 11 is invalid
         obj.body = bytes(b)
+    return None
 
 
 def bulk_objects(a, rng, newest, info):
     """n older objects beside the stream's newest object, in the same day (or hour) partition,
-    named before it; several per 5-minute slot, as busy flow logs produce."""
+    named before it; several per 5-minute slot, as busy flow logs (and web ACLs past WAF's file
+    size limit) produce. A web ACL's day partition is its YYYY/MM/DD folder."""
     span = HOUR if a.per_hour and kind_is_flow(newest) else 86400
     part_start = newest.when - newest.when % span
     part_end = newest.when
@@ -449,6 +614,9 @@ def bulk_objects(a, rng, newest, info):
         if kind == "vpcflowlogs":
             key = flowlog_key(a, acct, region, info["flid"], t, rng)
             body = flowlog_body(a, rng, acct, info["enis"], t, 2)
+        elif kind == "waf":
+            key = waf_key(a, acct, region, info["acl"]["name"], t, rng)
+            body = waf_body(rng, info["acl"], t, 2)
         else:
             key = ct_key(a, acct, region, t, rng)
             body = ct_body(a, rng, acct, region, t, 2)[0]
@@ -538,6 +706,7 @@ def parse_args(argv):
   %(prog)s --bucket ct --prefix o-abcdefghij --org-id o-abcdefghij --sources cloudtrail,config
   %(prog)s --bucket stale --sources vpcflowlogs --stop-before 2h --corrupt newest
   %(prog)s --bucket big --sources vpcflowlogs --bulk 2500 --workers 16
+  %(prog)s --bucket aws-waf-logs-central --sources waf --web-acls shop-prod --bad-line newest
   %(prog)s --bucket x --out-dir /tmp/deliveries   (write files locally, no S3)""")
     p.add_argument("--endpoint", default=env("LC_S3_ENDPOINT"), help="S3 endpoint URL")
     p.add_argument("--access-key", default=env("LC_S3_ACCESS_KEY") or env("AWS_ACCESS_KEY_ID"))
@@ -548,7 +717,11 @@ def parse_args(argv):
     p.add_argument("--prefix", default="", help="folder before AWSLogs/ (e.g. a Control Tower o-id)")
     p.add_argument("--accounts", default="111122223333", help="comma-separated account ids")
     p.add_argument("--regions", default="us-east-1", help="comma-separated log regions")
-    p.add_argument("--sources", default=",".join(SOURCES), help="vpcflowlogs,config,cloudtrail")
+    p.add_argument("--sources", default=",".join(DEFAULT_SOURCES),
+                   help="vpcflowlogs,config,cloudtrail (the default), waf (a bucket named "
+                        "aws-waf-logs-*)")
+    p.add_argument("--web-acls", default="shop-prod,api_gateway_v2",
+                   help="comma-separated web ACL names for waf (letters, digits, _ and -)")
     p.add_argument("--org-id", default="", help="CloudTrail organization layout AWSLogs/<o-id>/<acct>/")
     p.add_argument("--trail-name", default="management-events")
     p.add_argument("--hive", action="store_true", help="Hive-compatible flow log partitions")
@@ -558,13 +731,17 @@ def parse_args(argv):
     p.add_argument("--now", type=parse_now, default=None, help="ISO-8601 time (default: now)")
     p.add_argument("--stop-before", type=parse_duration, default=0, metavar="DURATION",
                    help="no delivery newer than now - DURATION (a stale stream)")
-    p.add_argument("--records", type=int, default=20, help="records per flow log / CloudTrail file")
+    p.add_argument("--records", type=int, default=20,
+                   help="records per flow log / CloudTrail / WAF file")
     p.add_argument("--snapshot-hours", type=int, default=12, help="Config snapshot period (0: none)")
     p.add_argument("--kms-key-id", default="", help="SSE-KMS key for every PUT")
     p.add_argument("--acl", default="", help="canned ACL, e.g. bucket-owner-full-control")
     for how in ("corrupt", "truncate", "empty"):
         p.add_argument(f"--{how}", default="", metavar="newest[:SOURCE]",
                        help=f"{how} the newest object of every stream (or of SOURCE's streams)")
+    p.add_argument("--bad-line", default="", metavar="newest[:waf]",
+                   help="replace the middle record of the newest object of every JSON Lines "
+                        "stream (waf) with a line of text; gzip stays valid")
     p.add_argument("--bulk", type=int, default=0, metavar="N",
                    help="N extra older objects in the newest partition of the first stream")
     p.add_argument("--seed", type=int, default=None, help="random seed (deterministic output)")
@@ -576,18 +753,28 @@ def parse_args(argv):
     a.accounts = [x for x in a.accounts.split(",") if x]
     a.regions = [x for x in a.regions.split(",") if x]
     a.sources = [x for x in a.sources.split(",") if x]
+    a.web_acls = [x for x in a.web_acls.split(",") if x]
     for s in a.sources:
         if s not in SOURCES:
             p.error(f"unknown source {s!r}")
+    if "waf" in a.sources:
+        if not a.bucket.startswith("aws-waf-logs-"):
+            p.error("waf: WAF logs only go to a bucket whose name starts with aws-waf-logs-")
+        if not a.web_acls or len(set(a.web_acls)) != len(a.web_acls):
+            p.error("--web-acls: one or more distinct names")
+        for w in a.web_acls:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", w):
+                p.error(f"bad web ACL name {w!r}")
     for acct in a.accounts:
         if not re.fullmatch(r"\d{12}", acct):
             p.error(f"bad account id {acct!r}")
     if a.org_id and not re.fullmatch(r"o-[a-z0-9]{10,32}", a.org_id):
         p.error(f"bad organization id {a.org_id!r}")
-    for how in ("corrupt", "truncate", "empty"):
-        v = getattr(a, how)
-        if v and not re.fullmatch(r"newest(:(vpcflowlogs|config|cloudtrail))?", v):
-            p.error(f"--{how}: expected newest or newest:SOURCE")
+    for how in DAMAGE:
+        v = getattr(a, how.replace("-", "_"))
+        sources = "waf" if how == "bad-line" else "|".join(SOURCES)
+        if v and not re.fullmatch(rf"newest(:({sources}))?", v):
+            p.error(f"--{how}: expected newest or newest:SOURCE ({sources.replace('|', ', ')})")
     if not (a.dry_run or a.out_dir) and not (a.endpoint and a.access_key and a.secret_key):
         p.error("--endpoint, --access-key and --secret-key (or LC_S3_* / AWS_* env) are needed")
     if a.now is None:
@@ -612,6 +799,10 @@ def generate(a, rng):
                     name, objs, (flid, enis) = gen_flowlogs(a, rng, acct, region, start, cutoff)
                     info[name] = {"acct": acct, "region": region, "flid": flid, "enis": enis}
                     streams[name] = objs
+                elif src == "waf":
+                    for name, objs, acl in gen_waf(a, rng, acct, region, start, cutoff):
+                        info[name] = {"acct": acct, "region": region, "acl": acl}
+                        streams[name] = objs
                 elif src == "config":
                     name, objs, sname, snaps = gen_config(a, rng, acct, region, start, cutoff)
                     streams[name] = objs
@@ -623,8 +814,8 @@ def generate(a, rng):
                     streams[name] = objs
                     streams[dname] = digests
     damaged = []
-    for how in ("corrupt", "truncate", "empty"):
-        v = getattr(a, how)
+    for how in DAMAGE:
+        v = getattr(a, how.replace("-", "_"))
         if not v:
             continue
         only = v.split(":", 1)[1] if ":" in v else None
@@ -632,20 +823,26 @@ def generate(a, rng):
             src = name.split("/", 1)[0]
             if src not in SOURCES or (only and src != only) or not objs:
                 continue
+            if how == "bad-line" and src != "waf":
+                continue  # only JSON Lines files have records on lines of their own
             newest = max(objs, key=lambda o: (o.when, o.key))
-            damage(newest, how)
+            line = damage(newest, how)
             damaged.append({"key": newest.key, "damage": how, "stream": name})
+            if line is not None:
+                damaged[-1]["line"] = line
     bulk = None
     if a.bulk:
-        first = next((n for n in streams if n.split("/", 1)[0] in ("vpcflowlogs", "cloudtrail")
-                      and streams[n]), None)
+        first = next((n for n in streams if n.split("/", 1)[0] in ("vpcflowlogs", "cloudtrail",
+                                                                    "waf") and streams[n]), None)
         if first is None:
-            raise SystemExit("--bulk needs a vpcflowlogs or cloudtrail stream with objects")
+            raise SystemExit("--bulk needs a vpcflowlogs, cloudtrail or waf stream with objects")
         newest = max(streams[first], key=lambda o: (o.when, o.key))
         extra = bulk_objects(a, rng, newest, info[first])
         streams[first] = extra + streams[first]
+        # the partition: the folder of the files, a web ACL's day folder above HH/mm/
+        depth = 3 if first.startswith("waf/") else 1
         bulk = {"stream": first, "objects": len(extra),
-                "partition": extra[0].key.rsplit("/", 1)[0] + "/"}
+                "partition": extra[0].key.rsplit("/", depth)[0] + "/"}
     return streams, other, damaged, bulk
 
 

@@ -5,7 +5,10 @@ Seeds buckets through the seeder's command line and checks with botocore: every 
 layout regexes of probes/FACTS.md, partitions against the names' timestamps,
 gzip content and record times against each file's window, SSE-KMS on HEAD, digest metadata,
 --hive/--per-hour/--parquet/--org-id/--prefix/--stop-before, the damage options, --bulk, and
---seed determinism. Prints "N passed, M failed"; exits 1 on any failure.
+--seed determinism; WAF (--sources waf in an aws-waf-logs-* bucket): the web ACL folders and
+names, every record of every file against the documented fields, millisecond timestamps inside
+the file's 5 minutes, --bad-line, and the names it refuses.
+Prints "N passed, M failed"; exits 1 on any failure.
 """
 
 import gzip
@@ -52,6 +55,12 @@ LAYOUTS = {
         rf"(?P<y>\d{{4}})/(?P<m>\d{{2}})/(?P<d>\d{{2}})/(?P=acct)_CloudTrail-Digest_(?P=region)_"
         rf"(?P<trail>[A-Za-z0-9_.-]+)_(?P<home>[a-z]{{2}}-[a-z]+-\d)_(?P<ts>\d{{8}}T\d{{6}}Z)"
         rf"\.json\.gz$"),
+    # the web ACL's folder is the one its file name carries (names may hold '_')
+    "waf": re.compile(
+        rf"^(?P<p>(?:.+/)?)AWSLogs/{ACCT}/WAFLogs/{REG}/(?P<acl>[A-Za-z0-9_-]{{1,128}})/"
+        rf"(?P<y>\d{{4}})/(?P<m>\d{{2}})/(?P<d>\d{{2}})/(?P<h>\d{{2}})/(?P<mi>\d{{2}})/"
+        rf"(?P=acct)_waflogs_(?P=region)_(?P=acl)_(?P<ts>\d{{8}}T\d{{4}}Z)_[0-9a-f]{{8}}"
+        rf"\.log\.gz$"),
 }
 
 check = lctest.Checks(show_passes=False)  # thousands of checks: only failures are printed
@@ -342,6 +351,207 @@ def test_bulk():
         check("bulk object is a real flow log", lines[0] == V2_HEADER and len(lines) == 3, k)
 
 
+WAF_BUCKET = f"aws-waf-logs-seedtest-{os.getpid()}"
+WAF_FIELDS = {"timestamp", "formatVersion", "webaclId", "terminatingRuleId", "terminatingRuleType",
+              "action", "terminatingRuleMatchDetails", "httpSourceName", "httpSourceId",
+              "ruleGroupList", "rateBasedRuleList", "nonTerminatingMatchingRules",
+              "requestHeadersInserted", "responseCodeSent", "httpRequest", "labels"}
+WAF_REQUEST = {"clientIp", "country", "headers", "uri", "args", "httpVersion", "httpMethod",
+               "requestId"}
+WAF_ACLS = ("shop-prod", "api_gateway_v2")  # the seeder's default --web-acls
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)")
+
+
+def waf_lines(body):
+    """The records of a WAF file, parsed; a line that is not JSON fails the check and is None."""
+    text = gzip.decompress(body).decode()
+    check("WAF file ends with a newline", text.endswith("\n"))
+    out = []
+    for n, line in enumerate(text.split("\n")[:-1], 1):
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            check(f"WAF line {n} is JSON", False, line[:80])
+            out.append(None)
+    return out
+
+
+def check_waf_record(r, m, t0):
+    """One request against the documented fields (probes/FACTS.md, "waf")."""
+    check("WAF record fields", set(r) == WAF_FIELDS, sorted(set(r) ^ WAF_FIELDS))
+    ts = r.get("timestamp")
+    check("WAF timestamp: integer milliseconds in the file's 5 minutes",
+          type(ts) is int and t0 * 1000 <= ts < (t0 + 300) * 1000, f"{ts} vs {t0}")
+    check("WAF formatVersion 1", r.get("formatVersion") == 1)
+    check("WAF webaclId is the web ACL's ARN", re.fullmatch(
+        rf"arn:aws:wafv2:{m.group('region')}:{m.group('acct')}:regional/webacl/"
+        rf"{re.escape(m.group('acl'))}/{UUID4}", r.get("webaclId", "")), r.get("webaclId"))
+    check("WAF action", r.get("action") in ("ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE"))
+    check("WAF terminating rule",
+          isinstance(r.get("terminatingRuleId"), str) and r["terminatingRuleId"] and
+          r.get("terminatingRuleType") in ("REGULAR", "MANAGED_RULE_GROUP", "RATE_BASED", "GROUP"))
+    check("WAF default action allows",
+          r.get("terminatingRuleId") != "Default_Action" or r.get("action") == "ALLOW")
+    check("WAF httpSourceName", r.get("httpSourceName") in ("ALB", "APIGW", "APPSYNC"))
+    check("WAF httpSourceId names the account",
+          str(r.get("httpSourceId", "")).startswith(m.group("acct")), r.get("httpSourceId"))
+    for k in ("terminatingRuleMatchDetails", "ruleGroupList", "rateBasedRuleList",
+              "nonTerminatingMatchingRules", "labels"):
+        check(f"WAF {k} is a list", isinstance(r.get(k), list))
+    check("WAF requestHeadersInserted, responseCodeSent null",
+          r.get("requestHeadersInserted") is None and r.get("responseCodeSent") is None)
+    req = r.get("httpRequest") or {}
+    check("WAF httpRequest fields", set(req) == WAF_REQUEST, sorted(set(req) ^ WAF_REQUEST))
+    check("WAF clientIp", IPV4.fullmatch(str(req.get("clientIp"))), req.get("clientIp"))
+    check("WAF headers [{name, value}] with Host",
+          isinstance(req.get("headers"), list) and
+          all(set(h) == {"name", "value"} for h in req["headers"]) and
+          any(h["name"] == "Host" for h in req["headers"]), req.get("headers"))
+    check("WAF method, version, uri",
+          req.get("httpMethod") in ("GET", "POST") and
+          req.get("httpVersion") in ("HTTP/1.1", "HTTP/2.0") and
+          str(req.get("uri", "")).startswith("/"), req)
+
+
+def test_waf():
+    """--sources waf: the layout across a day boundary in two regions, every file's JSON Lines,
+    SSE-KMS."""
+    now = "2026-03-02T00:20:00Z"
+    nowt = iso_ts(now)
+    s = seed("--bucket", WAF_BUCKET, "--sources", "waf", "--prefix", "edge", "--now", now,
+             "--hours", "1.5", "--regions", "us-east-1,eu-west-1", "--records", "8",
+             "--seed", "21", "--kms-key-id", KMS, "--workers", "16")
+    if not s:
+        return
+    keys = list_keys(WAF_BUCKET, "edge/")
+    check("waf: listing == summary count", len(keys) == s["objects"], f"{len(keys)} {s['objects']}")
+    per, days, arns, actions, ips = {}, set(), {}, set(), set()
+    for key in sorted(keys):
+        name, m = classify(key)
+        check("waf: key matches the WAF layout", name == "waf", key)
+        if name != "waf":
+            continue
+        check("waf: prefix edge/", m.group("p") == "edge/", key)
+        t0 = ts(m.group("ts"))
+        t = datetime.fromtimestamp(t0, timezone.utc)
+        check("waf: folders YYYY/MM/DD/HH/mm are the name's stamp",
+              (m.group("y"), m.group("m"), m.group("d"), m.group("h"), m.group("mi")) ==
+              (f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}", f"{t:%M}"), key)
+        check("waf: a 5-minute slot", t0 % 300 == 0, key)
+        check("waf: slot inside the window, closed by now",
+              nowt - 5400 <= t0 and t0 + 300 <= nowt, key)
+        stream = (m.group("region"), m.group("acl"))
+        per[stream] = per.get(stream, 0) + 1
+        days.add(m.group("d"))
+        recs = waf_lines(get(WAF_BUCKET, key))
+        check("waf: --records lines", len(recs) == 8, f"{len(recs)} in {key}")
+        stamps = [r["timestamp"] for r in recs if r and type(r.get("timestamp")) is int]
+        check("waf: records in time order", stamps == sorted(stamps), key)
+        for r in recs:
+            if r is None:
+                continue
+            check_waf_record(r, m, t0)
+            arns.setdefault(stream, set()).add(r.get("webaclId"))
+            actions.add(r.get("action"))
+            ips.add((r.get("httpRequest") or {}).get("clientIp"))
+    want = {(reg, acl) for reg in ("us-east-1", "eu-west-1") for acl in WAF_ACLS}
+    check("waf: a stream per web ACL and region, the default names (one with '_')",
+          set(per) == want, sorted(per))
+    check("waf: 18 files per stream (22:50 ... 00:15)", set(per.values()) == {18}, per)
+    check("waf: across the day boundary", days == {"01", "02"}, days)
+    check("waf: one web ACL ARN per stream", all(len(v) == 1 for v in arns.values()) and
+          len({a for v in arns.values() for a in v}) == 4, arns)
+    check("waf: ALLOW and BLOCK both logged", {"ALLOW", "BLOCK"} <= actions, actions)
+    check("waf: requests from many clients", len(ips) > 100, len(ips))
+    for stream, info in s["streams"].items():
+        check(f"waf: summary stream {stream}", re.fullmatch(
+            r"waf/111122223333/(us-east-1|eu-west-1)/(shop-prod|api_gateway_v2)", stream), stream)
+        check(f"waf: newest of {stream} is its last slot", info["newest_time"] ==
+              "2026-03-02T00:15:00Z" and info["newest"] in keys, info)
+    h = S3.head_object(Bucket=WAF_BUCKET, Key=next(iter(keys)))
+    check("waf: SSE-KMS", h.get("ServerSideEncryption") == "aws:kms" and
+          KMS in (h.get("SSEKMSKeyId") or ""), h.get("SSEKMSKeyId"))
+
+
+def test_waf_damage_and_bulk():
+    """--bad-line, --truncate newest:waf, --stop-before and --bulk on WAF streams; the names a
+    WAF bucket must have."""
+    now = "2026-11-22T08:02:00Z"
+    nowt = iso_ts(now)
+    s = seed("--bucket", WAF_BUCKET, "--prefix", "badline", "--sources", "waf,cloudtrail",
+             "--now", now, "--hours", "1", "--stop-before", "30m", "--records", "9",
+             "--seed", "22", "--bad-line", "newest")
+    if s:
+        damaged = {d["key"]: d for d in s["damaged"]}
+        check("bad-line: one WAF file per web ACL, no CloudTrail file",
+              len(damaged) == 2 and all("_waflogs_" in k for k in damaged), s["damaged"])
+        keys = list_keys(WAF_BUCKET, "badline/")
+        newest = {}
+        for k in keys:
+            name, m = classify(k)
+            if name == "waf":
+                newest[m.group("acl")] = max(newest.get(m.group("acl"), ""), k)
+                check("--stop-before: WAF slot closed before now-30m",
+                      ts(m.group("ts")) + 300 <= nowt - 1800, k)
+        check("bad-line: the damaged files are the newest of each web ACL",
+              set(newest.values()) == set(damaged), (sorted(newest.values()), sorted(damaged)))
+        for key, d in damaged.items():
+            lines = gzip.decompress(get(WAF_BUCKET, key)).decode().split("\n")
+            n = d.get("line", 0)
+            check("bad-line: the middle line is named", n == 5, d)
+            bad = [i + 1 for i, ln in enumerate(lines[:-1]) if not ln.startswith("{")]
+            check("bad-line: that line, and only it, is not JSON", bad == [n], bad)
+            try:
+                json.loads(lines[n - 1])
+                parsed = True
+            except ValueError:
+                parsed = False
+            check("bad-line: the line does not parse", not parsed, lines[n - 1][:60])
+            check("bad-line: the other records stay", len(lines) == 10 and all(
+                json.loads(ln)["formatVersion"] == 1 for i, ln in enumerate(lines[:-1])
+                if i != n - 1))
+    s = seed("--bucket", WAF_BUCKET, "--prefix", "trunc", "--sources", "waf,vpcflowlogs",
+             "--now", now, "--hours", "0.5", "--seed", "23", "--truncate", "newest:waf")
+    if s:
+        check("truncate newest:waf: only the WAF streams",
+              len(s["damaged"]) == 2 and all(d["stream"].startswith("waf/") for d in s["damaged"]),
+              s["damaged"])
+        for d in s["damaged"]:
+            try:
+                gzip.decompress(get(WAF_BUCKET, d["key"]))
+                err = None
+            except EOFError as e:
+                err = e
+            check("truncate newest:waf: the gzip stream ends early", err is not None, d["key"])
+    s = seed("--bucket", WAF_BUCKET, "--prefix", "bulk", "--sources", "waf", "--web-acls", "edge",
+             "--now", now, "--hours", "1", "--bulk", "120", "--seed", "24", "--workers", "16")
+    if s:
+        part = s["bulk"]["partition"]
+        check("waf bulk: the web ACL's day folder", part ==
+              "bulk/AWSLogs/111122223333/WAFLogs/us-east-1/edge/2026/11/22/", part)
+        keys = list_keys(WAF_BUCKET, part)
+        check("waf bulk: 120 + the regular files (07:05 ... 07:55)", len(keys) == 120 + 11,
+              len(keys))
+        check("waf bulk: the newest stays the newest",
+              max(keys) == s["streams"][s["bulk"]["stream"]]["newest"], max(keys))
+        for k in sorted(keys)[:2]:
+            name, m = classify(k)
+            recs = waf_lines(get(WAF_BUCKET, k)) if name == "waf" else []
+            check("waf bulk: a real WAF file of 2 records", len(recs) == 2 and all(
+                r and "/webacl/edge/" in r.get("webaclId", "") and
+                ts(m.group("ts")) * 1000 <= r["timestamp"] < (ts(m.group("ts")) + 300) * 1000
+                for r in recs), k)
+    for args, why in (
+            (("--bucket", "waf-logs", "--sources", "waf"), "a bucket not named aws-waf-logs-*"),
+            (("--bucket", WAF_BUCKET, "--sources", "waf", "--web-acls", "a b"), "a bad name"),
+            (("--bucket", WAF_BUCKET, "--sources", "waf", "--web-acls", "a,a"), "a repeated name"),
+            (("--bucket", WAF_BUCKET, "--bad-line", "newest:cloudtrail"),
+             "--bad-line on a source without JSON Lines")):
+        p = seed(*args, "--dry-run", expect_ok=False)
+        check(f"rejected: {why}", p.returncode == 2, p.stderr[-200:])
+
+
 def test_determinism_and_errors():
     args = ["--bucket", "dry", "--dry-run", "--now", "2026-11-22T08:00:00Z", "--hours", "2"]
     a = seed(*args, "--seed", "5")
@@ -365,7 +575,8 @@ def test_determinism_and_errors():
 
 def main():
     check("LC_KMS_KEY_1 in the fixture env", bool(KMS))
-    for t in (test_layouts, test_variants, test_damage, test_bulk, test_determinism_and_errors):
+    for t in (test_layouts, test_variants, test_damage, test_bulk, test_waf,
+              test_waf_damage_and_bulk, test_determinism_and_errors):
         try:
             t()
         except Exception as e:  # a crash is one failure, the other tests still run

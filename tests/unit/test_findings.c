@@ -438,6 +438,57 @@ static void test_undetermined_delivery_policy(void **state)
     lc_findings_free(&f);
 }
 
+/* The delivering service's own status (read with status_role_arn) on the missing delivery: what
+ * it says when it reports no failure, found or not; a failure is its own finding, not repeated;
+ * a status that could not be read adds nothing. */
+static void test_status_on_missing_delivery(void **state)
+{
+    static const struct {
+        const char *summary, *detail;
+        bool read, failed;
+        const char *status_code; /* the second finding, or NULL */
+        bool on_missing;         /* the status is on DELIVERY_MISSING */
+    } cases[] = {
+        {"1 trail(s) deliver to s3://lc-logs", "{\"trails\":[{\"name\":\"mgmt\"}]}", true, false,
+         NULL, true},
+        {"no trail delivers to s3://lc-logs", "{\"trails\":[]}", true, false, NULL, true},
+        {"trail mgmt is not logging", "{\"trails\":[{\"name\":\"mgmt\"}]}", true, true,
+         "DELIVERY_STATUS_FAILED", false},
+        {NULL, "{}", false, false, NULL, false},
+    };
+    (void)state;
+    setup_probe();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct lc_stream_obs so = healthy();
+        so.newest_delivered = NOW - 5 * 3600; /* stale */
+        so.status.asked = true;
+        so.status.read = cases[i].read;
+        so.status.failed = cases[i].failed;
+        so.status.summary = cases[i].summary ? strdup(cases[i].summary) : NULL;
+        so.status.detail = cJSON_Parse(cases[i].detail);
+        struct lc_observations o = {.now = NOW, .streams = &so, .n_streams = 1};
+        struct lc_findings f;
+        assert_int_equal(lc_findings_build(&o, &f), 0);
+        const struct lc_finding *miss = find(&f, "DELIVERY_MISSING");
+        assert_non_null(miss);
+        assert_int_equal(f.n, cases[i].status_code ? 2 : 1);
+        if (cases[i].status_code)
+            assert_non_null(find(&f, cases[i].status_code));
+        const cJSON *said = cJSON_GetObjectItem(miss->evidence, "service_summary");
+        const cJSON *detail = cJSON_GetObjectItem(miss->evidence, "service_status");
+        if (cases[i].on_missing) {
+            assert_true(cJSON_IsString(said));
+            assert_string_equal(said->valuestring, cases[i].summary);
+            assert_true(cJSON_Compare(detail, so.status.detail, true));
+        } else {
+            assert_null(said);
+            assert_null(detail);
+        }
+        lc_findings_free(&f);
+        lc_status_obs_free(&so.status);
+    }
+}
+
 /* The manual's FINDINGS list is the registry's. */
 /* A stream whose bucket its service can never deliver into: the finding says why and what to
  * change, and it is the likely cause of the missing delivery; fresh deliveries overrule it. */
@@ -544,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_reader_key_policy),
         cmocka_unit_test(test_undetermined_delivery_policy),
         cmocka_unit_test(test_destination_cases),
+        cmocka_unit_test(test_status_on_missing_delivery),
         cmocka_unit_test(test_registry_in_manual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -353,7 +353,7 @@ static void test_registry_in_manual(void **state)
         for (size_t k = 0; lc_probes[i]->status && lc_probes[i]->status->permissions[k]; k++)
             assert_non_null(strstr(doc, lc_probes[i]->status->permissions[k]));
     }
-    assert_non_null(strstr(doc, ".B hive_compatible\n"));
+    assert_non_null(strstr(doc, ".B targets[].sources[].hive_compatible\n"));
     if (fx_check_generated("packaging/logcanary.1", ".\\\" BEGIN SOURCES", ".\\\" END SOURCES", doc,
                            "LC_UPDATE_MANPAGE", why, sizeof(why)) != 0)
         fail_msg("%s (test_probes)", why);

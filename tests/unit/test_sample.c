@@ -929,7 +929,12 @@ static void test_lines_bad(void **state)
          "control byte 0x09"},
         {"{\"ts\":{\"x\":1795334400000},\"id\":\"a\",\"action\":\"x\"}",
          "record on line 1 has no \"ts\""},
-        {"\x1f\x8b", "not JSON (binary data"},
+        /* a line that is not JSON at all is named, wherever it is */
+        {"\x1f\x8b", "test log line 1 is not JSON (binary data, byte 0x1f)"},
+        {"{\"ts\":1795334400000,\"id\":\"a\",\"action\":\"x\"}\nupstream reset\n",
+         "test log line 2 is not JSON (starts with 'u')"},
+        {"{\"ts\":1795334400000,\"id\":\"a\",\"action\":\"x\"}\n\n\x01\n",
+         "test log line 3 is not JSON (binary data, byte 0x01)"},
     };
     (void)state;
 
@@ -990,7 +995,7 @@ static void test_waf(void **state)
     text = flowlog_text(3);
     z = gz(text.data, text.len);
     r = run_b(LC_SAMPLE_WAF_JSON, &z, true);
-    assert_reason(r, "not JSON (starts with 'v')");
+    assert_reason(r, "WAF log line 1 is not JSON (starts with 'v')");
     bytes_free(&z);
     bytes_free(&text);
 }
