@@ -9,7 +9,9 @@
 #
 # The broken stream is the classic silent failure: VPC flow logs of a member account stopped
 # arriving three hours ago (in AWS: the key policy lacks delivery.logs.amazonaws.com) while
-# CloudTrail and Config keep delivering.
+# CloudTrail and Config keep delivering. Beside the archive, AWS WAF logs: a healthy web ACL
+# bucket, and WAF logs expected in a security bucket whose name WAF refuses (it logs only to
+# buckets named aws-waf-logs-*), so they can never arrive.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,17 +53,26 @@ source "$work/rgw/env"
 
 org=o-demo12345ab
 archive=aws-controltower-logs-210987654321-ap-northeast-1
-seed() {
+waf_bucket=aws-waf-logs-shop-210987654321
+security=org-security-logs-210987654321
+seed_into() {
     /usr/bin/python3 "$top/tests/seed/seed_deliveries.py" --endpoint "$LC_S3_ENDPOINT" \
         --access-key "$LC_S3_ACCESS_KEY" --secret-key "$LC_S3_SECRET_KEY" \
-        --region "$LC_S3_REGION" --bucket "$archive" --prefix "$org" \
-        --kms-key-id "$LC_KMS_KEY_1" --regions ap-northeast-1 --workers 8 "$@" >/dev/null
+        --region "$LC_S3_REGION" --kms-key-id "$LC_KMS_KEY_1" --regions ap-northeast-1 \
+        --workers 8 --bucket "$@" >/dev/null
 }
+seed() { seed_into "$archive" --prefix "$org" "$@"; }
 echo "seeding the log archive s3://$archive (SSE-KMS) ..." >&2
 # Healthy: the organization trail and Config of account 111111111111, 26 hours of history.
 seed --accounts 111111111111 --sources cloudtrail,config --org-id "$org" --hours 26
 # Broken: flow logs of account 222222222222 stopped three hours ago.
 seed --accounts 222222222222 --sources vpcflowlogs --hours 26 --stop-before 3h
+echo "seeding WAF logs into s3://$waf_bucket and CloudTrail into s3://$security ..." >&2
+# Healthy: two web ACLs of account 333333333333 log to their aws-waf-logs-* bucket.
+seed_into "$waf_bucket" --accounts 333333333333 --sources waf --web-acls shop-prod,api_gateway_v2 \
+    --hours 6
+# The security bucket holds another trail; WAF can never log into it.
+seed_into "$security" --accounts 333333333333 --sources cloudtrail --hours 6
 
 # KMS is not part of radosgw: a signature-verifying stand-in answers DescribeKey and GetKeyPolicy
 # with the key policy a Control Tower landing zone typically has: grants for Config and
@@ -116,6 +127,21 @@ cat >"$work/logcanary.json" <<EOF
       { "type": "vpcflowlogs", "accounts": ["222222222222"], "regions": ["ap-northeast-1"],
         "max_age": "30m" }
     ]
+  }, {
+    "name": "waf-logs",
+    "bucket": "$waf_bucket",
+    "kms_key_arn": "$LC_KMS_KEY_1",
+    "sources": [
+      { "type": "waf", "accounts": ["333333333333"], "regions": ["ap-northeast-1"] }
+    ]
+  }, {
+    "name": "security",
+    "bucket": "$security",
+    "kms_key_arn": "$LC_KMS_KEY_1",
+    "sources": [
+      { "type": "cloudtrail", "accounts": ["333333333333"], "regions": ["ap-northeast-1"] },
+      { "type": "waf", "accounts": ["333333333333"], "regions": ["ap-northeast-1"] }
+    ]
   }]
 }
 EOF
@@ -128,8 +154,9 @@ AWS_ACCESS_KEY_ID=$LC_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LC_S3_SECRET_KEY \
     "${metrics[@]}" || rc=$?
 echo >&2
 if [[ $rc == 1 ]]; then
-    echo "logcanary exited 1 (problems found): the broken flow-log stream was caught." >&2
+    echo "logcanary exited 1 (problems found): the broken flow-log stream and the WAF logs that" \
+        "can never reach their bucket were caught." >&2
     exit 0
 fi
-echo "unexpected: logcanary exited $rc (expected 1: one broken stream)" >&2
+echo "unexpected: logcanary exited $rc (expected 1: two broken streams)" >&2
 exit 1
