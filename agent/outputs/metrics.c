@@ -2,6 +2,7 @@
 #include "aws/services.h"
 #include "pipeline/findings.h"
 #include "outputs/metrics.h"
+#include "core/file.h"
 #include "probes/probe.h"
 
 #include <errno.h>
@@ -249,58 +250,17 @@ int lc_metrics_write_file(const char *path, const struct lc_metrics_in *in, stru
 {
     struct lc_error local;
     struct lc_buf b = {0};
-    char tmp[4096];
-    const char *slash = strrchr(path, '/');
-    int fd, rc = 0, n;
+    int rc;
 
     if (!err)
         err = &local;
     lc_error_clear(err);
-    if (slash)
-        n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1,
-                     (long)getpid());
-    else
-        n = snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        lc_error_set(err, LC_E_INVALID, "metrics file path too long");
-        return LC_E_INVALID;
-    }
     if (lc_metrics_render(in, &b) != 0) {
         lc_buf_free(&b);
         lc_error_set(err, LC_E_NOMEM, "out of memory rendering the metrics");
         return LC_E_NOMEM;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
-        lc_buf_free(&b);
-        return LC_E_IO;
-    }
-    for (size_t off = 0; off < b.len && !rc;) {
-        ssize_t w = write(fd, b.data + off, b.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            lc_error_set(err, LC_E_IO, "%s: cannot write: %s", tmp, strerror(errno));
-            rc = LC_E_IO;
-        } else {
-            off += (size_t)w;
-        }
-    }
-    if (!rc && fsync(fd) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot sync: %s", tmp, strerror(errno));
-        rc = LC_E_IO;
-    }
-    if (close(fd) != 0 && !rc) {
-        lc_error_set(err, LC_E_IO, "%s: cannot close: %s", tmp, strerror(errno));
-        rc = LC_E_IO;
-    }
-    if (!rc && rename(tmp, path) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot replace: %s", path, strerror(errno));
-        rc = LC_E_IO;
-    }
-    if (rc)
-        (void)unlink(tmp);
+    rc = lc_file_replace(path, b.data ? b.data : "", b.len, 0644, false, err);
     lc_buf_free(&b);
     return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "core/array.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
@@ -379,20 +380,6 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Read path whole (up to max bytes). 0, ENOENT-as-1, or LC_E_IO / LC_E_TOO_LARGE / NOMEM. */
 static int read_file(const char *path, size_t max, struct lc_buf *out, struct lc_error *err)
 {
@@ -572,17 +559,15 @@ out:
 int lc_state_save(struct lc_state *st, struct lc_error *err)
 {
     struct lc_error local;
-    char tmp[1024], path[1024], name[64];
+    char path[1024];
     cJSON *doc;
     char *text;
-    int fd, rc = 0;
+    int rc;
 
     if (!err)
         err = &local;
     lc_error_clear(err);
-    snprintf(name, sizeof(name), TMP_PREFIX "%ld", (long)getpid());
-    if (path_join(tmp, sizeof(tmp), st->dir, name) ||
-        path_join(path, sizeof(path), st->dir, LC_STATE_FILE)) {
+    if (path_join(path, sizeof(path), st->dir, LC_STATE_FILE)) {
         lc_error_set(err, LC_E_INVALID, "state directory path too long");
         return LC_E_INVALID;
     }
@@ -593,37 +578,11 @@ int lc_state_save(struct lc_state *st, struct lc_error *err)
         lc_error_set(err, LC_E_NOMEM, "out of memory writing the state");
         return LC_E_NOMEM;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot create: %s", tmp, strerror(errno));
-        cJSON_free(text);
-        return LC_E_IO;
-    }
-    if (write_all(fd, text, strlen(text)) != 0 || write_all(fd, "\n", 1) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot write: %s", tmp, strerror(errno));
-        rc = LC_E_IO;
-    } else if (fsync(fd) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot sync: %s", tmp, strerror(errno));
-        rc = LC_E_IO;
-    }
-    if (close(fd) != 0 && !rc) {
-        lc_error_set(err, LC_E_IO, "%s: cannot close: %s", tmp, strerror(errno));
-        rc = LC_E_IO;
-    }
+    size_t len = strlen(text);
+    text[len] = '\n'; /* cJSON_Print's terminator becomes the final newline */
+    rc = lc_file_replace(path, text, len + 1, 0600, true, err);
     cJSON_free(text);
-    if (!rc && rename(tmp, path) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot replace: %s", path, strerror(errno));
-        rc = LC_E_IO;
-    }
-    if (rc) {
-        (void)unlink(tmp);
-        return rc;
-    }
-    if (fsync_dir(st->dir) != 0) {
-        lc_error_set(err, LC_E_IO, "%s: cannot sync the directory: %s", st->dir, strerror(errno));
-        return LC_E_IO;
-    }
-    return 0;
+    return rc;
 }
 
 void lc_state_close(struct lc_state *st)
