@@ -6,7 +6,8 @@ absolute path, under LC_PYTHON = /usr/bin/python3):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
     import lctest  # noqa: E402
 
-Standard library only; botocore (Debian's python3-botocore) is imported when an S3 client is made.
+Standard library only; botocore (Debian's python3-botocore) is imported when a client or session
+is made.
 
   Checks                 pass/fail counters: "ok   WHAT" / "FAIL WHAT DETAIL", "N passed, M failed"
   radosgw_env()          the radosgw fixture's KEY=value file (LC_RADOSGW_ENV, servers/radosgw.sh)
@@ -19,6 +20,8 @@ Standard library only; botocore (Debian's python3-botocore) is imported when an 
                          credentials (or none), the sanitizer options passed through
   tempdir(), write_config()
                          scratch directories and config files, removed when the script exits
+  botocore_session()     a botocore session that also reads servers/models (MODELS): operations
+                         newer than Debian's botocore, merged into its models
   Server, CpFixture      a servers/ script on loopback ("LISTENING <port>"), stopped by its pid;
                          the control-plane fixture on a scenario, with its request log;
   kms_key_ops()          its answers for a customer managed KMS key
@@ -41,6 +44,10 @@ PYTHON = "/usr/bin/python3"
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVERS = os.path.join(TESTS, "servers")
 SEEDER = os.path.join(TESTS, "seed", "seed_deliveries.py")
+# botocore data directory of model supplements: <service>/<api version>/service-2.sdk-extras.json
+# (and paginators-1.sdk-extras.json) are merged by botocore's loader into the model it ships.
+# Give it to /usr/bin/aws as AWS_DATA_PATH.
+MODELS = os.path.join(SERVERS, "models")
 
 
 # ---- pass/fail counting ---------------------------------------------------------------------
@@ -67,6 +74,16 @@ class Checks:
     def summary(self):
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 1 if self.failed else 0
+
+
+# ---- botocore ------------------------------------------------------------------------------
+
+def botocore_session():
+    """A new botocore session whose loader also searches MODELS (as AWS_DATA_PATH would)."""
+    import botocore.session
+    session = botocore.session.get_session()
+    session.set_config_variable("data_path", MODELS)
+    return session
 
 
 # ---- the radosgw fixture --------------------------------------------------------------------

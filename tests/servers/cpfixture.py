@@ -5,25 +5,36 @@
 
 Binds 127.0.0.1 (port 0 = kernel's choice), prints "LISTENING <port>" as the first stdout line,
 then writes nothing more to stdout (diagnostics go to stderr). Stop it with SIGTERM.
-Needs Debian's /usr/bin/python3 (botocore).
+Needs Debian's /usr/bin/python3 (botocore). Models are botocore's, plus the supplements in
+servers/models (operations newer than Debian's botocore 1.29, e.g. Control Tower's landing zone
+calls), merged in by botocore's own loader (lctest.botocore_session(); AWS_DATA_PATH for aws).
 
 One port serves every service. A request is routed by what it says, like AWS does:
-  * X-Amz-Target: <targetPrefix>.<Operation>  -> JSON 1.1 (kms, config, cloudtrail)
+  * X-Amz-Target: <targetPrefix>.<Operation>  -> JSON 1.1 (kms, config, cloudtrail, wafv2,
+                                                 organizations)
   * Action=... & Version=2016-11-15 | 2011-06-15 (form body or query) -> EC2 / STS Query
   * PUT|GET /latest/...                        -> EC2 instance metadata (IMDSv2)
   * GET <scenario container.path>              -> ECS / EKS container credentials
+  * method + path of an operation in a REST-JSON model (controltower: POST /list-landingzones,
+    POST /get-landingzone, ...), after an optional leading region segment; params are the
+    input members from path labels, query string, headers and the JSON body. If two services
+    have the route, the Host's service name decides, then the credential scope's service; a
+    request signed for s3 is S3's.
   * anything else: path-style S3, /<bucket>[/<key>] (see "s3" below)
 The region a request targets is taken from, in order: a Host of the AWS form
 "<service>.<region>.amazonaws.com" (e.g. with CURLOPT_RESOLVE), a first path segment that is a
 region name (endpoint "http://127.0.0.1:<port>/eu-west-1"), the scenario's "region".
+Global services are signed for their partition's one region whatever region that is:
+organizations for us-east-1 (aws), cn-northwest-1 (aws-cn), us-gov-west-1 (aws-us-gov).
 
 Every signed request is verified with botocore's SigV4Auth over exactly the headers it claims to
 sign, with the time frozen to its X-Amz-Date; the credential scope must name the target's region
 and service, the secret and session token must match the scenario, and X-Amz-Date must be within
 15 minutes of now ("check_clock": false turns that off). Failures answer as AWS does:
 JSON services 400 InvalidSignatureException / UnrecognizedClientException / ExpiredTokenException /
-MissingAuthenticationTokenException; STS 403 SignatureDoesNotMatch / InvalidClientTokenId,
-400 ExpiredToken; EC2 403 SignatureDoesNotMatch, 401 AuthFailure, 400 RequestExpired.
+MissingAuthenticationTokenException (REST-JSON services: the same codes, 403); STS 403
+SignatureDoesNotMatch / InvalidClientTokenId, 400 ExpiredToken; EC2 403 SignatureDoesNotMatch,
+401 AuthFailure, 400 RequestExpired.
 Only sts.AssumeRoleWithWebIdentity / AssumeRoleWithSAML may be unsigned.
 S3 requests are verified with botocore's S3SigV4Auth (path as sent, X-Amz-Content-SHA256 required:
 the body's hash or UNSIGNED-PAYLOAD) in whatever region their scope names, and fail as S3 does:
@@ -38,23 +49,76 @@ Scenario (JSON):
                             "expires_in": 3600}},
    "container": {"path": "/v2/credentials/x", "authorization": "tok", "credentials": {...}},
    "operations": {"<service>.<Operation>": RULE or [RULE, ...]},
+   "organizations": {...}, "controltower": {...},   (built-in answers, see below)
    "s3": {"buckets": {"<bucket>": {"region": "eu-west-1" or ["eu-west-1", "ap-south-1", ...],
                                    "redirect": "301" | "400", "hint": true,
                                    "objects": {"<key>": "<content>"}}}}}
 RULE = {"match": {param: value, ...}, "respond": RESPONSE or [RESPONSE, ...]}; a rule without
 "respond" is itself one RESPONSE. The first rule whose "match" equals the request's parameters
 wins; a list of responses is played in order (per rule), its last one repeating.
-RESPONSE keys: "body" (JSON services: the wire JSON; EC2/STS: the botocore-parsed shape, e.g.
-{"FlowLogs": [{"FlowLogId": ...}]}, rendered to XML with the model's element names; imds and
-container: a JSON object or text), "error" + "message" (+ "type" for a custom __type) rendered in
-the service's error format, "status", "headers", "raw" (verbatim body) + "content_type", "delay"
+RESPONSE keys: "body" (JSON and REST-JSON services: the wire JSON; EC2/STS: the botocore-parsed
+shape, e.g. {"FlowLogs": [{"FlowLogId": ...}]}, rendered to XML with the model's element names;
+imds and container: a JSON object or text), "error" + "message" (+ "type" for a custom __type,
++ "fields" for more members of a JSON error body, e.g. {"Reason": "INVALID_NEXT_TOKEN"}) rendered
+in the service's error format (JSON: {"__type", "message" or "Message" as the model's error
+shape spells it}; REST-JSON: header x-amzn-ErrorType and {"message"}, status from the model's
+error shape: ResourceNotFoundException 404, AccessDeniedException 403, ThrottlingException 429,
+other errors 400), "status", "headers", "raw" (verbatim body) + "content_type", "delay"
 (seconds), "reset": true (abort the connection), "times": N (repeat this step N times),
-"default": true (the built-in answer, for imds/container/GetCallerIdentity).
+"default": true (the built-in answer, for imds/container/GetCallerIdentity/organizations/
+controltower).
 Credentials found in imds/container and in response bodies ("Credentials": {AccessKeyId,...})
 are accepted for later signed calls; a missing "Expiration" is filled in as now + expires_in.
-Service names: kms, config, cloudtrail, ec2, sts, imds (GetToken, ListRoles, GetRoleCredentials,
-GetRegion, GetIdentityDocument), container (GetCredentials). With no rule, imds/container and
-sts.GetCallerIdentity answer from the scenario; anything else answers 501 NotImplemented.
+Service names: kms, config, cloudtrail, ec2, sts, wafv2, organizations, controltower, imds
+(GetToken, ListRoles, GetRoleCredentials, GetRegion, GetIdentityDocument), container
+(GetCredentials). With no rule, imds/container, sts.GetCallerIdentity and the operations below
+answer from the scenario; anything else answers 501 NotImplemented. A body that is not a JSON
+object answers 400 SerializationException (once the signature is verified).
+
+Organizations (built-in answers when the scenario has "organizations"; rules come first):
+  "organizations": {
+    "organization": {"Id": "o-a1b2c3d4e5", "MasterAccountId": "111122223333", ...},
+    "root": {"Id": "r-a1b2", "Name": "Root", "PolicyTypes": [...]},
+    "ous": [{"Id": "ou-a1b2-11111111", "Name": "Security", "parent": "r-a1b2"}, ...],
+    "accounts": [{"Id": "222222222222", "Name": "log-archive", "Email": "...",
+                  "Status": "ACTIVE", "JoinedMethod": "CREATED", "JoinedTimestamp": 1700000000,
+                  "parent": "ou-a1b2-11111111"}, ...]}
+Every object is in wire form (members as the model names them); the lowercase "parent" (a root
+or OU id, default the root) is the fixture's own. All is optional but the accounts' and OUs'
+Id. Defaults: organization Id o-a1b2c3d4e5, MasterAccountId the scenario's "account",
+FeatureSet ALL (AvailablePolicyTypes SERVICE_CONTROL_POLICY ENABLED), root r-a1b2 "Root"
+without policy types, Arn and MasterAccountArn/Email derived (partition from "region"), account
+Name account-<Id>, Email aws+<Id>@example.com, Status ACTIVE, JoinedMethod CREATED,
+JoinedTimestamp 2020-01-01 (epoch seconds or ISO 8601 text; sent as epoch seconds). List the
+management account among the accounts if ListAccounts should show it. Ids must match AWS's
+patterns, OUs must lead to the root, Status / JoinedMethod be in the model's enums.
+  DescribeOrganization, ListRoots, ListAccounts (every account, scenario order),
+  ListAccountsForParent, ListChildren (the parent's accounts or OUs, scenario order): pages of
+  MaxResults (1..20, default 20) with an opaque NextToken that only continues the listing (and
+  parent, child type) it came from. InvalidInputException (with Reason) for a NextToken not
+  handed out (INVALID_NEXT_TOKEN), MaxResults out of range (MIN_/MAX_VALUE_EXCEEDED), a ParentId
+  that is neither r-... nor ou-...-... (INVALID_PATTERN), a ChildType other than ACCOUNT /
+  ORGANIZATIONAL_UNIT (INVALID_ENUM), a missing one (INPUT_REQUIRED); ParentNotFoundException
+  for an unknown root or OU. Failures (AccessDeniedException, AWSOrganizationsNotInUseException,
+  TooManyRequestsException) are rules, e.g. "organizations.ListAccounts":
+  [{"error": "TooManyRequestsException", "message": "...", "times": 2}, {"default": true}].
+
+Control Tower (built-in answers when the scenario has "controltower"; rules come first):
+  "controltower": {"landing_zones": [
+    {"arn": "arn:aws:controltower:us-east-1:111122223333:landingzone/1A2B3C4D5E6F7G8H",
+     "version": "3.3", "latestAvailableVersion": "3.3", "status": "ACTIVE",
+     "driftStatus": {"status": "IN_SYNC"}, "manifest": {MANIFEST}}, ...]}
+Each landing zone is a LandingZoneDetail in wire form; arn, version and manifest are required,
+latestAvailableVersion defaults to version, status to ACTIVE, driftStatus to IN_SYNC. Its home
+region is the one its arn names: requests for it must target (and be signed for) that region.
+The manifest is the document GetLandingZone returns, as given; one whose top-level keys do not
+fit its version's schema is warned about (3.x: organizationStructure, centralizedLogging,
+securityRoles required, also governedRegions, accessManagement, backup; 4.x: all optional,
+governedRegions, centralizedLogging, securityRoles, accessManagement, backup, config).
+  ListLandingZones: the landing zones of the region the request targets, one a page
+  (maxResults must be 1, as the model says), nextToken as above; ValidationException for
+  another maxResults or a nextToken not handed out. GetLandingZone {landingZoneIdentifier: arn}:
+  the landing zone, ResourceNotFoundException (404) for one unknown in that region.
 
 S3 (no rules, just the "s3" section): a request signed for a region other than its bucket's gets
 S3's wrong-region answer, per bucket "redirect": "301" = 301 PermanentRedirect with header
@@ -80,7 +144,9 @@ import argparse
 import base64
 import datetime
 import hashlib
+import hmac
 import json
+import os
 import re
 import signal
 import socket
@@ -95,12 +161,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 from xml.sax.saxutils import escape
 
-import botocore.session
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-SERVICES = ("kms", "config", "cloudtrail", "ec2", "sts", "wafv2")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import lctest  # noqa: E402
+
+SERVICES = ("kms", "config", "cloudtrail", "ec2", "sts", "wafv2", "organizations", "controltower")
+# Global services are signed for one region per partition, whatever region the caller is in.
+GLOBAL_SIGNING_REGIONS = {
+    "organizations": {"aws": "us-east-1", "aws-cn": "cn-northwest-1",
+                      "aws-us-gov": "us-gov-west-1"},
+}
 LOCAL_OPS = {
     "imds": ("GetToken", "ListRoles", "GetRoleCredentials", "GetRegion", "GetIdentityDocument"),
     "container": ("GetCredentials",),
@@ -133,6 +206,8 @@ AUTH_ERRORS = {
                   " Check your AWS Secret Access Key and signing method."
                   " Consult the service documentation for details."),
 }
+for _codes, _ in AUTH_ERRORS.values():  # REST-JSON services: the JSON codes, always 403
+    _codes["rest-json"] = (403, _codes["json"][1])
 AUTH_ERRORS["bad_token"] = AUTH_ERRORS["unknown_key"]
 AUTH_ERRORS["scope"] = AUTH_ERRORS["skew"] = AUTH_ERRORS["signature"]
 # S3's own answers to the same failures: kind -> (status, code).
@@ -156,6 +231,29 @@ def warn(msg):
     print(f"cpfixture: {msg}", file=sys.stderr, flush=True)
 
 
+def partition(region):
+    """The partition a region belongs to (the ones the fixture knows)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def epoch_of(value, what):
+    """A timestamp given as epoch seconds or ISO 8601 text, as epoch seconds (JSON's wire form)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    try:
+        stamp = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        sys.exit(f"cpfixture: {what}: not a timestamp: {value!r}")
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    seconds = stamp.timestamp()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
 class Service:
     """What the fixture needs from one botocore model."""
 
@@ -163,15 +261,391 @@ class Service:
         self.name = name
         self.model = session.get_service_model(name)
         meta = self.model.metadata
-        self.protocol = meta["protocol"]  # json | ec2 | query
+        self.protocol = meta["protocol"]  # json | ec2 | query | rest-json
+        self.endpoint_prefix = meta["endpointPrefix"]
         self.signing_name = meta.get("signingName", meta["endpointPrefix"])
         self.target_prefix = meta.get("targetPrefix")
         self.api_version = meta["apiVersion"]
         self.namespace = f"http://ec2.amazonaws.com/doc/{self.api_version}/" \
             if self.protocol == "ec2" else meta.get("xmlNamespace")
+        self.routes = self._routes() if self.protocol == "rest-json" else []
 
     def output_shape(self, op):
         return self.model.operation_model(op).output_shape
+
+    def error_status(self, code):
+        """The HTTP status the model gives an error shape (None: not modelled)."""
+        if code not in self.model.shape_names:
+            return None
+        return self.model.shape_for(code).metadata.get("error", {}).get("httpStatusCode")
+
+    def message_member(self, code):
+        """The name an error's message has on the wire: the model's, "message" by default."""
+        if code in self.model.shape_names:
+            members = self.model.shape_for(code).members
+            if "Message" in members and "message" not in members:
+                return "Message"
+        return "message"
+
+    def _routes(self):
+        """REST operations as (specificity, method, path regex, {group: member}, query literals,
+        operation), most specific first: a path template's literal text counts, then how many
+        query literals its requestUri demands ("?tagging")."""
+        routes = []
+        for op in self.model.operation_names:
+            om = self.model.operation_model(op)
+            template, _, query = om.http["requestUri"].partition("?")
+            members = om.input_shape.members if om.input_shape is not None else {}
+            by_label = {m.serialization.get("name", n): n for n, m in members.items()
+                        if m.serialization.get("location") == "uri"}
+            pattern, labels, literal = "", {}, 0
+            for piece in re.split(r"(\{[^}]+\})", template):
+                if piece.startswith("{"):
+                    label = piece[1:-1]
+                    greedy = label.endswith("+")
+                    group = f"g{len(labels)}"
+                    labels[group] = by_label.get(label.rstrip("+"), label.rstrip("+"))
+                    pattern += f"(?P<{group}>{'.+' if greedy else '[^/]+'})"
+                else:
+                    pattern += re.escape(piece)
+                    literal += len(piece)
+            wanted = dict(parse_qsl(query, keep_blank_values=True))
+            wanted.pop("x-id", None)  # a client-side hint, not part of the route
+            routes.append(((literal, len(wanted)), om.http["method"], re.compile(pattern),
+                           labels, wanted, op))
+        routes.sort(key=lambda r: r[0], reverse=True)
+        return routes
+
+    def route(self, method, path, query_pairs):
+        """(operation, {member: value} from the path) of a REST request, or None."""
+        query = dict(query_pairs)
+        for _, want_method, regex, labels, wanted, op in self.routes:
+            m = regex.fullmatch(path) if method == want_method else None
+            if m and all(k in query and (v == "" or query[k] == v) for k, v in wanted.items()):
+                return op, {member: unquote(m.group(g)) for g, member in labels.items()}
+        return None
+
+    def rest_params(self, op, from_path, query_pairs, headers, body):
+        """A REST-JSON request's input members: path labels, query string, headers and the
+        JSON body (or its payload member). Raises ValueError for a body that is not JSON."""
+        shape = self.model.operation_model(op).input_shape
+        params = dict(from_path)
+        if shape is None:
+            return params
+        for name, member in shape.members.items():
+            where = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if where == "querystring" and member.type_name != "map":
+                values = [v for k, v in query_pairs if k == wire]
+                if values:
+                    params[name] = values if member.type_name == "list" else values[0]
+            elif where == "header" and headers.get(wire) is not None:
+                params[name] = headers.get(wire)
+        payload = shape.serialization.get("payload")
+        if body:
+            if payload and shape.members[payload].type_name in ("blob", "string"):
+                params[payload] = body.decode("utf-8", "replace")
+            else:
+                data = json.loads(body)
+                if payload:
+                    params[payload] = data
+                elif isinstance(data, dict):
+                    params.update(data)
+                else:
+                    raise ValueError("the body is not a JSON object")
+        return params
+
+
+# ---- pagination -----------------------------------------------------------------------------
+
+class Pager:
+    """Opaque pagination tokens: a position in one listing (scope), with a MAC so that a token
+    the fixture did not hand out for that listing is refused, as AWS refuses it."""
+
+    def __init__(self):
+        self.key = os.urandom(16)
+
+    def _mac(self, scope, offset):
+        return hmac.new(self.key, f"{scope}|{offset}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def token(self, scope, offset):
+        raw = f"{offset}|{self._mac(scope, offset)}|{uuid.uuid4().hex}".encode()
+        return base64.urlsafe_b64encode(raw).decode()
+
+    def offset(self, scope, token):
+        """Where a token points in the listing, or None if it is not one of its tokens."""
+        try:
+            offset, mac, _ = base64.urlsafe_b64decode(token.encode()).decode().split("|")
+            offset = int(offset)
+        except (ValueError, UnicodeError):
+            return None
+        return offset if offset > 0 and hmac.compare_digest(mac, self._mac(scope, offset)) \
+            else None
+
+    def page(self, scope, items, token, size):
+        """(items of this page, next token or None), or None for a token that is not valid."""
+        start = 0
+        if token is not None:
+            start = self.offset(scope, token)
+            if start is None or start >= len(items):
+                return None
+        end = start + size
+        return items[start:end], (self.token(scope, end) if end < len(items) else None)
+
+
+def error(code, message, status=None, **fields):
+    """A built-in error answer (a RESPONSE)."""
+    resp = {"error": code, "message": message}
+    if status is not None:
+        resp["status"] = status
+    if fields:
+        resp["fields"] = fields
+    return resp
+
+
+def max_results(params, name, low, high, fail):
+    """The page size asked for (None: not given), or the answer fail(reason, message)."""
+    if params.get(name) is None:
+        return None
+    try:
+        n = int(params[name])
+    except (TypeError, ValueError):
+        return error("SerializationException", f"{name} must be a number")
+    if n < low:
+        return fail("MIN_VALUE_EXCEEDED", f"{name} must be at least {low}, not {n}.")
+    if n > high:
+        return fail("MAX_VALUE_EXCEEDED", f"{name} must be at most {high}, not {n}.")
+    return n
+
+
+# ---- AWS Organizations ----------------------------------------------------------------------
+
+class Organization:
+    """The "organizations" section: one organization, its root, OUs and accounts, in wire form."""
+
+    ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+    ROOT_ID = re.compile(r"r-[0-9a-z]{4,32}")
+    OU_ID = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
+    ACCOUNT_ID = re.compile(r"\d{12}")
+    PAGE = 20  # what every List operation answers without MaxResults, and its maximum
+
+    def __init__(self, spec, scn, svc):
+        self.pager = scn.pager
+        self.model = svc.model
+        part = partition(scn.region)
+        org = dict(spec.get("organization", {}))
+        org_id = org.setdefault("Id", "o-a1b2c3d4e5")
+        master = org.setdefault("MasterAccountId", scn.account)
+        self._check(self.ORG_ID, org_id, "organization Id")
+        arn = f"arn:{part}:organizations::{master}"
+        root = dict(spec.get("root", {}))
+        root_id = root.setdefault("Id", "r-a1b2")
+        self._check(self.ROOT_ID, root_id, "root Id")
+        root.setdefault("Arn", f"{arn}:root/{org_id}/{root_id}")
+        root.setdefault("Name", "Root")
+        root.setdefault("PolicyTypes", [])
+        self._members("Root", root)
+        self.root = root
+        self.parents = {root_id: None}  # every root and OU id -> its parent
+        self.children = {root_id: []}  # parent id -> [(child id, ChildType)], in scenario order
+        self.ous = {}
+        for ou in spec.get("ous", []):
+            ou = dict(ou)
+            self._check(self.OU_ID, ou.get("Id"), "OU Id")
+            if ou["Id"] in self.parents:
+                sys.exit(f"cpfixture: organizations: OU {ou['Id']} given twice")
+            ou.setdefault("parent", root_id)
+            ou.setdefault("Name", ou["Id"])
+            ou.setdefault("Arn", f"{arn}:ou/{org_id}/{ou['Id']}")
+            self.ous[ou["Id"]] = ou
+            self.parents[ou["Id"]] = ou["parent"]
+            self.children[ou["Id"]] = []
+        for ou in self.ous.values():  # parents known and no cycles: every chain ends at the root
+            seen, node = set(), ou["Id"]
+            while node != root_id:
+                if node not in self.parents or node in seen:
+                    sys.exit(f"cpfixture: organizations: OU {ou['Id']} does not lead to the root"
+                             f" (parent {node!r})")
+                seen.add(node)
+                node = self.parents[node]
+            self.children[ou["parent"]].append((ou["Id"], "ORGANIZATIONAL_UNIT"))
+        statuses = self.model.shape_for("AccountStatus").enum
+        methods = self.model.shape_for("AccountJoinedMethod").enum
+        self.accounts, self.parent_of = [], {}
+        for acct in spec.get("accounts", []):
+            acct = dict(acct)
+            acct_id = str(acct.get("Id"))
+            self._check(self.ACCOUNT_ID, acct_id, "account Id")
+            if acct_id in self.parent_of:
+                sys.exit(f"cpfixture: organizations: account {acct_id} given twice")
+            parent = acct.pop("parent", root_id)
+            if parent not in self.children:
+                sys.exit(f"cpfixture: organizations: account {acct_id}: unknown parent {parent}")
+            acct["Id"] = acct_id
+            acct.setdefault("Arn", f"{arn}:account/{org_id}/{acct_id}")
+            acct.setdefault("Email", f"aws+{acct_id}@example.com")
+            acct.setdefault("Name", f"account-{acct_id}")
+            acct.setdefault("Status", "ACTIVE")
+            acct.setdefault("JoinedMethod", "CREATED")
+            acct["JoinedTimestamp"] = epoch_of(acct.get("JoinedTimestamp", 1577836800),
+                                               f"account {acct_id} JoinedTimestamp")
+            if acct["Status"] not in statuses or acct["JoinedMethod"] not in methods:
+                sys.exit(f"cpfixture: organizations: account {acct_id}: Status must be one of"
+                         f" {statuses}, JoinedMethod one of {methods}")
+            self._members("Account", acct)
+            self.accounts.append(acct)
+            self.parent_of[acct_id] = parent
+            self.children[parent].append((acct_id, "ACCOUNT"))
+        master_entry = next((a for a in self.accounts if a["Id"] == master), {})
+        org.setdefault("Arn", f"{arn}:organization/{org_id}")
+        org.setdefault("FeatureSet", "ALL")
+        org.setdefault("MasterAccountArn", f"{arn}:account/{org_id}/{master}")
+        org.setdefault("MasterAccountEmail", master_entry.get("Email", f"aws+{master}@example.com"))
+        org.setdefault("AvailablePolicyTypes", [{"Type": "SERVICE_CONTROL_POLICY",
+                                                 "Status": "ENABLED"}]
+                       if org["FeatureSet"] == "ALL" else [])
+        self._members("Organization", org)
+        self.org = org
+
+    @staticmethod
+    def _check(regex, value, what):
+        if not isinstance(value, str) or not regex.fullmatch(value):
+            sys.exit(f"cpfixture: organizations: {what} {value!r} does not match {regex.pattern}")
+
+    def _members(self, shape, value):
+        unknown = set(value) - set(self.model.shape_for(shape).members)
+        if unknown:
+            warn(f"organizations: {shape} has members not in the model: {sorted(unknown)}")
+
+    @staticmethod
+    def invalid(reason, message):
+        return error("InvalidInputException", message, Reason=reason)
+
+    def answer(self, op, params):
+        """The built-in answer of an operation (a RESPONSE), None for one not served."""
+        if op == "DescribeOrganization":
+            return {"body": {"Organization": self.org}}
+        size = max_results(params, "MaxResults", 1, self.PAGE, self.invalid)
+        if isinstance(size, dict):
+            return size
+        if op == "ListAccounts":
+            return self._page(op, "Accounts", self.accounts, params, size)
+        if op == "ListRoots":
+            return self._page(op, "Roots", [self.root], params, size)
+        if op not in ("ListAccountsForParent", "ListChildren"):
+            return None
+        parent = params.get("ParentId")
+        if parent is None:
+            return self.invalid("INPUT_REQUIRED", "You must specify a value for ParentId.")
+        if not isinstance(parent, str) or not (self.ROOT_ID.fullmatch(parent) or
+                                               self.OU_ID.fullmatch(parent)):
+            return self.invalid("INVALID_PATTERN", f"ParentId {parent!r} is neither a root id"
+                                " (r-...) nor an OU id (ou-...-...).")
+        child_types = self.model.shape_for("ChildType").enum
+        if op == "ListChildren" and params.get("ChildType") not in child_types:
+            if params.get("ChildType") is None:
+                return self.invalid("INPUT_REQUIRED", "You must specify a value for ChildType.")
+            return self.invalid("INVALID_ENUM", f"ChildType {params['ChildType']!r} is not one"
+                                f" of {', '.join(child_types)}.")
+        if parent not in self.children:
+            return error("ParentNotFoundException",
+                         "We can't find a root or OU with the ParentId that you specified.")
+        if op == "ListChildren":
+            kind = params["ChildType"]
+            items = [{"Id": i, "Type": t} for i, t in self.children[parent] if t == kind]
+            return self._page(f"{op}/{parent}/{kind}", "Children", items, params, size)
+        items = [a for a in self.accounts if self.parent_of[a["Id"]] == parent]
+        return self._page(f"{op}/{parent}", "Accounts", items, params, size)
+
+    def _page(self, scope, key, items, params, size):
+        got = self.pager.page(scope, items, params.get("NextToken"), size or self.PAGE)
+        if got is None:
+            return self.invalid("INVALID_NEXT_TOKEN", "You specified an invalid value for"
+                                " nextToken. You must get the value from the response to a"
+                                " previous call to the API.")
+        page, token = got
+        body = {key: page}
+        if token is not None:
+            body["NextToken"] = token
+        return {"body": body}
+
+
+# ---- AWS Control Tower ----------------------------------------------------------------------
+
+class LandingZones:
+    """The "controltower" section: landing zones in wire form (LandingZoneDetail), each in the
+    home region its ARN names."""
+
+    ARN = re.compile(r"arn:(aws[a-z-]*):controltower:([a-z0-9-]+):(\d{12}):"
+                     r"landingzone/[0-9A-Za-z]+")
+    # Top-level manifest keys of the landing zone schemas: (allowed, required) per major version.
+    MANIFEST_KEYS = {
+        3: ({"governedRegions", "organizationStructure", "centralizedLogging", "securityRoles",
+             "accessManagement", "backup"},
+            {"organizationStructure", "centralizedLogging", "securityRoles"}),
+        4: ({"governedRegions", "centralizedLogging", "securityRoles", "accessManagement",
+             "backup", "config"}, set()),
+    }
+
+    def __init__(self, spec, scn, svc):
+        self.pager = scn.pager
+        statuses = svc.model.shape_for("LandingZoneStatus").enum
+        drifts = svc.model.shape_for("LandingZoneDriftStatus").enum
+        self.zones = []
+        for lz in spec.get("landing_zones", []):
+            lz = dict(lz)
+            m = self.ARN.fullmatch(str(lz.get("arn")))
+            if not m:
+                sys.exit(f"cpfixture: controltower: landing zone arn {lz.get('arn')!r} does not"
+                         f" match {self.ARN.pattern}")
+            version = str(lz.get("version", ""))
+            if not re.fullmatch(r"\d+\.\d+", version) or not isinstance(lz.get("manifest"), dict):
+                sys.exit(f"cpfixture: controltower: {lz['arn']}: needs a version (\"3.3\") and a"
+                         " manifest (a JSON object)")
+            lz.setdefault("latestAvailableVersion", version)
+            lz.setdefault("status", "ACTIVE")
+            lz.setdefault("driftStatus", {"status": "IN_SYNC"})
+            if lz["status"] not in statuses or lz["driftStatus"].get("status") not in drifts:
+                sys.exit(f"cpfixture: controltower: {lz['arn']}: status must be one of {statuses},"
+                         f" driftStatus {{\"status\": one of {drifts}}}")
+            unknown = set(lz) - set(svc.model.shape_for("LandingZoneDetail").members)
+            if unknown:
+                warn(f"controltower: {lz['arn']}: members not in the model: {sorted(unknown)}")
+            allowed, required = self.MANIFEST_KEYS.get(int(version.split(".")[0]), (None, set()))
+            keys = set(lz["manifest"])
+            if allowed is not None and (keys - allowed or required - keys):
+                warn(f"controltower: {lz['arn']}: a {version} manifest with unexpected keys"
+                     f" {sorted(keys - allowed)} or without {sorted(required - keys)}")
+            self.zones.append((m.group(2), lz))
+
+    def answer(self, op, params, region):
+        here = [lz for home, lz in self.zones if home == region]
+        if op == "GetLandingZone":
+            ident = params.get("landingZoneIdentifier")
+            if not ident:
+                return error("ValidationException", "1 validation error detected: Value null at"
+                             " 'landingZoneIdentifier' failed to satisfy constraint: Member must"
+                             " not be null")
+            found = next((lz for lz in here if lz["arn"] == ident), None)
+            if found is None:
+                return error("ResourceNotFoundException", f"Landing zone {ident} not found.")
+            return {"body": {"landingZone": found}}
+        if op != "ListLandingZones":
+            return None
+
+        def fail(_, message):
+            return error("ValidationException", message)
+        size = max_results(params, "maxResults", 1, 1, fail)
+        if isinstance(size, dict):
+            return size
+        got = self.pager.page(f"{op}/{region}", [{"arn": lz["arn"]} for lz in here],
+                              params.get("nextToken"), 1)
+        if got is None:
+            return error("ValidationException", "The nextToken is not valid.")
+        body = {"landingZones": got[0]}
+        if got[1] is not None:
+            body["nextToken"] = got[1]
+        return {"body": body}
 
 
 class Rule:
@@ -204,6 +678,12 @@ class Scenario:
         self.imds = data.get("imds", {})
         self.container = data.get("container", {})
         self.services = {name: Service(session, name) for name in SERVICES}
+        self.pager = Pager()
+        self.org = Organization(data["organizations"], self, self.services["organizations"]) \
+            if "organizations" in data else None
+        self.landing_zones = LandingZones(data["controltower"], self,
+                                          self.services["controltower"]) \
+            if "controltower" in data else None
         self.s3 = Service(session, "s3")  # not in services: S3 is routed by elimination
         self.buckets = data.get("s3", {}).get("buckets", {})
         for name, spec in self.buckets.items():
@@ -428,6 +908,9 @@ def verify_sigv4(scn, method, path, headers, body, svc, region, info):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "cpfixture"
+    # Buffered: headers and body leave in one write. Unbuffered, they were two segments, and on
+    # a kept-alive connection the second waited for the client's delayed ACK (~40 ms a request).
+    wbufsize = -1
 
     def log_message(self, *args):  # the JSON log replaces the access log
         pass
@@ -481,23 +964,35 @@ class Handler(BaseHTTPRequestHandler):
     def handle_api(self, scn):
         target = self.headers.get("X-Amz-Target")
         parts = urlsplit(self.path)
+        bad_body = None  # why the body could not be read, answered once the request is verified
         if target:
             prefix, _, op = target.rpartition(".")
             svc = next((s for s in scn.services.values() if s.target_prefix == prefix), None)
             try:
                 params = json.loads(self.body or b"{}")
-            except ValueError:
-                params = {}
+                if not isinstance(params, dict):
+                    raise ValueError("the body is not a JSON object")
+            except ValueError as e:
+                params, bad_body = {}, str(e)
         else:
             form = self.body.decode("utf-8", "replace") \
                 if "x-www-form-urlencoded" in self.headers.get("Content-Type", "") else ""
             params = dict(parse_qsl(parts.query, keep_blank_values=True))
             params.update(parse_qsl(form, keep_blank_values=True))
-            if "Action" not in params:
-                return self.handle_s3(scn, parts)
-            op = params["Action"]
-            svc = next((s for s in scn.services.values()
-                        if s.protocol != "json" and s.api_version == params.get("Version")), None)
+            if "Action" in params:
+                op = params["Action"]
+                svc = next((s for s in scn.services.values() if s.protocol in ("query", "ec2")
+                            and s.api_version == params.get("Version")), None)
+            else:
+                routed = self.route_rest(scn, parts)
+                if routed is None:
+                    return self.handle_s3(scn, parts)
+                svc, op, from_path = routed
+                pairs = parse_qsl(parts.query, keep_blank_values=True)
+                try:
+                    params = svc.rest_params(op, from_path, pairs, self.headers, self.body)
+                except ValueError as e:
+                    params, bad_body = from_path, str(e)
         if svc is None:
             self.record["error"] = "UnknownService"
             return self.send_plain(400, f"cpfixture: cannot tell the service of {target or parts}")
@@ -508,6 +1003,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_error_response({"error": code, "message": f"unknown operation {op}"})
 
         region = self.target_region(scn, svc, parts.path)
+        if svc.name in GLOBAL_SIGNING_REGIONS:
+            region = GLOBAL_SIGNING_REGIONS[svc.name].get(partition(region), region)
         kind, detail = verify_sigv4(scn, self.command, self.path, self.headers, self.body, svc,
                                     region, self.record)
         if kind == "missing" and (svc.name, op) in UNSIGNED_OK:
@@ -522,6 +1019,9 @@ class Handler(BaseHTTPRequestHandler):
                 message = detail
             return self.send_error_response({"error": code, "message": message,
                                              "status": status})
+        if bad_body is not None:
+            return self.send_error_response({"error": "SerializationException",
+                                             "message": f"cannot read the request: {bad_body}"})
 
         resp, self.record["rule"], self.record["attempt"] = scn.pick(svc.name, op, params)
         if resp is None:
@@ -530,11 +1030,41 @@ class Handler(BaseHTTPRequestHandler):
                 entry = scn.creds.get(ak, {})
                 resp = {"body": {"UserId": entry.get("user_id", ak), "Account": scn.account,
                                  "Arn": entry.get("arn", f"arn:aws:iam::{scn.account}:user/{ak}")}}
-            else:
+            elif svc.name == "organizations" and scn.org is not None:
+                resp = scn.org.answer(op, params)
+            elif svc.name == "controltower" and scn.landing_zones is not None:
+                resp = scn.landing_zones.answer(op, params, region)
+            if resp is None:
                 warn(f"no response for {svc.name}.{op} {json.dumps(redact(params))}")
                 resp = {"error": "NotImplemented", "status": 501,
                         "message": f"cpfixture: no response for {svc.name}.{op} in the scenario"}
         self.respond(resp)
+
+    def route_rest(self, scn, parts):
+        """(service, operation, members from the path) of a REST-JSON request, by its method and
+        path (after a leading region segment) as the models give them; None: not one (S3).
+        When two services have the route, the Host's service name decides, then the service
+        the credential scope names. A request signed for S3 is S3's."""
+        path = parts.path
+        segments = path.split("/", 2)
+        if len(segments) == 3 and REGION_RE.fullmatch(segments[1]):
+            path = "/" + segments[2]
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        found = []
+        for svc in scn.services.values():
+            hit = svc.route(self.command, path, pairs) if svc.routes else None
+            if hit is not None:
+                found.append((svc, *hit))
+        if not found:
+            return None
+        scope = re.search(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/",
+                          self.headers.get("Authorization") or "")
+        scope = scope.group(1) if scope else None
+        if scope == scn.s3.signing_name:
+            return None
+        host = (self.headers.get("Host") or "").split(".")[0]
+        found.sort(key=lambda f: (f[0].endpoint_prefix != host, f[0].signing_name != scope))
+        return found[0]
 
     def target_region(self, scn, svc, path):
         host = (self.headers.get("Host") or "").split(":")[0]
@@ -762,9 +1292,10 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if "error" in resp:
             return self.send_error_response(resp)
-        status = resp.get("status", 200)
-        headers = dict(resp.get("headers", {}))
         svc = self.svc
+        status = resp.get("status", svc.model.operation_model(self.op).http.get("responseCode", 200)
+                          if svc is not None and svc.protocol == "rest-json" else 200)
+        headers = dict(resp.get("headers", {}))
         if "raw" in resp:
             body = resp["raw"].encode() if isinstance(resp["raw"], str) else bytes(resp["raw"])
             ctype = resp.get("content_type", self.content_type())
@@ -773,7 +1304,7 @@ class Handler(BaseHTTPRequestHandler):
             body = (data if isinstance(data, str) else json.dumps(data, indent=2)).encode()
             ctype = resp.get("content_type", "text/plain" if isinstance(data, str)
                              else "application/json")
-        elif svc.protocol == "json":
+        elif svc.protocol in ("json", "rest-json"):
             body = json.dumps(expand_credentials(resp.get("body", {}))).encode()
             ctype = self.content_type()
         else:
@@ -798,15 +1329,21 @@ class Handler(BaseHTTPRequestHandler):
     def send_error_response(self, resp):
         svc, rid = self.svc, str(uuid.uuid4())
         code, message = resp["error"], resp.get("message", "")
-        status = resp.get("status", 400)
+        rest = svc is not None and svc.protocol == "rest-json"
+        status = resp.get("status", (rest and svc.error_status(code)) or 400)
         self.record["error"] = code
         headers = dict(resp.get("headers", {}))
+        if rest:  # REST-JSON names the error in a header, the body has the message
+            headers.setdefault("x-amzn-ErrorType", resp.get("type", code))
         if "raw" in resp:
             body = resp["raw"]
         elif svc is None:
             body = message or code
         elif svc.protocol == "json":
-            body = json.dumps({"__type": resp.get("type", code), "message": message})
+            body = json.dumps({"__type": resp.get("type", code), svc.message_member(code): message,
+                               **resp.get("fields", {})})
+        elif rest:
+            body = json.dumps({svc.message_member(code): message, **resp.get("fields", {})})
         elif svc.protocol == "ec2":
             body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>' \
                 f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>" \
@@ -823,7 +1360,8 @@ class Handler(BaseHTTPRequestHandler):
     def content_type(self):
         if self.svc is None:
             return "text/plain"
-        return "application/x-amz-json-1.1" if self.svc.protocol == "json" else "text/xml"
+        return {"json": "application/x-amz-json-1.1",
+                "rest-json": "application/json"}.get(self.svc.protocol, "text/xml")
 
     def send_plain(self, status, text):
         return self.send(status, "text/plain", text.encode(), {})
@@ -841,6 +1379,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+        self.wfile.flush()
 
 
 def redact(params):
@@ -873,7 +1412,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
-    scenario = Scenario(args.scenario, botocore.session.get_session())
+    scenario = Scenario(args.scenario, lctest.botocore_session())
     server = Server(args.port, scenario, args.log)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"LISTENING {server.server_address[1]}", flush=True)

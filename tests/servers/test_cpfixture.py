@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Checks cpfixture.py with real clients: botocore (kms, ec2, config, cloudtrail, sts, s3), urllib
-for IMDSv2 and container credentials, and /usr/bin/aws.
+"""Checks cpfixture.py with real clients: botocore (kms, ec2, config, cloudtrail, sts, s3,
+organizations, controltower with the servers/models supplement), urllib for IMDSv2 and container
+credentials, and /usr/bin/aws.
 Prints "N passed, M failed"; exits 1 on failure."""
 import datetime
 import http.client
@@ -13,7 +14,6 @@ import tempfile
 import time
 import traceback
 
-import botocore.session
 from botocore import UNSIGNED
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import lctest  # noqa: E402
 
 AK, SK = "AKIALOGCANARYTEST01", "lc/secret+key0000000000000000000000000001"
-SESSION = botocore.session.get_session()
+SESSION = lctest.botocore_session()
 
 
 class Fixture(lctest.CpFixture):
@@ -503,6 +503,432 @@ def t_s3_serving_and_errors(fx):
     check((code, status) == ("InvalidAccessKeyId", 403), code)
 
 
+# ---- tests on ORG_SCENARIO (AWS Organizations) ----------------------------------------------
+
+ROOT = "r-lc01"
+OU_SECURITY, OU_WORKLOADS, OU_PROD, OU_SANDBOX, OU_DENIED = (
+    "ou-lc01-security", "ou-lc01-workloads", "ou-lc01-prod0001", "ou-lc01-sandbox1",
+    "ou-lc01-denied01")
+MEMBER_PARENTS = [OU_WORKLOADS, OU_PROD, OU_SANDBOX, ROOT, OU_PROD, OU_DENIED]
+MEMBER_STATUS = ["ACTIVE"] * 5 + ["SUSPENDED", "ACTIVE", "PENDING_CLOSURE"]
+
+
+def org_accounts():
+    """45 accounts: management, log archive and audit, then 42 members spread over the tree."""
+    accounts = [
+        {"Id": "111122223333", "Name": "management", "Email": "root@example.com",
+         "JoinedMethod": "CREATED", "JoinedTimestamp": "2019-06-01T12:00:00Z", "parent": ROOT},
+        {"Id": "222222222222", "Name": "log-archive", "Email": "log-archive@example.com",
+         "JoinedTimestamp": 1560000000, "parent": OU_SECURITY},
+        {"Id": "333333333333", "Name": "audit", "Email": "audit@example.com",
+         "JoinedTimestamp": 1560000100, "parent": OU_SECURITY}]
+    for i in range(42):
+        accounts.append({"Id": str(210000000000 + 7919 * i), "Name": f"member-{i:02d}",
+                         "Email": f"member-{i:02d}@example.com", "Status": MEMBER_STATUS[i % 8],
+                         "JoinedMethod": "INVITED" if i % 5 == 0 else "CREATED",
+                         "JoinedTimestamp": 1600000000 + 86400 * i,
+                         "parent": MEMBER_PARENTS[i % len(MEMBER_PARENTS)]})
+    return accounts
+
+
+ORG_SCENARIO = {
+    "region": "us-east-1",
+    "account": "111122223333",
+    "credentials": {AK: {"secret": SK}},
+    "organizations": {
+        "organization": {"Id": "o-lc0123456789", "MasterAccountId": "111122223333"},
+        "root": {"Id": ROOT, "PolicyTypes": [{"Type": "SERVICE_CONTROL_POLICY",
+                                              "Status": "ENABLED"}]},
+        "ous": [{"Id": OU_SECURITY, "Name": "Security"},
+                {"Id": OU_WORKLOADS, "Name": "Workloads"},
+                {"Id": OU_PROD, "Name": "Prod", "parent": OU_WORKLOADS},
+                {"Id": OU_SANDBOX, "Name": "Sandbox"},
+                {"Id": OU_DENIED, "Name": "Denied", "parent": OU_WORKLOADS}],
+        "accounts": org_accounts()},
+    "operations": {
+        "organizations.DescribeOrganization": {"respond": [
+            {"error": "AWSOrganizationsNotInUseException",
+             "message": "Your account is not a member of an organization."},
+            {"error": "AccessDeniedException",
+             "message": "You don't have permissions to access this resource."},
+            {"default": True}]},
+        "organizations.ListAccountsForParent": [
+            {"match": {"ParentId": OU_DENIED},
+             "respond": {"error": "AccessDeniedException",
+                         "message": "You don't have permissions to access this resource."}}],
+        "organizations.ListRoots": {"respond": [
+            {"error": "TooManyRequestsException", "message": "Rate exceeded",
+             "fields": {"Type": "HANDSHAKE_RATE_LIMIT"}}, {"default": True}]},
+    },
+}
+
+
+def org_client(fx, **kw):
+    return fx.client("organizations", retries={"total_max_attempts": 1}, **kw)
+
+
+def org_error(call, code, reason=None):
+    """call fails with code (an exception class of the model), Reason reason: the error."""
+    got, status, e = error_of(call)
+    check((got, status) == (code, 400), f"{got} {status}, wanted {code}")
+    check(reason is None or e.response.get("Reason") == reason,
+          f"Reason {e.response.get('Reason')}, wanted {reason}")
+    return e
+
+
+def expected_accounts(fx):
+    """The scenario's accounts as ListAccounts parses them (defaults filled, no parent)."""
+    out = []
+    for a in fx.scenario["organizations"]["accounts"]:
+        a = {k: v for k, v in a.items() if k != "parent"}
+        a.setdefault("Status", "ACTIVE")
+        a.setdefault("JoinedMethod", "CREATED")
+        a["Arn"] = f"arn:aws:organizations::111122223333:account/o-lc0123456789/{a['Id']}"
+        out.append(a)
+    return out
+
+
+def raw_json(fx, target, body, region="us-east-1", service="organizations", host=None):
+    """A signed JSON 1.1 request by hand: (status, parsed body)."""
+    url = f"http://{host or '127.0.0.1'}:{fx.port}/"
+    hdrs = signed_headers(url, body, AK, SK, region, service,
+                          {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+    status, data = post(fx, hdrs, body)
+    return status, json.loads(data)
+
+
+def t_org_list_accounts(fx):
+    org = org_client(fx)
+    want = expected_accounts(fx)
+    check(len(want) == 45, len(want))
+    pages = list(org.get_paginator("list_accounts").paginate())
+    check([len(p["Accounts"]) for p in pages] == [20, 20, 5], [len(p["Accounts"]) for p in pages])
+    got = [a for p in pages for a in p["Accounts"]]
+    check([a["Id"] for a in got] == [a["Id"] for a in want], "every account once, in order")
+    check(same(got, want), f"accounts parsed: {got[:2]}")
+    check(got[0]["JoinedTimestamp"].timestamp() == 1559390400, got[0]["JoinedTimestamp"])
+    recs = fx.log("organizations", "ListAccounts")
+    check([("NextToken" in r["params"], r["region"], r["sig_ok"]) for r in recs] ==
+          [(False, "us-east-1", True), (True, "us-east-1", True), (True, "us-east-1", True)],
+          recs)
+    pages = list(org.get_paginator("list_accounts").paginate(PaginationConfig={"PageSize": 7}))
+    check([len(p["Accounts"]) for p in pages] == [7] * 6 + [3], [len(p["Accounts"]) for p in pages])
+    check([a["Id"] for p in pages for a in p["Accounts"]] == [a["Id"] for a in want],
+          "MaxResults 7")
+    # The wire form: epoch seconds as a JSON number, the members the model names.
+    status, body = raw_json(fx, "AWSOrganizationsV20161128.ListAccounts", b'{"MaxResults": 1}')
+    acct = body["Accounts"][0]
+    check(status == 200 and isinstance(acct["JoinedTimestamp"], (int, float)) and
+          acct["JoinedTimestamp"] == 1559390400 and set(body) == {"Accounts", "NextToken"}, body)
+    check(set(acct) == {"Id", "Arn", "Email", "Name", "Status", "JoinedMethod",
+                        "JoinedTimestamp"}, acct)
+
+
+def t_org_tree(fx):
+    """The tree walked from ListRoots with ListChildren, and ListAccountsForParent per parent
+    in pages of 2, give every account once, under the parent the scenario put it."""
+    org = org_client(fx)
+    error_of(lambda: org.list_roots())  # the scripted TooManyRequestsException (see t_org_rules)
+    roots = org.list_roots()["Roots"]
+    check(len(roots) == 1 and roots[0]["Id"] == ROOT and roots[0]["Name"] == "Root" and
+          roots[0]["Arn"] == f"arn:aws:organizations::111122223333:root/o-lc0123456789/{ROOT}" and
+          roots[0]["PolicyTypes"][0]["Type"] == "SERVICE_CONTROL_POLICY", roots)
+    seen, ous = {}, {}
+    todo = [ROOT]
+    while todo:
+        parent = todo.pop(0)
+        kids = [c for p in org.get_paginator("list_children").paginate(
+                    ParentId=parent, ChildType="ORGANIZATIONAL_UNIT") for c in p["Children"]]
+        check(all(c["Type"] == "ORGANIZATIONAL_UNIT" for c in kids), kids)
+        ous[parent] = [c["Id"] for c in kids]
+        todo += ous[parent]
+        accts = [c for p in org.get_paginator("list_children").paginate(
+                     ParentId=parent, ChildType="ACCOUNT") for c in p["Children"]]
+        check(all(c["Type"] == "ACCOUNT" for c in accts), accts)
+        if parent == OU_DENIED:
+            code, _, _ = error_of(lambda: org.list_accounts_for_parent(ParentId=parent))
+            check(code == "AccessDeniedException", code)
+        else:
+            pages = list(org.get_paginator("list_accounts_for_parent").paginate(
+                ParentId=parent, PaginationConfig={"PageSize": 2}))
+            check(all(len(p["Accounts"]) <= 2 for p in pages), "pages of 2")
+            listed = [a["Id"] for p in pages for a in p["Accounts"]]
+            check(listed == [c["Id"] for c in accts], f"{parent}: {listed} vs {accts}")
+        for c in accts:
+            check(c["Id"] not in seen, f"{c['Id']} twice")
+            seen[c["Id"]] = parent
+    check(ous == {ROOT: [OU_SECURITY, OU_WORKLOADS, OU_SANDBOX], OU_SECURITY: [],
+                  OU_WORKLOADS: [OU_PROD, OU_DENIED], OU_PROD: [], OU_SANDBOX: [],
+                  OU_DENIED: []}, ous)
+    want = {a["Id"]: a["parent"] for a in fx.scenario["organizations"]["accounts"]}
+    check(seen == want, "every account once, under its parent")
+
+
+def t_org_errors(fx):
+    org = org_client(fx)
+    e = org_error(lambda: org.list_accounts(NextToken="not-a-token"), "InvalidInputException",
+                  "INVALID_NEXT_TOKEN")
+    check(isinstance(e, org.exceptions.InvalidInputException), type(e))
+    # A token continues only the listing it came from.
+    token = org.list_accounts(MaxResults=1)["NextToken"]
+    check(org.list_accounts(NextToken=token)["Accounts"][0]["Id"] == "222222222222", "token")
+    org_error(lambda: org.list_accounts_for_parent(ParentId=OU_SECURITY, NextToken=token),
+              "InvalidInputException", "INVALID_NEXT_TOKEN")
+    token = org.list_children(ParentId=ROOT, ChildType="ORGANIZATIONAL_UNIT",
+                              MaxResults=1)["NextToken"]
+    org_error(lambda: org.list_children(ParentId=ROOT, ChildType="ACCOUNT", NextToken=token),
+              "InvalidInputException", "INVALID_NEXT_TOKEN")
+    org_error(lambda: org.list_children(ParentId=OU_WORKLOADS, ChildType="ORGANIZATIONAL_UNIT",
+                                        NextToken=token), "InvalidInputException",
+              "INVALID_NEXT_TOKEN")
+    org_error(lambda: org.list_accounts(MaxResults=21), "InvalidInputException",
+              "MAX_VALUE_EXCEEDED")
+    org_error(lambda: org.list_children(ParentId=ROOT, ChildType="POLICY"),
+              "InvalidInputException", "INVALID_ENUM")
+    org_error(lambda: org.list_children(ParentId="x-123", ChildType="ACCOUNT"),
+              "InvalidInputException", "INVALID_PATTERN")
+    e = org_error(lambda: org.list_children(ParentId="ou-zzzz-zzzzzzzz", ChildType="ACCOUNT"),
+                  "ParentNotFoundException")
+    check(isinstance(e, org.exceptions.ParentNotFoundException), type(e))
+    org_error(lambda: org.list_accounts_for_parent(ParentId="r-zzzz"), "ParentNotFoundException")
+    # The error body as Organizations sends it: __type, Message (the model's spelling), Reason.
+    status, body = raw_json(fx, "AWSOrganizationsV20161128.ListAccounts", b'{"NextToken": "x"}')
+    check(status == 400 and set(body) == {"__type", "Message", "Reason"} and
+          body["__type"] == "InvalidInputException", body)
+
+
+def t_org_rules(fx):
+    """Failures are rules; a rule's {"default": true} step hands over to the built-in answer."""
+    org = org_client(fx)
+    for want in ("AWSOrganizationsNotInUseException", "AccessDeniedException"):
+        code, status, e = error_of(lambda: org.describe_organization())
+        check((code, status) == (want, 400) and
+              isinstance(e, getattr(org.exceptions, want)), (code, status, type(e)))
+    got = org.describe_organization()["Organization"]
+    check(got == {"Id": "o-lc0123456789", "FeatureSet": "ALL", "MasterAccountId": "111122223333",
+                  "Arn": "arn:aws:organizations::111122223333:organization/o-lc0123456789",
+                  "MasterAccountArn": "arn:aws:organizations::111122223333:account/"
+                                      "o-lc0123456789/111122223333",
+                  "MasterAccountEmail": "root@example.com",
+                  "AvailablePolicyTypes": [{"Type": "SERVICE_CONTROL_POLICY",
+                                            "Status": "ENABLED"}]}, got)
+    recs = fx.log("organizations", "DescribeOrganization")
+    check([(r["rule"], r["attempt"], r["error"]) for r in recs] ==
+          [(0, 1, "AWSOrganizationsNotInUseException"), (0, 2, "AccessDeniedException"),
+           (0, 3, None)], recs)
+    recs = fx.log("organizations", "ListRoots")
+    check([(r["attempt"], r["error"]) for r in recs][:2] ==
+          [(1, "TooManyRequestsException"), (2, None)], recs)
+
+
+def t_org_signing(fx):
+    org = org_client(fx, region="eu-west-1")
+    code, status, e = error_of(lambda: org.list_roots())
+    check((code, status) == ("InvalidSignatureException", 400) and
+          "scoped to a valid region, not 'eu-west-1'" in str(e), e)
+    rec = fx.log("organizations")[-1]
+    check(rec["auth"] == "scope" and rec["region"] == "us-east-1" and rec["sig_ok"] is False, rec)
+    code, _, _ = error_of(lambda: org_client(fx, secret="wrong").list_accounts())
+    check(code == "InvalidSignatureException", code)
+    check(fx.log("organizations")[-1]["auth"] == "signature", fx.log("organizations")[-1])
+    code, _, _ = error_of(lambda: org_client(fx, key="AKIAUNKNOWN").list_accounts())
+    check(code == "UnrecognizedClientException", code)
+    # Signed for another service: refused.
+    status, body = raw_json(fx, "AWSOrganizationsV20161128.ListAccounts", b"{}", service="sts")
+    check(status == 400 and "scoped to correct service" in body["message"], body)
+    # Whatever regional Host names, the signature is for us-east-1.
+    for host in ("organizations.us-east-1.amazonaws.com", "organizations.eu-west-1.amazonaws.com"):
+        status, body = raw_json(fx, "AWSOrganizationsV20161128.ListAccounts", b"{}", host=host)
+        check(status == 200 and len(body["Accounts"]) == 20, (host, status))
+        status, body = raw_json(fx, "AWSOrganizationsV20161128.ListAccounts", b"{}", host=host,
+                                region="eu-west-1")
+        check(status == 400 and body["__type"] == "InvalidSignatureException", (host, body))
+
+
+def t_org_aws_cli(fx):
+    """The aws CLI pages through all 45 accounts itself."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {"PATH": "/usr/bin:/bin", "HOME": home, "AWS_ACCESS_KEY_ID": AK,
+               "AWS_SECRET_ACCESS_KEY": SK, "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "",
+               "AWS_EC2_METADATA_DISABLED": "true"}
+        out = subprocess.run(["/usr/bin/aws", "organizations", "list-accounts", "--endpoint-url",
+                              fx.url, "--output", "json"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        check(out.returncode == 0, out.stderr)
+        ids = [a["Id"] for a in json.loads(out.stdout)["Accounts"]]
+        check(ids == [a["Id"] for a in fx.scenario["organizations"]["accounts"]], ids)
+
+
+# ---- tests on CT_SCENARIO (AWS Control Tower, REST-JSON) ------------------------------------
+
+LZ_ARN = "arn:aws:controltower:{}:111122223333:landingzone/{}"
+LZ_33 = LZ_ARN.format("us-east-1", "1A2B3C4D5E6F7G8H")
+LZ_40_MIN = LZ_ARN.format("us-east-1", "9Z8Y7X6W5V4U3T2S")
+LZ_40 = LZ_ARN.format("eu-west-1", "0K1L2M3N4O5P6Q7R")
+LZ_DENIED = LZ_ARN.format("us-east-1", "DENIED0000000000")
+LZ_BUSY = LZ_ARN.format("us-east-1", "BUSY000000000000")
+KMS = "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+MANIFEST_33 = {
+    "governedRegions": ["us-east-1", "eu-west-1"],
+    "organizationStructure": {"security": {"name": "Security"}, "sandbox": {"name": "Sandbox"}},
+    "centralizedLogging": {"accountId": "222222222222",
+                           "configurations": {"loggingBucket": {"retentionDays": 365},
+                                              "accessLoggingBucket": {"retentionDays": 3650},
+                                              "kmsKeyArn": KMS},
+                           "enabled": True},
+    "securityRoles": {"accountId": "333333333333"},
+    "accessManagement": {"enabled": True}}
+MANIFEST_40 = {
+    "governedRegions": ["eu-west-1", "eu-central-1"],
+    "centralizedLogging": {"accountId": "222222222222", "enabled": True,
+                           "configurations": {"loggingBucket": {"retentionDays": 90},
+                                              "accessLoggingBucket": {"retentionDays": 90}}},
+    "config": {"accountId": "222222222222", "enabled": False},
+    "securityRoles": {"enabled": True, "accountId": "333333333333"},
+    "accessManagement": {"enabled": False},
+    "backup": {"enabled": False}}
+# 4.0 with neither the CloudTrail nor the Config integration (only there to be a second page).
+MANIFEST_40_MIN = {"centralizedLogging": {"enabled": False}, "config": {"enabled": False},
+                   "securityRoles": {"enabled": False}, "accessManagement": {"enabled": False}}
+
+CT_SCENARIO = {
+    "region": "us-east-1",
+    "credentials": {AK: {"secret": SK}},
+    "controltower": {"landing_zones": [
+        {"arn": LZ_33, "version": "3.3", "manifest": MANIFEST_33},
+        {"arn": LZ_40_MIN, "version": "4.0", "manifest": MANIFEST_40_MIN},
+        {"arn": LZ_40, "version": "4.0", "latestAvailableVersion": "4.0", "status": "PROCESSING",
+         "driftStatus": {"status": "DRIFTED"}, "manifest": MANIFEST_40}]},
+    "operations": {"controltower.GetLandingZone": [
+        {"match": {"landingZoneIdentifier": LZ_DENIED},
+         "respond": {"error": "AccessDeniedException",
+                     "message": "User is not authorized to perform: controltower:GetLandingZone"}},
+        {"match": {"landingZoneIdentifier": LZ_BUSY},
+         "respond": [{"error": "ThrottlingException", "message": "Rate exceeded",
+                      "headers": {"Retry-After": "1"}}, {"default": True}]}]},
+}
+
+
+def ct_client(fx, region="us-east-1", url=None, **kw):
+    return fx.client("controltower", region=region, url=url,
+                     retries={"total_max_attempts": 1}, **kw)
+
+
+def raw_rest(fx, path, body, region="us-east-1", service="controltower", method="POST"):
+    """A signed REST-JSON request by hand: (status, headers, body bytes)."""
+    url = f"http://127.0.0.1:{fx.port}{path}"
+    hdrs = signed_headers(url, body, AK, SK, region, service,
+                          {"Content-Type": "application/json"}, method=method)
+    conn = http.client.HTTPConnection("127.0.0.1", fx.port, timeout=10)
+    conn.request(method, path, body=body, headers=hdrs)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+
+def t_ct_landing_zones(fx):
+    """Both regions, both manifest generations, through botocore's REST-JSON parser."""
+    defaults = {"status": "ACTIVE", "driftStatus": {"status": "IN_SYNC"}}
+    for region, url, zones in (("us-east-1", None, [LZ_33, LZ_40_MIN]),
+                               ("eu-west-1", fx.url + "/eu-west-1", [LZ_40])):
+        ct = ct_client(fx, region=region, url=url)
+        pages = list(ct.get_paginator("list_landing_zones").paginate())
+        check([[z["arn"] for z in p["landingZones"]] for p in pages] == [[z] for z in zones],
+              pages)
+        check(("nextToken" in pages[0]) == (len(zones) > 1), pages[0])
+        for arn in zones:
+            spec = next(z for z in fx.scenario["controltower"]["landing_zones"]
+                        if z["arn"] == arn)
+            want = dict(defaults, latestAvailableVersion=spec["version"])
+            want.update(spec)
+            got = ct.get_landing_zone(landingZoneIdentifier=arn)["landingZone"]
+            check(got == want, f"{arn}: {got}")
+        rec = fx.log("controltower", "GetLandingZone")[-1]
+        check(rec["region"] == region and rec["sig_ok"] and rec["path"] ==
+              ("/get-landingzone" if url is None else "/eu-west-1/get-landingzone") and
+              rec["params"] == {"landingZoneIdentifier": zones[-1]}, rec)
+    lz = ct_client(fx).get_landing_zone(landingZoneIdentifier=LZ_33)["landingZone"]
+    check(lz["manifest"]["centralizedLogging"]["configurations"]["loggingBucket"]
+          == {"retentionDays": 365} and "config" not in lz["manifest"], lz)
+    lz = ct_client(fx, "eu-west-1", fx.url + "/eu-west-1").get_landing_zone(
+        landingZoneIdentifier=LZ_40)["landingZone"]
+    check("organizationStructure" not in lz["manifest"] and
+          lz["manifest"]["config"]["enabled"] is False and lz["driftStatus"]["status"] == "DRIFTED",
+          lz)
+    status, hdrs, data = raw_rest(fx, "/list-landingzones", b"{}")
+    check(status == 200 and hdrs["content-type"] == "application/json" and
+          set(json.loads(data)) == {"landingZones", "nextToken"}, (status, hdrs, data))
+
+
+def t_ct_errors(fx):
+    ct = ct_client(fx)
+    for ident in (LZ_ARN.format("us-east-1", "UNKNOWN000000000"), LZ_40):
+        code, status, e = error_of(lambda: ct.get_landing_zone(landingZoneIdentifier=ident))
+        check((code, status) == ("ResourceNotFoundException", 404) and
+              isinstance(e, ct.exceptions.ResourceNotFoundException), (code, status, type(e)))
+    code, status, e = error_of(lambda: ct.list_landing_zones(maxResults=5))
+    check((code, status) == ("ValidationException", 400) and
+          isinstance(e, ct.exceptions.ValidationException), (code, status))
+    code, status, _ = error_of(lambda: ct.list_landing_zones(nextToken="not-a-token"))
+    check((code, status) == ("ValidationException", 400), (code, status))
+    token = ct.list_landing_zones()["nextToken"]
+    code, _, _ = error_of(lambda: ct_client(fx, "eu-west-1", fx.url + "/eu-west-1")
+                          .list_landing_zones(nextToken=token))
+    check(code == "ValidationException", f"a us-east-1 token in eu-west-1: {code}")
+    code, status, e = error_of(lambda: ct.get_landing_zone(landingZoneIdentifier=LZ_DENIED))
+    check((code, status) == ("AccessDeniedException", 403) and
+          isinstance(e, ct.exceptions.AccessDeniedException), (code, status))
+    code, status, e = error_of(lambda: ct.get_landing_zone(landingZoneIdentifier=LZ_BUSY))
+    check((code, status) == ("ThrottlingException", 429) and
+          isinstance(e, ct.exceptions.ThrottlingException) and
+          e.response["ResponseMetadata"]["HTTPHeaders"]["retry-after"] == "1", (code, status))
+    code, status, _ = error_of(lambda: ct.get_landing_zone(landingZoneIdentifier=LZ_BUSY))
+    check((code, status) == ("ResourceNotFoundException", 404), "then the built-in answer")
+    # REST-JSON's error form on the wire: the code in a header, {"message"} in the body.
+    status, hdrs, data = raw_rest(fx, "/get-landingzone", b'{"landingZoneIdentifier": "x"}')
+    check(status == 404 and hdrs.get("x-amzn-errortype") == "ResourceNotFoundException" and
+          list(json.loads(data)) == ["message"] and hdrs.get("x-amzn-requestid"),
+          (status, hdrs, data))
+    status, hdrs, data = raw_rest(fx, "/get-landingzone", b"{not json")
+    check(status == 400 and hdrs.get("x-amzn-errortype") == "SerializationException", data)
+
+
+def t_ct_signing(fx):
+    code, status, _ = error_of(lambda: ct_client(fx, secret="wrong").list_landing_zones())
+    check((code, status) == ("InvalidSignatureException", 403), (code, status))
+    rec = fx.log("controltower")[-1]
+    check(rec["auth"] == "signature" and rec["sig_ok"] is False, rec)
+    code, status, e = error_of(lambda: ct_client(fx, region="eu-west-1").list_landing_zones())
+    check((code, status) == ("InvalidSignatureException", 403) and
+          "scoped to a valid region, not 'eu-west-1'" in str(e), e)
+    code, status, _ = error_of(lambda: ct_client(fx, key="AKIAUNKNOWN").list_landing_zones())
+    check((code, status) == ("UnrecognizedClientException", 403), (code, status))
+    code, status, _ = error_of(lambda: ct_client(fx, signature_version=UNSIGNED)
+                               .list_landing_zones())
+    check((code, status) == ("MissingAuthenticationTokenException", 403), (code, status))
+    status, hdrs, data = raw_rest(fx, "/list-landingzones", b"{}", service="config")
+    check(status == 403 and hdrs.get("x-amzn-errortype") == "InvalidSignatureException" and
+          b"scoped to correct service" in data, (status, data))
+
+
+def t_ct_routing(fx):
+    """Routes come from the model; a request signed for S3 on such a path is S3's."""
+    status, _, _ = raw_rest(fx, "/list-landingzones", b"{}", method="GET")
+    rec = fx.log()[-1]
+    check(rec["service"] == "s3" and status != 200, (status, rec))
+    code, status, _ = error_of(lambda: fx.client("s3").delete_objects(
+        Bucket="list-landingzones", Delete={"Objects": [{"Key": "k"}]}))
+    check((code, status) == ("NoSuchBucket", 404), (code, status))
+    check(fx.log()[-1]["service"] == "s3", fx.log()[-1])
+    status, _, data = raw_rest(fx, "/list-enabled-controls",
+                               b'{"targetIdentifier": "arn:aws:organizations::1:ou/o-1/ou-1"}')
+    rec = fx.log()[-1]
+    check((rec["service"], rec["operation"], status) == ("controltower", "ListEnabledControls",
+                                                        501), (rec, data))
+
+
 def t_sigterm(fx):
     fx.proc.terminate()
     check(fx.proc.wait(timeout=10) is not None, "fixture exits on SIGTERM")
@@ -516,7 +942,15 @@ SUITES = [
                      t_expired_credentials, t_imds_error_then_default, t_sigterm]),
     (S3_SCENARIO, [t_s3_redirects, t_s3_moving_bucket, t_s3_serving_and_errors,
                    t_log_has_no_secrets]),
+    (ORG_SCENARIO, [t_org_list_accounts, t_org_tree, t_org_errors, t_org_rules, t_org_signing,
+                    t_org_aws_cli, t_log_has_no_secrets]),
+    (CT_SCENARIO, [t_ct_landing_zones, t_ct_errors, t_ct_signing, t_ct_routing,
+                   t_log_has_no_secrets]),
 ]
+
+
+INLINE = [S3_SCENARIO, ORG_SCENARIO, CT_SCENARIO]
+INLINE_NAMES = ["s3 (inline)", "organizations (inline)", "controltower (inline)"]
 
 
 def main():
@@ -526,7 +960,8 @@ def main():
     results = lctest.Checks()
     for scenario, tests in SUITES:
         fx = Fixture(scenario)
-        scenario = scenario if isinstance(scenario, str) else "s3 (inline)"
+        scenario = scenario if isinstance(scenario, str) else \
+            INLINE_NAMES[next(i for i, s in enumerate(INLINE) if s is scenario)]
         try:
             for test in tests:
                 start = time.monotonic()
