@@ -387,4 +387,5 @@ const struct lc_probe lc_probe_config = {
     .listings = listings,
     .classify = classify,
     .formats = formats,
+    .controltower_section = "config",
 };

@@ -472,4 +472,5 @@ const struct lc_probe lc_probe_cloudtrail = {
     .listings = listings,
     .classify = classify,
     .formats = formats,
+    .controltower_section = "centralizedLogging",
 };

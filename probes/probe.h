@@ -104,6 +104,10 @@ struct lc_probe {
     bool (*destination_unsupported)(const struct lc_stream *s, const struct lc_target_obs *b,
                                     struct lc_destination_problem *out);
 
+    /* Control Tower: the landing zone manifest section whose "enabled" turns this source's
+     * deliveries on and off ("centralizedLogging", "config"; NULL: none) */
+    const char *controltower_section;
+
     /* status: where the service itself says whether delivery works, with the permissions its
      * calls need (preflight's rows for the status role); NULL: none */
     const struct lc_status_reader *status;

@@ -55,7 +55,8 @@ struct lc_aws_req {
     const char *region;  /* NULL = client default */
     const char *method;
     const char *bucket;              /* S3: bucket (NULL for service-level calls) */
-    const char *key;                 /* S3: raw object key (NULL for bucket-level calls) */
+    const char *key;                 /* S3: raw object key (NULL for bucket-level calls); REST
+                                      * services: the path after its '/' */
     const struct lc_kvlist *query;   /* decoded query parameters */
     const struct lc_kvlist *headers; /* extra headers: x-amz-*, Range, Content-Type, X-Amz-Target */
     const void *body;

@@ -39,14 +39,39 @@ static void json_done(void *ud, const struct lc_aws_resp *resp)
     free(jc);
 }
 
+/* Send req with body (freed here) and answer cb with the parsed JSON. */
+static int send_json(struct lc_aws *aws, struct lc_aws_req *req, char *body, lc_awsjson_cb cb,
+                     void *ud, struct lc_error *err)
+{
+    struct json_call *jc = calloc(1, sizeof(*jc));
+    int rc;
+
+    if (!jc) {
+        cJSON_free(body);
+        lc_error_set(err, LC_E_NOMEM, "out of memory building a %s request", req->service);
+        return LC_E_NOMEM;
+    }
+    jc->cb = cb;
+    jc->ud = ud;
+    req->body = body;
+    req->body_len = body ? strlen(body) : 0;
+    req->max_body = JSON_MAX_BODY;
+    req->on_done = json_done;
+    req->ud = jc;
+    rc = lc_aws_send(aws, req, err);
+    if (rc)
+        free(jc);
+    cJSON_free(body);
+    return rc;
+}
+
 int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
                      const char *region, const char *operation, const cJSON *input,
                      lc_awsjson_cb cb, void *ud, struct lc_error *err)
 {
     const struct lc_aws_service *svc = lc_aws_service_find(service);
     struct lc_kvlist headers = {0};
-    struct json_call *jc = NULL;
-    char *body = NULL;
+    char *body;
     char target[160];
     int rc;
 
@@ -56,36 +81,56 @@ int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *
     }
     snprintf(target, sizeof(target), "%s.%s", svc->target_prefix, operation);
     body = input ? cJSON_PrintUnformatted(input) : strdup("{}");
-    jc = calloc(1, sizeof(*jc));
-    rc = (!body || !jc) ? LC_E_NOMEM : 0;
-    if (!rc)
-        rc = lc_kv_add(&headers, "Content-Type", svc->content_type);
+    rc = body ? lc_kv_add(&headers, "Content-Type", svc->content_type) : LC_E_NOMEM;
     if (!rc)
         rc = lc_kv_add(&headers, "X-Amz-Target", target);
     if (rc) {
+        cJSON_free(body);
+        lc_kv_free(&headers);
         lc_error_set(err, LC_E_NOMEM, "out of memory building %s", target);
-        goto out;
+        return LC_E_NOMEM;
     }
-    jc->cb = cb;
-    jc->ud = ud;
-    struct lc_aws_req req = {
-        .service = service,
-        .region = region,
-        .method = "POST",
-        .headers = &headers,
-        .body = body,
-        .body_len = strlen(body),
-        .max_body = JSON_MAX_BODY,
-        .creds = creds,
-        .on_done = json_done,
-        .ud = jc,
-    };
-    rc = lc_aws_send(aws, &req, err);
-    if (!rc)
-        jc = NULL;
-out:
-    free(jc);
-    cJSON_free(body);
+    struct lc_aws_req req = {.service = service,
+                             .region = region,
+                             .method = "POST",
+                             .headers = &headers,
+                             .creds = creds};
+    rc = send_json(aws, &req, body, cb, ud, err);
+    lc_kv_free(&headers);
+    return rc;
+}
+
+int lc_aws_rest_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
+                          const char *region, const char *method, const char *path,
+                          const cJSON *input, lc_awsjson_cb cb, void *ud, struct lc_error *err)
+{
+    const struct lc_aws_service *svc = lc_aws_service_find(service);
+    struct lc_kvlist headers = {0};
+    char *body = NULL;
+    int rc = 0;
+
+    if (!svc || svc->protocol != LC_AWS_REST_JSON || !path || path[0] != '/') {
+        lc_error_set(err, LC_E_INVALID, "%s is not a REST-JSON service, or %s is not a path",
+                     service, path ? path : "(null)");
+        return LC_E_INVALID;
+    }
+    if (input) {
+        body = cJSON_PrintUnformatted(input);
+        rc = body ? lc_kv_add(&headers, "Content-Type", "application/json") : LC_E_NOMEM;
+    }
+    if (rc) {
+        cJSON_free(body);
+        lc_kv_free(&headers);
+        lc_error_set(err, LC_E_NOMEM, "out of memory building %s %s", method, path);
+        return LC_E_NOMEM;
+    }
+    struct lc_aws_req req = {.service = service,
+                             .region = region,
+                             .method = method,
+                             .key = path + 1, /* the path after its '/' */
+                             .headers = &headers,
+                             .creds = creds};
+    rc = send_json(aws, &req, body, cb, ud, err);
     lc_kv_free(&headers);
     return rc;
 }

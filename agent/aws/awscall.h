@@ -23,6 +23,12 @@ typedef void (*lc_awsquery_cb)(void *ud, const struct lc_awsxml *doc,
 int lc_aws_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
                      const char *region, const char *operation, const cJSON *input,
                      lc_awsjson_cb cb, void *ud, struct lc_error *err);
+/* service: a REST-JSON service of the table ("controltower", ...); method and path are the
+ * operation's ("POST", "/list-landingzones"); input is the JSON body (NULL: none). The answer
+ * is the JSON body, as for lc_aws_json_call. */
+int lc_aws_rest_json_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,
+                          const char *region, const char *method, const char *path,
+                          const cJSON *input, lc_awsjson_cb cb, void *ud, struct lc_error *err);
 /* service: a Query service of the table ("ec2", "sts", ...); params: decoded form fields
  * without Action/Version (added here). */
 int lc_aws_query_call(struct lc_aws *aws, struct lc_credprov *creds, const char *service,

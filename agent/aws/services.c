@@ -24,12 +24,12 @@
     X("logs", LC_AWS_JSON, JSON_1_1, "Logs_20140328", NULL, 7)                                     \
     X("organizations", LC_AWS_JSON, JSON_1_1, "AWSOrganizationsV20161128", NULL, 8)                \
     X("iam", LC_AWS_QUERY, FORM, NULL, "2010-05-08", 9)                                            \
-    X("wafv2", LC_AWS_JSON, JSON_1_1, "AWSWAF_20190729", NULL, 10)
+    X("wafv2", LC_AWS_JSON, JSON_1_1, "AWSWAF_20190729", NULL, 10)                                 \
+    X("controltower", LC_AWS_REST_JSON, NULL, NULL, NULL, 11)
 
 /* Services the next features call: rows only, no endpoint key or metrics yet.
  * elasticloadbalancing is the Application/Network Load Balancer API (version 2015-12-01). */
 #define NEXT_SERVICES(X)                                                                           \
-    X("controltower", LC_AWS_REST_JSON, NULL, NULL, NULL, 0)                                       \
     X("network-firewall", LC_AWS_JSON, JSON_1_0, "NetworkFirewall_20201112", NULL, 0)              \
     X("route53resolver", LC_AWS_JSON, JSON_1_1, "Route53Resolver", NULL, 0)                        \
     X("elasticloadbalancing", LC_AWS_QUERY, FORM, NULL, "2015-12-01", 0)                           \

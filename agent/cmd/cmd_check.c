@@ -166,6 +166,7 @@ int lc_cmd_check(int argc, char **argv)
     struct check_args a = {.wait_interval_s = 30};
     struct lc_config *cfg = NULL;
     struct lc_plan plan = {0};
+    struct lc_discovered disc = {0};
     struct lc_runtime rt;
     struct lc_observations obs = {0};
     struct lc_findings fnd = {0};
@@ -177,7 +178,7 @@ int lc_cmd_check(int argc, char **argv)
         return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     lc_error_clear(&err);
-    rc = lc_runtime_start(&rt, a.config, a.target, a.source, &cfg, &plan);
+    rc = lc_runtime_start(&rt, a.config, a.target, a.source, a.now, &cfg, &disc, &plan);
     if (rc != LC_EXIT_OK)
         goto out;
     /* --wait: the change being smoke-tested happened when the command started, unless --since
@@ -189,6 +190,7 @@ int lc_cmd_check(int argc, char **argv)
     struct lc_check_opts co = {.canary = !a.no_canary,
                                .now = a.now,
                                .discover = true,
+                               .discovered = &disc,
                                .since = a.since    ? a.since
                                         : a.wait_s ? started
                                                    : 0};
@@ -254,6 +256,7 @@ out:
     lc_observations_free(&obs);
     lc_runtime_free(&rt);
     lc_plan_free(&plan);
+    lc_discovered_free(&disc);
     lc_config_free(cfg);
     return rc;
 }

@@ -25,7 +25,7 @@ int lc_cmd_config(int argc, char **argv)
     lc_error_clear(&err);
     if (lc_cli_load_config(path, &cfg) != 0)
         return LC_EXIT_USAGE;
-    if (lc_plan_build(cfg, NULL, NULL, &plan, &err) != 0) {
+    if (lc_plan_build(cfg, NULL, NULL, NULL, &plan, &err) != 0) {
         fprintf(stderr, "logcanary: %s: %s\n", path, err.message);
         lc_config_free(cfg);
         return LC_EXIT_USAGE;
@@ -35,6 +35,10 @@ int lc_cmd_config(int argc, char **argv)
     for (size_t i = 0; i < plan.n_streams; i++)
         printf("  %s  s3://%s/%s\n", plan.streams[i].id, plan.streams[i].target->bucket,
                plan.streams[i].base);
+    if (plan.n_undiscovered)
+        printf("  and %zu source%s whose accounts or regions are discovered when checking "
+               "(\"organization\", \"governed\")\n",
+               plan.n_undiscovered, plan.n_undiscovered == 1 ? "" : "s");
     lc_plan_free(&plan);
     lc_config_free(cfg);
     return LC_EXIT_OK;

@@ -997,6 +997,7 @@ int lc_cmd_preflight(int argc, char **argv)
     struct pf_args a = {0};
     struct lc_config *cfg = NULL;
     struct lc_plan plan = {0};
+    struct lc_discovered disc = {0};
     struct lc_runtime rt;
     struct lc_error err;
     struct pf pf;
@@ -1007,7 +1008,7 @@ int lc_cmd_preflight(int argc, char **argv)
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     memset(&pf, 0, sizeof(pf));
     lc_error_clear(&err);
-    rc = lc_runtime_start(&rt, a.config, a.target, NULL, &cfg, &plan);
+    rc = lc_runtime_start(&rt, a.config, a.target, NULL, 0, &cfg, &disc, &plan);
     if (rc != LC_EXIT_OK)
         goto out;
     pf.rt = &rt;
@@ -1098,6 +1099,7 @@ out:
     pf_free(&pf);
     lc_runtime_free(&rt);
     lc_plan_free(&plan);
+    lc_discovered_free(&disc);
     lc_config_free(cfg);
     return rc;
 }

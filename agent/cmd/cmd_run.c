@@ -20,6 +20,11 @@
  * transactions) so its config and plans live as long as anything points into them. Settings
  * of the "aws" section are fixed at start: changing them needs a restart (logged).
  *
+ * Discovery. A config with "organization" accounts or "governed" regions is discovered before
+ * its generation is built (at start, before anything runs; on reload, on the loop), and again
+ * every discovery.refresh: each new answer becomes a pending generation of the same config,
+ * swapped in like a reload once the checks in flight are done.
+ *
  * Shutdown (SIGTERM, SIGINT). STOPPING=1, no new checks; in-flight checks and alert sends get
  * --shutdown-timeout to finish, then every request is cancelled; after a short grace anything
  * still stuck is abandoned. Exit 0. */
@@ -35,6 +40,7 @@
 
 #include "outputs/alerts.h"
 #include "pipeline/check.h"
+#include "pipeline/discovery.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
 #include "config/config.h"
@@ -99,9 +105,17 @@ struct sched {
     double duration_s;
 };
 
+/* A config shared by the generations built from it (a discovery refresh keeps the config). */
+struct cfg_ref {
+    struct lc_config *cfg;
+    int refs;
+};
+
 struct gen {
     struct daemon *d;
-    struct lc_config *cfg;
+    struct cfg_ref *cr;
+    struct lc_config *cfg;     /* cr->cfg */
+    struct lc_discovered disc; /* what the plans were built from (the plans point into it) */
     struct lc_check_creds creds;
     bool own_creds;
     struct sched *s;
@@ -131,6 +145,10 @@ struct daemon {
     char state_err[512];
     bool has_alerts;
     size_t alerts_pending, alerts_dead;
+    /* discovery on the loop: one at a time; a newer reload makes an older answer moot */
+    struct event *refresh_timer;
+    int discovering; /* discoveries in flight */
+    unsigned disc_seq;
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -186,6 +204,26 @@ static double since_s(const struct timespec *t0)
 
 /* ---- generations -------------------------------------------------------------------------- */
 
+static struct cfg_ref *cfg_ref_new(struct lc_config *cfg)
+{
+    struct cfg_ref *cr = calloc(1, sizeof(*cr));
+    if (!cr) {
+        lc_config_free(cfg);
+        return NULL;
+    }
+    cr->cfg = cfg;
+    cr->refs = 1;
+    return cr;
+}
+
+static void cfg_ref_put(struct cfg_ref *cr)
+{
+    if (cr && --cr->refs == 0) {
+        lc_config_free(cr->cfg);
+        free(cr);
+    }
+}
+
 static void gen_free(struct gen *g)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -197,13 +235,14 @@ static void gen_free(struct gen *g)
         lc_plan_free(&s->plan);
     }
     free(g->s);
+    lc_discovered_free(&g->disc);
     if (g->own_creds) {
         for (size_t i = 0; i < g->creds.n; i++)
             if (g->creds.targets[i] && g->creds.targets[i] != g->creds.base)
                 lc_credprov_free(g->creds.targets[i]);
         free(g->creds.targets);
     }
-    lc_config_free(g->cfg);
+    cfg_ref_put(g->cr);
     free(g);
 }
 
@@ -214,24 +253,34 @@ static void gen_unref(struct gen *g)
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void gen_arm_refresh_only(struct gen *g);
 
-/* Build a generation for cfg (taking it over). The first one uses the runtime's credentials;
- * later ones assume their targets' roles themselves. NULL with err set on failure. */
-static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
-                           struct lc_error *err)
+/* Build a generation for the config of cr (taking over one reference) and what was discovered
+ * for it (disc, moved in; NULL: nothing). The first one uses the runtime's credentials; later
+ * ones assume their targets' roles themselves. NULL with err set on failure. */
+static struct gen *gen_new(struct daemon *d, struct cfg_ref *cr, struct lc_discovered *disc,
+                           bool first, struct lc_error *err)
 {
     struct gen *g = calloc(1, sizeof(*g));
+    struct lc_config *cfg = cr->cfg;
     size_t n = 0;
     int rc = LC_E_INTERNAL; /* until the generation is complete; err says why */
 
     if (!g) {
-        lc_config_free(cfg);
+        cfg_ref_put(cr);
+        if (disc)
+            lc_discovered_free(disc);
         lc_error_set(err, LC_E_NOMEM, "out of memory");
         return NULL;
     }
     g->d = d;
+    g->cr = cr;
     g->cfg = cfg;
     g->refs = 1;
+    if (disc) {
+        g->disc = *disc; /* the plans below point into its lists, which stay where they are */
+        memset(disc, 0, sizeof(*disc));
+    }
     if (first) {
         g->creds = d->rt.creds;
     } else {
@@ -283,7 +332,7 @@ static struct gen *gen_new(struct daemon *d, struct lc_config *cfg, bool first,
             else
                 snprintf(s->name, sizeof(s->name), "%s/%s", t->name,
                          t->sources[si].probe->cfg.name);
-            if (lc_plan_build_source(cfg, ti, si, &s->plan, err) != 0)
+            if (lc_plan_build_source(cfg, &g->disc, ti, si, &s->plan, err) != 0)
                 goto out;
             s->timer = evtimer_new(d->rt.base, on_tick, s);
             if (!s->timer) {
@@ -311,6 +360,8 @@ static void gen_arm(struct gen *g)
     struct daemon *d = g->d;
     time_t now = time(NULL);
 
+    gen_arm_refresh_only(g); /* what was discovered for it gets old */
+
     for (size_t i = 0; i < g->n; i++) {
         struct sched *s = &g->s[i];
         double first = (double)(s->interval_s < FIRST_MAX_S ? s->interval_s : FIRST_MAX_S);
@@ -320,6 +371,18 @@ static void gen_arm(struct gen *g)
         LC_INFO("run", "schedule %s: %zu stream(s)%s, every %llds, first check in %.1fs", s->name,
                 s->plan.n_streams, s->canary ? " and the canary" : "", (long long)s->interval_s,
                 (double)tv.tv_sec + (double)tv.tv_usec / 1e6);
+    }
+}
+
+/* Try the discovery refresh again after discovery.refresh. */
+static void gen_arm_refresh_only(struct gen *g)
+{
+    struct daemon *d = g->d;
+    bool org, ct;
+
+    if (d->refresh_timer && lc_discovery_needed(g->cfg, &org, &ct)) {
+        struct timeval every = {(time_t)(g->cfg->refresh_s < 60 ? 60 : g->cfg->refresh_s), 0};
+        evtimer_add(d->refresh_timer, &every);
     }
 }
 
@@ -683,7 +746,7 @@ static void on_check_done(void *ud, struct lc_observations *obs)
 static void start_check(struct sched *s)
 {
     struct daemon *d = s->d;
-    struct lc_check_opts co = {.canary = s->canary, .discover = true};
+    struct lc_check_opts co = {.canary = s->canary, .discover = true, .discovered = &s->g->disc};
 
     s->running = true;
     s->g->running++;
@@ -755,6 +818,124 @@ static void try_swap(struct daemon *d)
     notify(lc_sdnotify_status(line, sizeof(line), text));
 }
 
+/* ---- discovery on the loop --------------------------------------------------------------- */
+
+struct disc_job {
+    struct daemon *d;
+    struct cfg_ref *cr;
+    struct lc_discovered disc;
+    bool reloading;
+    unsigned seq;
+    char path[4096];
+};
+
+static void adopt(struct daemon *d, struct gen *g, bool reloading);
+
+static void log_discovered(const struct lc_discovered *disc)
+{
+    if (disc->org.from != LC_DISC_NOT_ASKED)
+        LC_INFO("run", "discovery: the organization's %zu account(s) (%s)%s%s",
+                disc->org.n_accounts, lc_discovery_from_name(disc->org.from),
+                disc->org.err.kind != LC_OK ? ": " : "",
+                disc->org.err.kind != LC_OK ? disc->org.err.message : "");
+    if (disc->ct.from != LC_DISC_NOT_ASKED)
+        LC_INFO("run", "discovery: %zu governed region(s) (%s)%s%s", disc->ct.n_governed,
+                lc_discovery_from_name(disc->ct.from), disc->ct.err.kind != LC_OK ? ": " : "",
+                disc->ct.err.kind != LC_OK ? disc->ct.err.message : "");
+}
+
+static void on_discovered(void *ud)
+{
+    struct disc_job *job = ud;
+    struct daemon *d = job->d;
+    struct lc_error err;
+
+    d->discovering--;
+    if (d->stopping || job->seq != d->disc_seq) { /* stopping, or a newer reload came */
+        lc_discovered_free(&job->disc);
+        cfg_ref_put(job->cr);
+        free(job);
+        maybe_finish(d);
+        return;
+    }
+    log_discovered(&job->disc);
+    lc_error_clear(&err);
+    struct gen *g = gen_new(d, job->cr, &job->disc, false, &err);
+    bool reloading = job->reloading;
+    free(job);
+    if (!g) {
+        LC_ERR("run", "%s failed, keeping the running configuration: %s",
+               reloading ? "reload" : "discovery refresh", err.message);
+        if (reloading)
+            notify("READY=1");
+        else if (d->cur)
+            gen_arm_refresh_only(d->cur);
+        return;
+    }
+    adopt(d, g, reloading);
+}
+
+/* Discover for the config of cr (taking over the reference) on the loop; the answer becomes a
+ * pending generation. */
+static void start_discovery(struct daemon *d, struct cfg_ref *cr, bool reloading)
+{
+    struct disc_job *job = calloc(1, sizeof(*job));
+    struct lc_error err;
+
+    lc_error_clear(&err);
+    if (!job) {
+        LC_ERR("run", "discovery: out of memory");
+        cfg_ref_put(cr);
+        return;
+    }
+    *job = (struct disc_job){.d = d, .cr = cr, .reloading = reloading, .seq = d->disc_seq};
+    snprintf(job->path, sizeof(job->path), "%s/discovery.json", cr->cfg->state_dir);
+    struct lc_discovery_opts o = {.aws = d->rt.aws,
+                                  .org_creds = d->rt.org_creds,
+                                  .ct_creds = d->rt.ct_creds,
+                                  .default_region = d->rt.region,
+                                  .cache_path = job->path,
+                                  .now = time(NULL)};
+    if (lc_discovery_start(cr->cfg, &o, &job->disc, on_discovered, job, &err) != 0) {
+        LC_ERR("run", "discovery: cannot start: %s", err.message);
+        lc_discovered_free(&job->disc);
+        cfg_ref_put(cr);
+        free(job);
+        return;
+    }
+    d->discovering++;
+}
+
+static void on_refresh(evutil_socket_t fd, short what, void *arg)
+{
+    struct daemon *d = arg;
+
+    (void)fd;
+    (void)what;
+    if (d->stopping || !d->cur)
+        return;
+    if (d->discovering || d->pending) { /* a reload is under way: it brings its own answer */
+        gen_arm_refresh_only(d->cur);
+        return;
+    }
+    LC_INFO("run", "discovery: refreshing (discovery.refresh)");
+    d->cur->cr->refs++;
+    start_discovery(d, d->cur->cr, false);
+}
+
+/* g becomes the pending generation, and current once the checks in flight are done. */
+static void adopt(struct daemon *d, struct gen *g, bool reloading)
+{
+    if (d->pending)
+        gen_unref(d->pending);
+    d->pending = g;
+    gen_disarm(d->cur);
+    if (d->cur->running)
+        LC_INFO("run", "%s: waiting for %d check(s) in flight",
+                reloading ? "reload" : "discovery refresh", d->cur->running);
+    try_swap(d);
+}
+
 static void reload(struct daemon *d)
 {
     struct lc_config *cfg = NULL;
@@ -778,24 +959,30 @@ static void reload(struct daemon *d)
              (unsigned long long)mono.tv_sec * 1000000ULL +
                  (unsigned long long)mono.tv_nsec / 1000ULL);
     notify(line);
-    g = gen_new(d, cfg, false, &err);
+    struct cfg_ref *cr = cfg_ref_new(cfg);
+    bool org, ct;
+    if (!cr) {
+        LC_ERR("run", "reload failed, keeping the running configuration: out of memory");
+        notify("READY=1");
+        return;
+    }
+    d->disc_seq++; /* an answer still coming for an older config is moot */
+    if (lc_discovery_needed(cr->cfg, &org, &ct)) {
+        start_discovery(d, cr, true);
+        return;
+    }
+    g = gen_new(d, cr, NULL, false, &err);
     if (!g) {
         LC_ERR("run", "reload failed, keeping the running configuration: %s", err.message);
         notify("READY=1");
         return;
     }
-    if (d->pending)
-        gen_unref(d->pending);
-    d->pending = g;
-    gen_disarm(d->cur);
-    if (d->cur->running)
-        LC_INFO("run", "reload: waiting for %d check(s) in flight", d->cur->running);
-    try_swap(d);
+    adopt(d, g, true);
 }
 
 static int in_flight(const struct daemon *d)
 {
-    return (d->cur ? d->cur->running : 0) + d->sending;
+    return (d->cur ? d->cur->running : 0) + d->sending + d->discovering;
 }
 
 /* A generation stops being current only once its checks are done (try_swap), so d->cur holds
@@ -944,8 +1131,8 @@ static void daemon_free(struct daemon *d)
         gen_unref(d->pending);
     if (d->cur)
         gen_unref(d->cur);
-    struct event **evs[] = {&d->sig_hup,  &d->sig_term, &d->sig_int,
-                            &d->watchdog, &d->deadline, &d->cancel_tick};
+    struct event **evs[] = {&d->sig_hup,  &d->sig_term,    &d->sig_int,      &d->watchdog,
+                            &d->deadline, &d->cancel_tick, &d->refresh_timer};
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (*evs[i]) {
             event_free(*evs[i]);
@@ -981,7 +1168,16 @@ int lc_cmd_run(int argc, char **argv)
         lc_config_free(cfg);
         return LC_EXIT_CANNOT_RUN;
     }
-    d.cur = gen_new(&d, cfg, true, &err);
+    struct cfg_ref *cr = cfg_ref_new(cfg);
+    struct lc_discovered disc;
+    if (!cr || lc_runtime_discover(&d.rt, cfg, 0, &disc, &err) != 0) {
+        fprintf(stderr, "logcanary: cannot start: %s\n", cr ? err.message : "out of memory");
+        cfg_ref_put(cr);
+        daemon_free(&d);
+        return LC_EXIT_CANNOT_RUN;
+    }
+    log_discovered(&disc);
+    d.cur = gen_new(&d, cr, &disc, true, &err);
     if (!d.cur) {
         fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
         daemon_free(&d);
@@ -1002,8 +1198,9 @@ int lc_cmd_run(int argc, char **argv)
     d.sig_int = evsignal_new(d.rt.base, SIGINT, on_signal, &d);
     d.deadline = evtimer_new(d.rt.base, on_deadline, &d);
     d.cancel_tick = evtimer_new(d.rt.base, on_cancel_tick, &d);
+    d.refresh_timer = evtimer_new(d.rt.base, on_refresh, &d);
     if (!d.sig_hup || !d.sig_term || !d.sig_int || !d.deadline || !d.cancel_tick ||
-        evsignal_add(d.sig_hup, NULL) || evsignal_add(d.sig_term, NULL) ||
+        !d.refresh_timer || evsignal_add(d.sig_hup, NULL) || evsignal_add(d.sig_term, NULL) ||
         evsignal_add(d.sig_int, NULL)) {
         fprintf(stderr, "logcanary: cannot set up the event loop\n");
         daemon_free(&d);

@@ -8,22 +8,69 @@
 #include "cmd/cli.h"
 #include "cmd/runtime.h"
 
+struct discover_wait {
+    bool done;
+};
+
+static void on_discovered(void *ud)
+{
+    ((struct discover_wait *)ud)->done = true;
+}
+
+int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time_t now,
+                        struct lc_discovered *disc, struct lc_error *err)
+{
+    struct discover_wait w = {false};
+    char path[4096];
+    bool org, ct;
+
+    memset(disc, 0, sizeof(*disc));
+    if (!lc_discovery_needed(cfg, &org, &ct))
+        return 0;
+    snprintf(path, sizeof(path), "%s/discovery.json", cfg->state_dir);
+    struct lc_discovery_opts o = {
+        .aws = rt->aws,
+        .org_creds = rt->org_creds,
+        .ct_creds = rt->ct_creds,
+        .default_region = rt->region,
+        .cache_path = path,
+        .now = now ? now : lc_aws_now(rt->aws),
+    };
+    int rc = lc_discovery_start(cfg, &o, disc, on_discovered, &w, err);
+    if (rc)
+        return rc;
+    while (!w.done)
+        if (event_base_loop(rt->base, EVLOOP_ONCE) != 0)
+            break;
+    if (!w.done) {
+        lc_error_set(err, LC_E_INTERNAL, "event loop ran dry before discovery ended");
+        return LC_E_INTERNAL;
+    }
+    return 0;
+}
+
 int lc_runtime_start(struct lc_runtime *rt, const char *path, const char *target,
-                     const char *source, struct lc_config **cfg, struct lc_plan *plan)
+                     const char *source, time_t now, struct lc_config **cfg,
+                     struct lc_discovered *disc, struct lc_plan *plan)
 {
     struct lc_error err;
 
     memset(rt, 0, sizeof(*rt));
+    memset(disc, 0, sizeof(*disc));
     lc_error_clear(&err);
     if (lc_cli_load_config(path, cfg) != 0)
         return LC_EXIT_USAGE;
-    if (lc_plan_build(*cfg, target, source, plan, &err) != 0) {
-        fprintf(stderr, "logcanary: %s\n", err.message);
-        return LC_EXIT_USAGE;
-    }
     if (lc_runtime_init(rt, *cfg, &err) != 0) {
         fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
         return LC_EXIT_CANNOT_RUN;
+    }
+    if (lc_runtime_discover(rt, *cfg, now, disc, &err) != 0) {
+        fprintf(stderr, "logcanary: cannot discover: %s\n", err.message);
+        return LC_EXIT_CANNOT_RUN;
+    }
+    if (lc_plan_build(*cfg, disc, target, source, plan, &err) != 0) {
+        fprintf(stderr, "logcanary: %s\n", err.message);
+        return LC_EXIT_USAGE;
     }
     return LC_EXIT_OK;
 }
@@ -81,6 +128,15 @@ int lc_runtime_init(struct lc_runtime *rt, const struct lc_config *cfg, struct l
         if (!rt->creds.targets[i])
             goto out;
     }
+    rt->org_creds = rt->ct_creds = rt->default_creds;
+    if (cfg->org_role_arn && !(rt->org_creds = lc_credprov_assume_role(
+                                   rt->aws, rt->default_creds, cfg->org_role_arn,
+                                   cfg->org_external_id, "logcanary-discovery", rt->region, err)))
+        goto out;
+    if (cfg->ct_role_arn && !(rt->ct_creds = lc_credprov_assume_role(
+                                  rt->aws, rt->default_creds, cfg->ct_role_arn, cfg->ct_external_id,
+                                  "logcanary-discovery", rt->region, err)))
+        goto out;
     rc = 0;
 out:
     if (rc) {
@@ -97,6 +153,10 @@ void lc_runtime_free(struct lc_runtime *rt)
         if (rt->creds.targets[i] && rt->creds.targets[i] != rt->default_creds)
             lc_credprov_free(rt->creds.targets[i]);
     free(rt->creds.targets);
+    if (rt->org_creds != rt->default_creds)
+        lc_credprov_free(rt->org_creds);
+    if (rt->ct_creds != rt->default_creds)
+        lc_credprov_free(rt->ct_creds);
     lc_credprov_free(rt->default_creds);
     lc_aws_free(rt->aws);
     lc_http_free(rt->http);

@@ -205,6 +205,32 @@ static int chk_org_id(char **v, const char **why)
     return LC_E_INVALID;
 }
 
+/* n lowercase letters or digits from s, lo to hi of them; the count used, 0 if too few or many */
+static size_t lower_alnum_run(const char *s, size_t lo, size_t hi)
+{
+    size_t i = 0;
+    while (s[i] && is_lower_alnum(s[i]))
+        i++;
+    return i >= lo && i <= hi ? i : 0;
+}
+
+/* An organizational unit "ou-<4 to 32>-<8 to 32>" or the root "r-<4 to 32>" (lowercase letters
+ * and digits). */
+static int chk_ou(char **v, const char **why)
+{
+    const char *s = *v;
+    size_t a, b;
+
+    if (strncmp(s, "r-", 2) == 0 && (a = lower_alnum_run(s + 2, 4, 32)) && !s[2 + a])
+        return 0;
+    if (strncmp(s, "ou-", 3) == 0 && (a = lower_alnum_run(s + 3, 4, 32)) && s[3 + a] == '-' &&
+        (b = lower_alnum_run(s + 4 + a, 8, 32)) && !s[4 + a + b])
+        return 0;
+    *why = "expected an organizational unit id like \"ou-ab12-cd34ef56\" or a root id like "
+           "\"r-ab12\"";
+    return LC_E_INVALID;
+}
+
 static bool looks_like_ipv4(const char *s)
 {
     int dots = 0, digits = 0;
@@ -454,6 +480,7 @@ CHECK(lc_cfg_status_role_arn, chk_status_role_arn,
 CHECK(lc_cfg_kms_key_arn, chk_kms_key_arn,
       "`arn:<partition>:kms:<region>:<account>:key/<key-id>`, not a key id or alias");
 CHECK(lc_cfg_org_id, chk_org_id, "`o-` and 10 to 32 lowercase letters or digits");
+CHECK(lc_cfg_ou, chk_ou, "`ou-` ids of organizational units, or the root's `r-` id");
 CHECK(lc_cfg_bucket, chk_bucket, "an S3 bucket name");
 CHECK(lc_cfg_url, chk_url, "`http://` or `https://` URLs");
 CHECK(lc_cfg_prefix, chk_prefix,

@@ -19,6 +19,12 @@ static int target_finish(struct lc_cfg_ctx *c, void *base);
 static int aws_finish(struct lc_cfg_ctx *c, void *base);
 static int root_finish(struct lc_cfg_ctx *c, void *base);
 static int alerts_finish(struct lc_cfg_ctx *c, void *base);
+static int source_finish(struct lc_cfg_ctx *c, void *base);
+static int org_finish(struct lc_cfg_ctx *c, void *base);
+static int ct_finish(struct lc_cfg_ctx *c, void *base);
+
+static const char *const accounts_words[] = {"organization", NULL};
+static const char *const regions_words[] = {"governed", NULL};
 
 #define SRC(f)  offsetof(struct lc_source_cfg, f)
 #define TGT(f)  offsetof(struct lc_target_cfg, f)
@@ -39,16 +45,47 @@ static const struct lc_cfg_entry source_entries[] = {
      .type = LC_CFG_STRLIST,
      .off = SRC(accounts),
      .off_n = SRC(n_accounts),
+     .names = accounts_words,
+     .off_word = SRC(accounts_from),
      .flags = LC_CFG_REQUIRED | LC_CFG_UNIQUE,
      .check = &lc_cfg_account,
-     .help = "Accounts whose deliveries must arrive (one folder each under `AWSLogs/`)."},
+     .help = "Accounts whose deliveries must arrive (one folder each under `AWSLogs/`); "
+             "`\"organization\"`: every active account of the AWS Organization (see "
+             "`discovery`)."},
+    {.key = "exclude_accounts",
+     .type = LC_CFG_STRLIST,
+     .off = SRC(exclude_accounts),
+     .off_n = SRC(n_exclude_accounts),
+     .flags = LC_CFG_UNIQUE,
+     .check = &lc_cfg_account,
+     .help = "With `\"accounts\": \"organization\"`: accounts not expected to deliver."},
+    {.key = "include_ous",
+     .type = LC_CFG_STRLIST,
+     .off = SRC(include_ous),
+     .off_n = SRC(n_include_ous),
+     .flags = LC_CFG_UNIQUE,
+     .check = &lc_cfg_ou,
+     .def_doc = "the whole organization",
+     .help = "With `\"accounts\": \"organization\"`: only the accounts in these "
+             "organizational units (and the units below them)."},
+    {.key = "exclude_ous",
+     .type = LC_CFG_STRLIST,
+     .off = SRC(exclude_ous),
+     .off_n = SRC(n_exclude_ous),
+     .flags = LC_CFG_UNIQUE,
+     .check = &lc_cfg_ou,
+     .help = "With `\"accounts\": \"organization\"`: not the accounts in these "
+             "organizational units (and the units below them)."},
     {.key = "regions",
      .type = LC_CFG_STRLIST,
      .off = SRC(regions),
      .off_n = SRC(n_regions),
+     .names = regions_words,
+     .off_word = SRC(regions_from),
      .flags = LC_CFG_REQUIRED | LC_CFG_UNIQUE,
      .check = &lc_cfg_region,
-     .help = "Regions whose deliveries must arrive, for every account."},
+     .help = "Regions whose deliveries must arrive, for every account; `\"governed\"`: the "
+             "AWS Control Tower landing zone's governed regions (see `discovery`)."},
     {.key = "max_age",
      .type = LC_CFG_DURATION,
      .off = SRC(max_age_s),
@@ -100,6 +137,7 @@ static const struct lc_cfg_map source_map = {
     .e = source_entries,
     .n = LC_CFG_NELEM(source_entries),
     .size = sizeof(struct lc_source_cfg),
+    .finish = source_finish,
     .doc = "A log source delivered into the target's bucket: one service, its accounts and "
            "regions, and how fresh its newest delivery must be.",
 };
@@ -330,6 +368,96 @@ static const struct lc_cfg_map alerts_map = {
            "`state_dir` and are sent first on the next run.",
 };
 
+static const struct lc_cfg_entry org_entries[] = {
+    {.key = "role_arn",
+     .type = LC_CFG_STRING,
+     .off = ROOT(org_role_arn),
+     .check = &lc_cfg_role_arn,
+     .def_doc = "none (own credentials)",
+     .help = "A role in the management account or a delegated administrator account that may "
+             "list the organization's accounts (`organizations:ListAccounts`, "
+             "`ListAccountsForParent`, `ListChildren`)."},
+    {.key = "external_id",
+     .type = LC_CFG_STRING,
+     .off = ROOT(org_external_id),
+     .check = &lc_cfg_external_id,
+     .help = "The external id the role's trust policy requires; needs `role_arn`."},
+};
+
+static const struct lc_cfg_map org_map = {
+    .path = "discovery.organization",
+    .e = org_entries,
+    .n = LC_CFG_NELEM(org_entries),
+    .finish = org_finish,
+    .doc = "Where the accounts of `\"accounts\": \"organization\"` are read: AWS "
+           "Organizations (a global service, called in `us-east-1` for partition `aws`).",
+};
+
+static const struct lc_cfg_entry ct_entries[] = {
+    {.key = "role_arn",
+     .type = LC_CFG_STRING,
+     .off = ROOT(ct_role_arn),
+     .check = &lc_cfg_role_arn,
+     .def_doc = "none (own credentials)",
+     .help = "A role in the management account that may read the landing zone "
+             "(`controltower:ListLandingZones`, `controltower:GetLandingZone`)."},
+    {.key = "external_id",
+     .type = LC_CFG_STRING,
+     .off = ROOT(ct_external_id),
+     .check = &lc_cfg_external_id,
+     .help = "The external id the role's trust policy requires; needs `role_arn`."},
+    {.key = "region",
+     .type = LC_CFG_STRING,
+     .off = ROOT(ct_region),
+     .check = &lc_cfg_region,
+     .def_doc = "`aws.region`",
+     .help = "The landing zone's home region."},
+};
+
+static const struct lc_cfg_map ct_map = {
+    .path = "discovery.control_tower",
+    .e = ct_entries,
+    .n = LC_CFG_NELEM(ct_entries),
+    .finish = ct_finish,
+    .doc = "Where the regions of `\"regions\": \"governed\"` are read: the AWS Control Tower "
+           "landing zone's manifest.",
+};
+
+static const struct lc_cfg_entry discovery_entries[] = {
+    {.key = "organization",
+     .type = LC_CFG_OBJECT,
+     .sub = &org_map,
+     .help = "AWS Organizations (see below)."},
+    {.key = "control_tower",
+     .type = LC_CFG_OBJECT,
+     .sub = &ct_map,
+     .help = "AWS Control Tower (see below)."},
+    {.key = "grace",
+     .type = LC_CFG_DURATION,
+     .off = ROOT(grace_s),
+     .def = "24h",
+     .min = 0,
+     .max = 30 * DAY,
+     .help = "An account that joined the organization less than this long ago and never "
+             "delivered is a warning, not yet critical."},
+    {.key = "refresh",
+     .type = LC_CFG_DURATION,
+     .off = ROOT(refresh_s),
+     .def = "6h",
+     .min = 0,
+     .max = 30 * DAY,
+     .help = "How long discovered accounts and regions are reused (kept in `state_dir`) before "
+             "they are read again; a failed read keeps using them."},
+};
+
+static const struct lc_cfg_map discovery_map = {
+    .path = "discovery",
+    .e = discovery_entries,
+    .n = LC_CFG_NELEM(discovery_entries),
+    .doc = "Expected streams that nobody lists: the accounts of an AWS Organization and the "
+           "governed regions of an AWS Control Tower landing zone.",
+};
+
 static const struct lc_cfg_entry root_entries[] = {
     {.key = "aws", .type = LC_CFG_OBJECT, .sub = &aws_map, .help = "How to reach AWS (see below)."},
     {.key = "targets",
@@ -350,6 +478,10 @@ static const struct lc_cfg_entry root_entries[] = {
      .type = LC_CFG_OBJECT,
      .sub = &alerts_map,
      .help = "Alerts on incidents (see below)."},
+    {.key = "discovery",
+     .type = LC_CFG_OBJECT,
+     .sub = &discovery_map,
+     .help = "Account and region discovery (see below)."},
 };
 
 static const struct lc_cfg_map root_map = {
@@ -382,6 +514,36 @@ static int target_finish(struct lc_cfg_ctx *c, void *base)
         free(t->prefix);
         t->prefix = NULL;
     }
+    return 0;
+}
+
+static int source_finish(struct lc_cfg_ctx *c, void *base)
+{
+    const struct lc_source_cfg *s = base;
+    static const char *const org_only[] = {"exclude_accounts", "include_ous", "exclude_ous"};
+    const size_t counts[] = {s->n_exclude_accounts, s->n_include_ous, s->n_exclude_ous};
+
+    for (size_t i = 0; i < 3; i++)
+        if (counts[i] && !s->accounts_from)
+            return lc_cfg_fail_at(c, org_only[i], "only valid with \"accounts\": \"organization\"");
+    return 0;
+}
+
+static int org_finish(struct lc_cfg_ctx *c, void *base)
+{
+    const struct lc_config *cfg = base;
+
+    if (cfg->org_external_id && !cfg->org_role_arn)
+        return lc_cfg_fail_at(c, "external_id", "only valid with \"role_arn\"");
+    return 0;
+}
+
+static int ct_finish(struct lc_cfg_ctx *c, void *base)
+{
+    const struct lc_config *cfg = base;
+
+    if (cfg->ct_external_id && !cfg->ct_role_arn)
+        return lc_cfg_fail_at(c, "external_id", "only valid with \"role_arn\"");
     return 0;
 }
 

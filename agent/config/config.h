@@ -23,10 +23,20 @@ struct lc_sink;
 struct lc_source_cfg {
     const struct lc_probe *probe; /* "type": the log source's module (probes/) */
     void *options;                /* its own keys, read by its table (NULL when it has none) */
-    char **accounts;              /* "accounts": 12-digit account ids (required, >= 1) */
+    char **accounts;              /* "accounts": 12-digit account ids (required, >= 1) ... */
     size_t n_accounts;
-    char **regions; /* "regions": region names (required, >= 1) */
+    char *accounts_from;     /* ... or "organization": the organization's accounts (then NULL
+                              * accounts) */
+    char **exclude_accounts; /* "exclude_accounts" (with "organization") */
+    size_t n_exclude_accounts;
+    char **include_ous; /* "include_ous": only the accounts below these (with "organization") */
+    size_t n_include_ous;
+    char **exclude_ous; /* "exclude_ous": not the accounts below these */
+    size_t n_exclude_ous;
+    char **regions; /* "regions": region names (required, >= 1) ... */
     size_t n_regions;
+    char *regions_from;  /* ... or "governed": the Control Tower landing zone's governed
+                          * regions */
     int64_t max_age_s;   /* "max_age": newest delivery must be younger (default per type) */
     int64_t interval_s;  /* "interval": run-mode period (0 = derived from max_age) */
     char *prefix;        /* "prefix": bucket folder before AWSLogs/, without leading or
@@ -79,6 +89,15 @@ struct lc_config {
     size_t n_targets;
     char *state_dir; /* "state_dir": incidents and the alert outbox (default
                       * /var/lib/logcanary) */
+    /* "discovery": where "organization" accounts and "governed" regions come from */
+    char *org_role_arn;    /* "discovery.organization.role_arn" (NULL: the default credentials) */
+    char *org_external_id; /* "discovery.organization.external_id" */
+    char *ct_role_arn;     /* "discovery.control_tower.role_arn" */
+    char *ct_external_id;  /* "discovery.control_tower.external_id" */
+    char *ct_region;       /* "discovery.control_tower.region": the landing zone's home region
+                            * (NULL: aws.region) */
+    int64_t grace_s;       /* "discovery.grace": a new account's time to first delivery (24h) */
+    int64_t refresh_s;     /* "discovery.refresh": how long discovered lists are reused (6h) */
     /* "alerts" */
     int64_t renotify_s; /* "alerts.renotify": repeat an open incident's alert after this
                          * (default 4h, 0 = never) */

@@ -525,6 +525,31 @@ static int parse_strlist(struct lc_cfg_ctx *c, const struct lc_cfg_entry *e, voi
     size_t i = 0;
     int rc = 0;
 
+    if (e->names && cJSON_IsString(v)) {
+        for (size_t k = 0; e->names[k]; k++)
+            if (strcmp(v->valuestring, e->names[k]) == 0) {
+                char *word = strdup(e->names[k]);
+                if (!word)
+                    return nomem(c);
+                memcpy((char *)base + e->off_word, &word, sizeof(word));
+                return 0;
+            }
+    }
+    if (e->names && !cJSON_IsArray(v)) {
+        struct lc_buf words = {0};
+        int wrc = 0;
+        for (size_t k = 0; e->names[k] && !wrc; k++)
+            wrc = lc_buf_appendf(&words, "%s\"%s\"", k ? " or " : "", e->names[k]);
+        if (wrc)
+            wrc = nomem(c);
+        else if (cJSON_IsString(v))
+            wrc = fail(c, "expected an array of strings, or the string %s", words.data);
+        else
+            wrc = fail(c, "expected an array of strings or %s, not %s", words.data,
+                       json_type_name(v));
+        lc_buf_free(&words);
+        return wrc;
+    }
     if (!cJSON_IsArray(v))
         return fail(c, "expected an array of strings, not %s", json_type_name(v));
     if (n == 0)
@@ -1069,6 +1094,11 @@ static void free_object(const struct lc_cfg_map *m, void *base)
             for (size_t k = 0; list && k < n; k++)
                 free(list[k]);
             free(list);
+            if (e->names) {
+                char *word;
+                memcpy(&word, (char *)base + e->off_word, sizeof(word));
+                free(word);
+            }
             break;
         }
         case LC_CFG_MAP:

@@ -23,7 +23,8 @@ enum lc_cfg_type {
     LC_CFG_INT,      /* int */
     LC_CFG_DURATION, /* int64_t seconds, from "30m" */
     LC_CFG_SIZE,     /* size_t bytes, from 65536 or "64KiB" */
-    LC_CFG_STRLIST,  /* char ** at off, size_t count at off_n */
+    LC_CFG_STRLIST,  /* char ** at off, size_t count at off_n; with names, one of those words
+                      * instead of a list, as a char * at off_word */
     LC_CFG_ENUMSTR,  /* char * at off: one of names */
     LC_CFG_MAP,      /* struct lc_kvlist at off: { "<one of names>": string } */
     LC_CFG_OBJECT,   /* a nested JSON object whose keys live in the same struct */
@@ -45,7 +46,7 @@ struct lc_cfg_check {
 
 /* The identifier checks (checks.c). */
 extern const struct lc_cfg_check lc_cfg_name, lc_cfg_account, lc_cfg_region, lc_cfg_role_arn,
-    lc_cfg_status_role_arn, lc_cfg_kms_key_arn, lc_cfg_org_id, lc_cfg_bucket, lc_cfg_url,
+    lc_cfg_status_role_arn, lc_cfg_kms_key_arn, lc_cfg_org_id, lc_cfg_ou, lc_cfg_bucket, lc_cfg_url,
     lc_cfg_prefix, lc_cfg_canary_prefix, lc_cfg_external_id, lc_cfg_webhook_url, lc_cfg_abs_path;
 
 struct lc_cfg_map;
@@ -82,7 +83,9 @@ struct lc_cfg_entry {
     unsigned flags;
     const struct lc_cfg_check *check;
     int64_t min, max;                     /* LC_CFG_INT, _DURATION, _SIZE: inclusive range */
-    const char *const *names;             /* LC_CFG_ENUMSTR: values; LC_CFG_MAP: keys */
+    const char *const *names;             /* LC_CFG_ENUMSTR: values; LC_CFG_MAP: keys;
+                                           * LC_CFG_STRLIST: words allowed instead of a list */
+    size_t off_word;                      /* LC_CFG_STRLIST with names: the word given */
     const struct lc_cfg_map *sub;         /* LC_CFG_OBJECT, LC_CFG_OBJARRAY */
     const struct lc_cfg_plugins *plugins; /* LC_CFG_PLUGIN */
     size_t opts_off;                      /* LC_CFG_PLUGIN: void * to its options struct */

@@ -172,7 +172,7 @@ static void values_doc(FILE *out, const struct lc_cfg_entry *e)
     char lo[32], hi[32];
     bool any = false;
 
-    if (e->names) {
+    if (e->names && e->type != LC_CFG_STRLIST) {
         sep(out, &any);
         fputs(e->type == LC_CFG_MAP ? "keys: " : "", out);
         for (size_t i = 0; e->names[i]; i++)
@@ -191,6 +191,11 @@ static void values_doc(FILE *out, const struct lc_cfg_entry *e)
     if (e->type == LC_CFG_STRLIST || e->type == LC_CFG_OBJARRAY) {
         sep(out, &any);
         fputs(e->flags & LC_CFG_UNIQUE ? "at least one, no duplicates" : "at least one", out);
+    }
+    if (e->type == LC_CFG_STRLIST && e->names) {
+        fputs("; or the string ", out);
+        for (size_t i = 0; e->names[i]; i++)
+            fprintf(out, "%s`\"%s\"`", i ? " or " : "", e->names[i]);
     }
     if (e->type == LC_CFG_INT) {
         sep(out, &any);

@@ -6,6 +6,7 @@
 
 #include "core/pretty.h"
 #include "iam/diagnose.h"
+#include "pipeline/discovery.h"
 #include "probes/probe.h"
 #include "outputs/report.h"
 #include "core/timeutil.h"
@@ -21,6 +22,168 @@ static void add_str_or_null(cJSON *o, const char *name, const char *v)
         cJSON_AddStringToObject(o, name, v);
     else
         cJSON_AddNullToObject(o, name);
+}
+
+static bool seen_before(const struct lc_observations *o, size_t upto,
+                        const char *(*key)(const struct lc_stream *), const char *v)
+{
+    for (size_t k = 0; k < upto; k++)
+        if (strcmp(key(o->streams[k].stream), v) == 0)
+            return true;
+    return false;
+}
+
+static const char *key_account(const struct lc_stream *s)
+{
+    return s->account;
+}
+
+static const char *key_region(const struct lc_stream *s)
+{
+    return s->region;
+}
+
+static const char *key_source(const struct lc_stream *s)
+{
+    return s->probe->cfg.name;
+}
+
+static bool never_delivered(const struct lc_findings *f, const struct lc_stream *s)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->items[i].stream == s && f->items[i].code == LC_F_NEVER_DELIVERED)
+            return true;
+    return false;
+}
+
+void lc_report_coverage(const struct lc_observations *o, const struct lc_findings *f,
+                        struct lc_coverage *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < o->n_streams; i++) {
+        const struct lc_stream *s = o->streams[i].stream;
+        c->accounts += !seen_before(o, i, key_account, s->account);
+        c->regions += !seen_before(o, i, key_region, s->region);
+        c->sources += !seen_before(o, i, key_source, s->probe->cfg.name);
+        c->streams++;
+        switch (f->stream_status[i]) {
+        case LC_ST_OK:
+            c->ok++;
+            break;
+        case LC_ST_STALE:
+            c->stale++;
+            break;
+        case LC_ST_MISSING:
+            if (never_delivered(f, s))
+                c->never++;
+            else
+                c->missing++;
+            break;
+        case LC_ST_INVALID:
+            c->invalid++;
+            break;
+        case LC_ST_DENIED:
+            c->denied++;
+            break;
+        case LC_ST_ERROR:
+            c->error++;
+            break;
+        }
+    }
+    c->not_expected = o->plan ? o->plan->n_skipped : 0;
+    for (size_t i = 0; i < f->n; i++)
+        c->unmonitored += f->items[i].code == LC_F_UNMONITORED_DELIVERY;
+}
+
+unsigned lc_report_expected_by(const struct lc_observations *o, const struct lc_stream *s)
+{
+    const struct lc_witness_obs *w = lc_witness_of(o, s);
+    return s->expected_by | (w && lc_witness_has(w, s->account) ? LC_EXPECT_BUCKET : 0);
+}
+
+static void add_expected_by(cJSON *j, unsigned by)
+{
+    cJSON *a = cJSON_AddArrayToObject(j, "expected_by");
+    for (unsigned b = LC_EXPECT_CONFIG; a && b <= LC_EXPECT_BUCKET; b <<= 1)
+        if (by & b)
+            cJSON_AddItemToArray(a,
+                                 cJSON_CreateString(lc_expected_by_name((enum lc_expected_by)b)));
+}
+
+static void add_discovery(cJSON *root, const struct lc_observations *o)
+{
+    const struct lc_discovered *d = o->discovered;
+    char when[LC_TIME_ISO8601_LEN], buf[700];
+
+    if (!d)
+        return;
+    cJSON *j = cJSON_AddObjectToObject(root, "discovery");
+    if (d->org.from != LC_DISC_NOT_ASKED) {
+        cJSON *x = cJSON_AddObjectToObject(j, "organization");
+        cJSON_AddStringToObject(x, "from", lc_discovery_from_name(d->org.from));
+        if (d->org.read_at)
+            cJSON_AddStringToObject(x, "read_at", lc_time_format_iso8601(d->org.read_at, when));
+        add_str_or_null(x, "org_id", d->org.org_id);
+        cJSON_AddNumberToObject(x, "accounts", (double)d->org.n_accounts);
+        if (d->org.err.kind != LC_OK)
+            cJSON_AddStringToObject(x, "error", lc_error_format(&d->org.err, buf, sizeof(buf)));
+    }
+    if (d->ct.from != LC_DISC_NOT_ASKED) {
+        cJSON *x = cJSON_AddObjectToObject(j, "control_tower");
+        cJSON_AddStringToObject(x, "from", lc_discovery_from_name(d->ct.from));
+        if (d->ct.read_at)
+            cJSON_AddStringToObject(x, "read_at", lc_time_format_iso8601(d->ct.read_at, when));
+        add_str_or_null(x, "landing_zone", d->ct.arn);
+        add_str_or_null(x, "version", d->ct.version);
+        cJSON *g = cJSON_AddArrayToObject(x, "governed_regions");
+        for (size_t i = 0; g && i < d->ct.n_governed; i++)
+            cJSON_AddItemToArray(g, cJSON_CreateString(d->ct.governed[i]));
+        if (d->ct.err.kind != LC_OK)
+            cJSON_AddStringToObject(x, "error", lc_error_format(&d->ct.err, buf, sizeof(buf)));
+    }
+    cJSON_AddNumberToObject(j, "requests", d->requests);
+}
+
+static void add_not_expected(cJSON *root, const struct lc_observations *o)
+{
+    if (!o->plan || !o->plan->n_skipped)
+        return;
+    cJSON *a = cJSON_AddArrayToObject(root, "not_expected");
+    for (size_t i = 0; i < o->plan->n_skipped; i++) {
+        const struct lc_not_expected *n = &o->plan->skipped[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddItemToArray(a, x);
+        cJSON_AddStringToObject(x, "target", n->target->name);
+        cJSON_AddStringToObject(x, "source", n->source->probe->cfg.name);
+        add_str_or_null(x, "account", n->acct ? n->acct->id : NULL);
+        add_str_or_null(x, "account_name", n->acct ? n->acct->name : NULL);
+        cJSON_AddStringToObject(x, "why", n->why);
+    }
+}
+
+static void add_coverage(cJSON *root, const struct lc_observations *o, const struct lc_findings *f)
+{
+    struct lc_coverage c;
+    lc_report_coverage(o, f, &c);
+    cJSON *j = cJSON_AddObjectToObject(root, "coverage");
+    const struct {
+        const char *name;
+        size_t v;
+    } rows[] = {{"accounts", c.accounts},
+                {"regions", c.regions},
+                {"sources", c.sources},
+                {"streams", c.streams},
+                {"ok", c.ok},
+                {"stale", c.stale},
+                {"missing", c.missing},
+                {"never_delivered", c.never},
+                {"invalid", c.invalid},
+                {"denied", c.denied},
+                {"error", c.error},
+                {"not_expected", c.not_expected},
+                {"unmonitored", c.unmonitored}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        cJSON_AddNumberToObject(j, rows[i].name, (double)rows[i].v);
 }
 
 cJSON *lc_report_json_doc(const struct lc_observations *o, const struct lc_findings *f)
@@ -43,7 +206,10 @@ cJSON *lc_report_json_doc(const struct lc_observations *o, const struct lc_findi
         cJSON_AddStringToObject(j, "bucket", s->target->bucket);
         cJSON_AddStringToObject(j, "source", source_name(s));
         cJSON_AddStringToObject(j, "account", s->account);
+        if (s->acct && s->acct->name)
+            cJSON_AddStringToObject(j, "account_name", s->acct->name);
         cJSON_AddStringToObject(j, "region", s->region);
+        add_expected_by(j, lc_report_expected_by(o, s));
         cJSON_AddStringToObject(j, "prefix", s->base);
         cJSON_AddStringToObject(j, "status", lc_stream_status_name(f->stream_status[i]));
         add_str_or_null(j, "newest_key", so->newest_key);
@@ -85,6 +251,9 @@ cJSON *lc_report_json_doc(const struct lc_observations *o, const struct lc_findi
     }
     for (size_t i = 0; i < f->n; i++)
         cJSON_AddItemToArray(findings, lc_finding_json(&f->items[i]));
+    add_coverage(root, o, f);
+    add_discovery(root, o);
+    add_not_expected(root, o);
     if (o->fatal.kind != LC_OK) {
         char buf[700];
         cJSON_AddStringToObject(root, "error", lc_error_format(&o->fatal, buf, sizeof(buf)));
@@ -204,6 +373,27 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
                         ? human_age((long)(o->now - so->newest_delivered), age, sizeof(age))
                         : "-",
                     (int)cols[C_OBJECTS].width, n1, (int)cols[C_REQS].width, n2);
+        }
+    }
+    if (o->discovered || (o->plan && o->plan->n_skipped)) {
+        struct lc_coverage c;
+        lc_report_coverage(o, f, &c);
+        fprintf(out,
+                "\ncoverage: %zu account%s x %zu region%s x %zu source%s = %zu streams expected: "
+                "%zu ok, %zu stale, %zu missing, %zu never delivered",
+                c.accounts, c.accounts == 1 ? "" : "s", c.regions, c.regions == 1 ? "" : "s",
+                c.sources, c.sources == 1 ? "" : "s", c.streams, c.ok, c.stale, c.missing, c.never);
+        if (c.invalid + c.denied + c.error)
+            fprintf(out, ", %zu other", c.invalid + c.denied + c.error);
+        fprintf(out, "; %zu not expected, %zu unmonitored delivering\n", c.not_expected,
+                c.unmonitored);
+        for (size_t i = 0; o->plan && i < o->plan->n_skipped; i++) {
+            const struct lc_not_expected *n = &o->plan->skipped[i];
+            fprintf(out, "  not expected: %s/%s %s%s%s%s: %s\n", n->target->name,
+                    n->source->probe->cfg.name, n->acct ? n->acct->id : "(all)",
+                    n->acct && n->acct->name ? " (" : "",
+                    n->acct && n->acct->name ? n->acct->name : "",
+                    n->acct && n->acct->name ? ")" : "", n->why);
         }
     }
     for (size_t i = 0; i < o->n_canaries; i++) {

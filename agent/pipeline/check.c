@@ -150,6 +150,50 @@ static void on_list_done(void *ud, const struct lc_s3_list_result *res)
 
 static void stream_sample(struct stream_run *sr);
 
+/* Anything at all under the stream's folder, however old: one key is enough. */
+static int on_anything(void *ud, const struct lc_s3_object *o)
+{
+    struct stream_run *sr = ud;
+    (void)o;
+    sr->obs->ever_found = true;
+    return 0;
+}
+
+static void on_ever_done(void *ud, const struct lc_s3_list_result *res)
+{
+    struct stream_run *sr = ud;
+
+    sr->obs->requests += res->requests;
+    if (res->err.kind != LC_OK)
+        sr->obs->ever_asked = false; /* unknown: the stream stays "missing" */
+    stream_finish(sr);
+}
+
+/* Nothing in the lookback either: has this stream ever delivered? */
+static void stream_ever(struct stream_run *sr)
+{
+    const struct lc_stream *s = sr->obs->stream;
+    struct lc_error err;
+    struct lc_s3_list_req req = {
+        .creds = sr->creds,
+        .bucket = s->target->bucket,
+        .region = target_region(s->target, sr->ck->aws),
+        .prefix = s->base,
+        .max_keys = 1,
+        .max_pages = 1,
+        .on_object = on_anything,
+        .on_done = on_ever_done,
+        .ud = sr,
+    };
+
+    lc_error_clear(&err);
+    sr->obs->ever_asked = true;
+    if (lc_s3_list(sr->ck->aws, &req, &err) != 0) {
+        sr->obs->ever_asked = false;
+        stream_finish(sr);
+    }
+}
+
 static void stream_next(struct stream_run *sr)
 {
     struct lc_stream_obs *obs = sr->obs;
@@ -175,6 +219,10 @@ static void stream_next(struct stream_run *sr)
                 return;
             }
             stream_next(sr);
+            return;
+        }
+        if (!obs->newest_key && obs->objects_seen == 0) {
+            stream_ever(sr);
             return;
         }
         stream_sample(sr);
@@ -426,6 +474,58 @@ static size_t target_index(const struct lc_config *cfg, const struct lc_target_c
     return (size_t)(t - cfg->targets);
 }
 
+/* The folder of s as the witness lists it: "" or "<folder>/". */
+static void witness_folder(const struct lc_stream *s, char *out, size_t len)
+{
+    const char *f = lc_stream_folder(s);
+    snprintf(out, len, "%s%s", f, *f ? "/" : "");
+}
+
+/* Is (t, folder) already among the first n witnesses? */
+static bool witnessed(const struct lc_witness_obs *w, size_t n, const struct lc_target_cfg *t,
+                      const char *folder)
+{
+    for (size_t k = 0; k < n; k++)
+        if (w[k].target == t && w[k].folder && strcmp(w[k].folder, folder) == 0)
+            return true;
+    return false;
+}
+
+/* The bucket as a witness, for each folder of a target whose accounts are discovered: one
+ * listing (two with an organization trail's folder) per folder. The array is sized first: the
+ * listings write into its elements. */
+static int start_witnesses(struct check *ck)
+{
+    const struct lc_plan *plan = ck->plan;
+    struct lc_observations *out = ck->obs;
+    size_t most = 0;
+    char folder[1100];
+
+    for (size_t i = 0; i < plan->n_streams; i++)
+        most += plan->streams[i].source->accounts_from != NULL;
+    if (!most)
+        return 0;
+    out->witnesses = calloc(most, sizeof(*out->witnesses));
+    if (!out->witnesses)
+        return LC_E_NOMEM;
+    for (size_t i = 0; i < plan->n_streams; i++) {
+        const struct lc_stream *s = &plan->streams[i];
+        if (!s->source->accounts_from)
+            continue;
+        witness_folder(s, folder, sizeof(folder));
+        if (witnessed(out->witnesses, out->n_witnesses, s->target, folder))
+            continue;
+        struct lc_witness_obs *w = &out->witnesses[out->n_witnesses++];
+        struct lc_credprov *creds = ck->creds->targets[target_index(ck->cfg, s->target)];
+        if (lc_witness_start(ck->aws, creds, s->target, target_region(s->target, ck->aws), folder,
+                             w, on_step_done, ck) == 0)
+            ck->outstanding++;
+        else
+            w->target = s->target; /* not started: its error says why */
+    }
+    return 0;
+}
+
 /* Phase two, only for targets with a problem: what the bucket and its key say, and what each
  * failing stream's service says in the source account. */
 static int start_diagnosis(struct check *ck)
@@ -513,6 +613,9 @@ int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct
                          .ud = ud};
     out->now = opts->now ? opts->now : lc_aws_now(aws);
     out->since = opts->since;
+    out->plan = plan;
+    out->discovered = opts->discovered;
+    out->grace_s = cfg->grace_s;
     if (opts->run_id)
         lc_strlcpy(run_id, opts->run_id, sizeof(run_id));
     else
@@ -548,6 +651,8 @@ int lc_check_start(struct lc_aws *aws, const struct lc_config *cfg, const struct
         if (!rc)
             ck->outstanding++;
     }
+    if (!rc)
+        rc = start_witnesses(ck);
     /* Even after a start failure, what was started finishes: its callbacks own memory. */
     if (rc)
         lc_error_set(&out->fatal, rc, "could not start the checks");
@@ -589,6 +694,19 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
     return out->fatal.kind;
 }
 
+const struct lc_witness_obs *lc_witness_of(const struct lc_observations *o,
+                                           const struct lc_stream *s)
+{
+    char folder[1100];
+
+    witness_folder(s, folder, sizeof(folder));
+    for (size_t k = 0; k < o->n_witnesses; k++)
+        if (o->witnesses[k].target == s->target && o->witnesses[k].folder &&
+            strcmp(o->witnesses[k].folder, folder) == 0)
+            return &o->witnesses[k];
+    return NULL;
+}
+
 bool lc_stream_late(const struct lc_observations *o, const struct lc_stream_obs *so)
 {
     if (so->list_err.kind != LC_OK)
@@ -609,8 +727,11 @@ void lc_observations_free(struct lc_observations *o)
         lc_canary_obs_free(&o->canaries[i]);
     for (size_t i = 0; i < o->n_targets; i++)
         lc_target_obs_free(&o->targets[i]);
+    for (size_t i = 0; i < o->n_witnesses; i++)
+        lc_witness_obs_free(&o->witnesses[i]);
     free(o->streams);
     free(o->canaries);
     free(o->targets);
+    free(o->witnesses);
     memset(o, 0, sizeof(*o));
 }

@@ -16,6 +16,9 @@
 #include "pipeline/bucket.h"
 #include "pipeline/canary.h"
 #include "pipeline/status.h"
+#include "pipeline/witness.h"
+
+struct lc_discovered;
 
 struct lc_stream_obs {
     const struct lc_stream *stream;
@@ -36,6 +39,9 @@ struct lc_stream_obs {
     char *sse; /* x-amz-server-side-encryption of the newest delivery */
     char *sse_kms_key_id;
     bool bucket_key;
+    /* with no delivery in the lookback: whether anything at all is under the stream's folder */
+    bool ever_asked; /* looked, and the listing answered */
+    bool ever_found;
     /* the delivering service's own status (diagnosis; asked only with status_role_arn) */
     struct lc_status_obs status;
 };
@@ -49,6 +55,13 @@ struct lc_observations {
     size_t n_canaries;
     struct lc_target_obs *targets; /* one per target in the plan (diagnosis) */
     size_t n_targets;
+    /* the bucket as a witness: one per (target, folder) of the targets with discovered sources */
+    struct lc_witness_obs *witnesses;
+    size_t n_witnesses;
+    /* what was checked: the plan, and what discovery found (NULL: none asked) */
+    const struct lc_plan *plan;
+    const struct lc_discovered *discovered;
+    int64_t grace_s;       /* discovery.grace */
     struct lc_error fatal; /* could not run at all (e.g. no credentials) */
 };
 
@@ -58,6 +71,7 @@ struct lc_check_opts {
     const char *run_id; /* marker written into canary objects (NULL = generated) */
     bool discover;      /* read bucket encryption, key, key policy and bucket policy */
     time_t since;       /* demand deliveries newer than this (0 = none): check --since/--wait */
+    const struct lc_discovered *discovered; /* what the plan was built from (NULL: none) */
 };
 
 struct lc_credprov;
@@ -81,6 +95,10 @@ int lc_check_run(struct lc_aws *aws, const struct lc_config *cfg, const struct l
                  const struct lc_check_creds *creds, const struct lc_check_opts *opts,
                  struct lc_observations *out);
 void lc_observations_free(struct lc_observations *o);
+
+/* The witness listing of the folder stream s lives in, NULL when none was made. */
+const struct lc_witness_obs *lc_witness_of(const struct lc_observations *o,
+                                           const struct lc_stream *s);
 
 /* The one staleness rule: the listings worked and found no delivery younger than the source's
  * max_age, or none since o->since. */

@@ -95,6 +95,17 @@ static const struct lc_finding_info registry[LC_F_COUNT] = {
              ".BR SOURCES ).\n"
              "Reported for a stream with no recent delivery, as its likely cause; the remediation says\n"
              "what to change.\n"},
+    [LC_F_NEVER_DELIVERED] = {"NEVER_DELIVERED", LC_SEV_CRITICAL,
+             "(critical) An expected stream has no delivery at all: nothing is under its folder, however\n"
+             "old. It names the account (with its name and when it joined the organization, when\n"
+             "discovered) and why the stream is expected (the config, the organization, a governed\n"
+             "region). Like a missing delivery it gets the diagnosis and the likely cause.\n"
+             "(warning) The account joined the organization less than\n"
+             ".B discovery.grace\n"
+             "ago.\n"},
+    [LC_F_UNMONITORED_DELIVERY] = {"UNMONITORED_DELIVERY", LC_SEV_INFO,
+             "(info) An account delivers into the bucket, but no source of the target expects it: a\n"
+             "configuration that forgot it, or an account outside the organization.\n"},
 };
 /* clang-format on */
 

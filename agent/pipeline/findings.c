@@ -11,6 +11,7 @@
 #include "core/array.h"
 #include "aws/aws.h"
 #include "iam/diagnose.h"
+#include "pipeline/discovery.h"
 #include "pipeline/findings.h"
 #include "probes/probe.h"
 #include "core/timeutil.h"
@@ -150,6 +151,42 @@ static int access_finding(struct lc_findings *f, const struct lc_stream *s, cons
     return 0;
 }
 
+/* Nothing under the stream's folder at all: critical, or a warning while its account is new to
+ * the organization (discovery.grace). */
+static struct lc_finding *never_delivered(struct lc_findings *f, const struct lc_observations *o,
+                                          const struct lc_stream *s)
+{
+    const struct lc_account *a = s->acct;
+    bool young = a && a->joined && o->now - a->joined < o->grace_s;
+    char by[96], joined[LC_TIME_ISO8601_LEN], age[32];
+    struct lc_finding *it;
+
+    lc_expected_by_text(s->expected_by, by, sizeof(by));
+    if (a && a->joined)
+        fmt_age((long)(o->now - a->joined), age, sizeof(age));
+    it = add(f, LC_F_NEVER_DELIVERED, young ? LC_SEV_WARNING : LC_SEV_CRITICAL, s->target, s,
+             "%s: never delivered: nothing at all under s3://%s/%s%s%s%s%s%s (expected by %s)",
+             s->id, s->target->bucket, s->base, a && a->name ? "; account \"" : "",
+             a && a->name ? a->name : "", a && a->name ? "\"" : "",
+             a && a->joined ? " joined the organization " : "", a && a->joined ? age : "", by);
+    if (!it)
+        return NULL;
+    if (a && a->joined) {
+        cJSON_AddStringToObject(it->evidence, "joined", lc_time_format_iso8601(a->joined, joined));
+        if (young)
+            cJSON_AddStringToObject(it->evidence, "grace",
+                                    "joined less than discovery.grace ago: a warning until then");
+    }
+    if (a && a->name)
+        cJSON_AddStringToObject(it->evidence, "account_name", a->name);
+    cJSON *eb = cJSON_AddArrayToObject(it->evidence, "expected_by");
+    for (unsigned b = LC_EXPECT_CONFIG; eb && b <= LC_EXPECT_BUCKET; b <<= 1)
+        if (s->expected_by & b)
+            cJSON_AddItemToArray(eb,
+                                 cJSON_CreateString(lc_expected_by_name((enum lc_expected_by)b)));
+    return it;
+}
+
 static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
                         const struct lc_stream_obs *so, enum lc_stream_status *st)
 {
@@ -178,6 +215,9 @@ static int judge_stream(struct lc_findings *f, const struct lc_observations *o,
             it = add(f, LC_F_DELIVERY_MISSING, LC_SEV_CRITICAL, t, s,
                      "%s: no delivery newer than %s; the newest is %s old", s->id, max, age);
             *st = LC_ST_STALE;
+        } else if (so->ever_asked && !so->ever_found) {
+            it = never_delivered(f, o, s);
+            *st = LC_ST_MISSING;
         } else {
             char look[32];
             fmt_age((long)(o->now - (so->lookback_from ? so->lookback_from : so->window_from)),
@@ -764,8 +804,8 @@ static void link_causes(struct lc_findings *f)
     };
     for (size_t i = 0; i < f->n; i++) {
         struct lc_finding *it = &f->items[i];
-        if (it->code != LC_F_DELIVERY_MISSING && it->code != LC_F_READ_DENIED_KMS &&
-            it->code != LC_F_CANARY_WRITE_DENIED_KMS)
+        if (it->code != LC_F_DELIVERY_MISSING && it->code != LC_F_NEVER_DELIVERED &&
+            it->code != LC_F_READ_DENIED_KMS && it->code != LC_F_CANARY_WRITE_DENIED_KMS)
             continue;
         for (size_t k = 0; k < sizeof(causes) / sizeof(causes[0]) && !it->likely_cause; k++) {
             for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
@@ -783,6 +823,118 @@ static void link_causes(struct lc_findings *f)
             }
         }
     }
+}
+
+/* The target a discovery finding belongs to: the first that has a source needing the part. */
+static const struct lc_target_cfg *discovering_target(const struct lc_observations *o, bool org)
+{
+    const struct lc_plan *p = o->plan;
+
+    for (size_t i = 0; p && i < p->n_streams; i++) {
+        const struct lc_source_cfg *src = p->streams[i].source;
+        if (org ? src->accounts_from != NULL : src->regions_from != NULL)
+            return p->streams[i].target;
+    }
+    return p ? p->undiscovered_target : NULL;
+}
+
+/* A discovery part that failed: with a kept list the check went on with it (a warning); without
+ * one the sources that need it were not checked (and the run is an error). */
+static int discovery_finding(struct lc_findings *f, const struct lc_observations *o, bool org,
+                             enum lc_discovery_from from, const struct lc_error *err,
+                             time_t read_at)
+{
+    const char *what = org ? "the organization's accounts" : "the landing zone's governed regions";
+    const char *key = org ? "\"accounts\": \"organization\"" : "\"regions\": \"governed\"";
+    const struct lc_target_cfg *t = discovering_target(o, org);
+    char when[LC_TIME_ISO8601_LEN], age[32];
+    struct lc_finding *it;
+
+    if ((from != LC_DISC_STALE && from != LC_DISC_UNKNOWN) || !t)
+        return 0;
+    if (from == LC_DISC_STALE) {
+        fmt_age((long)(o->now - read_at), age, sizeof(age));
+        it = add(f, LC_F_PROBE_ERROR, LC_SEV_WARNING, t, NULL,
+                 "could not read %s: %s; checked with the list read %s ago", what, err->message,
+                 age);
+    } else {
+        it = add(f, LC_F_PROBE_ERROR, LC_SEV_WARNING, t, NULL,
+                 "could not read %s: %s; the sources with %s were not checked", what, err->message,
+                 key);
+    }
+    if (!it)
+        return LC_E_NOMEM;
+    add_error_evidence(it->evidence, org ? "organizations" : "controltower", NULL, err);
+    if (from == LC_DISC_STALE)
+        cJSON_AddStringToObject(it->evidence, "list_read_at",
+                                lc_time_format_iso8601(read_at, when));
+    return 0;
+}
+
+static int judge_discovery(struct lc_findings *f, const struct lc_observations *o)
+{
+    const struct lc_discovered *d = o->discovered;
+    int rc = 0;
+
+    if (!d)
+        return 0;
+    rc = discovery_finding(f, o, true, d->org.from, &d->org.err, d->org.read_at);
+    if (!rc)
+        rc = discovery_finding(f, o, false, d->ct.from, &d->ct.err, d->ct.read_at);
+    return rc;
+}
+
+/* Is account expected (or knowingly not expected) by some source of the witness's target and
+ * folder? */
+static bool known_account(const struct lc_observations *o, const struct lc_witness_obs *w,
+                          const char *account)
+{
+    const struct lc_plan *p = o->plan;
+
+    for (size_t i = 0; i < p->n_streams; i++)
+        if (p->streams[i].target == w->target && strcmp(p->streams[i].account, account) == 0 &&
+            lc_witness_of(o, &p->streams[i]) == w)
+            return true;
+    for (size_t i = 0; i < p->n_skipped; i++)
+        if (p->skipped[i].target == w->target && p->skipped[i].acct &&
+            strcmp(p->skipped[i].acct->id, account) == 0)
+            return true;
+    return false;
+}
+
+/* Accounts that deliver into a bucket but that no source expects. */
+static int judge_witnesses(struct lc_findings *f, const struct lc_observations *o)
+{
+    for (size_t i = 0; i < o->n_witnesses && o->plan; i++) {
+        const struct lc_witness_obs *w = &o->witnesses[i];
+        struct lc_finding *it;
+        if (!w->read) {
+            it = add(f, LC_F_PROBE_ERROR, LC_SEV_WARNING, w->target, NULL,
+                     "could not list the account folders of s3://%s/%sAWSLogs/: %s",
+                     w->target->bucket, w->folder ? w->folder : "", w->err.message);
+            if (!it)
+                return LC_E_NOMEM;
+            add_error_evidence(it->evidence, "ListObjectsV2", NULL, &w->err);
+            continue;
+        }
+        for (size_t k = 0; k < w->n_accounts; k++) {
+            const char *acct = w->accounts[k];
+            if (known_account(o, w, acct))
+                continue;
+            const struct lc_account *a = lc_discovered_account(o->discovered, acct);
+            it = add(f, LC_F_UNMONITORED_DELIVERY, LC_SEV_INFO, w->target, NULL,
+                     "account %s%s%s%s delivers into s3://%s/%sAWSLogs/, but no source of target "
+                     "%s expects it%s",
+                     acct, a && a->name ? " (" : "", a && a->name ? a->name : "",
+                     a && a->name ? ")" : "", w->target->bucket, w->folder, w->target->name,
+                     a ? "" : " (it is not an account of the organization)");
+            if (!it)
+                return LC_E_NOMEM;
+            cJSON_AddStringToObject(it->evidence, "account", acct);
+            cJSON_AddStringToObject(it->evidence, "expected_by", "bucket");
+        }
+    }
+    return 0;
 }
 
 int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out)
@@ -811,8 +963,13 @@ int lc_findings_build(const struct lc_observations *obs, struct lc_findings *out
         rc = judge_policies(out, obs, &obs->targets[i], out->stream_status);
     if (!rc)
         rc = judge_destinations(out, obs, out->stream_status);
+    if (!rc)
+        rc = judge_discovery(out, obs);
+    if (!rc)
+        rc = judge_witnesses(out, obs);
     link_causes(out);
-    if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked))
+    if (obs->fatal.kind != LC_OK || (checked > 0 && errored == checked) ||
+        (obs->plan && obs->plan->n_undiscovered))
         out->overall = "error";
     else
         out->overall = out->n ? "problems" : "ok";

@@ -119,11 +119,16 @@ def scenario_stale_and_empty():
     em = stream(r, "cloudtrail", "222222222222")
     check("empty: status missing", em["status"] == "missing", em["status"])
     check("empty: no newest key", em["newest_key"] is None)
-    check("empty: requests = 3 (window + two lookback days)", em["requests"] == 3,
-          em["requests"])
+    # nothing in the lookback: one more listing asks whether anything is there at all
+    check("empty: requests = 4 (window + two lookback days + anything ever)",
+          em["requests"] == 4, em["requests"])
     # The diagnosis runs for the broken target; radosgw has no GetBucketEncryption: said once.
-    check("stale+empty: two DELIVERY_MISSING, diagnosis incomplete",
-          codes(r) == ["DELIVERY_MISSING"] * 2 + ["DIAGNOSIS_INCOMPLETE"], codes(r))
+    check("stale+empty: DELIVERY_MISSING, NEVER_DELIVERED for the empty one, diagnosis incomplete",
+          codes(r) == ["DELIVERY_MISSING", "DIAGNOSIS_INCOMPLETE", "NEVER_DELIVERED"], codes(r))
+    nd = [f for f in r["findings"] if f["code"] == "NEVER_DELIVERED"]
+    check("empty: NEVER_DELIVERED names the account and is critical",
+          nd and nd[0]["account"] == "222222222222" and nd[0]["severity"] == "critical"
+          and nd[0]["evidence"].get("expected_by") == ["config"], nd)
     inc = [f for f in r["findings"] if f["code"] == "DIAGNOSIS_INCOMPLETE"]
     why = inc[0]["evidence"].get("s3:GetEncryptionConfiguration", {}).get("error", "") if inc else ""
     check("stale+empty: the unsupported GetBucketEncryption is named",

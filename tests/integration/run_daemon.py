@@ -302,15 +302,16 @@ def story(d, hooks, cfg_path, state_dir, logs, bucket2):
     status, _, body = http_get(port, "/metrics")
     check("good reload: the new target in /metrics", stream_ok(body, "fresh", "cloudtrail"),
           body[:500])
-    check("good reload: DELIVERY_MISSING of the slow source alerted through the webhook",
+    # the slow source's accounts never delivered anything: NEVER_DELIVERED
+    check("good reload: NEVER_DELIVERED of the slow source alerted through the webhook",
           hooks.wait(lambda b: b.get("event") == "trigger"
-                     and b.get("finding", {}).get("code") == "DELIVERY_MISSING"
+                     and b.get("finding", {}).get("code") == "NEVER_DELIVERED"
                      and b.get("finding", {}).get("target") == "slow"),
           [b.get("incident_key") for b in hooks.bodies][:5])
     state = json.load(open(os.path.join(state_dir, "state.json")))
     keys = [x.get("key", "") for x in state.get("incidents", [])]
     check("good reload: the incidents are in the state file",
-          any(k.startswith("DELIVERY_MISSING/slow/cloudtrail/") for k in keys), keys[:5])
+          any(k.startswith("NEVER_DELIVERED/slow/cloudtrail/") for k in keys), keys[:5])
     mark = len(d.lines)
     i = d.wait_line(r"\[run\] slow/cloudtrail: previous check still running .*skipping",
                     start=mark, timeout=60)

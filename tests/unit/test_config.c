@@ -378,7 +378,49 @@ static const struct rule_case rules[] = {
     {.whole = "{\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
               "\"type\": \"config\", \"regions\": [\"us-east-1\"], \"accounts\": "
               "\"111111111111\"}]}]}",
-     .msg = "targets[0].sources[0].accounts: expected an array of strings, not a string"},
+     .msg = "targets[0].sources[0].accounts: expected an array of strings, or the string "
+            "\"organization\""},
+    /* discovery: "organization" accounts, "governed" regions, their keys */
+    {.whole = "{\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"regions\": [\"us-east-1\"], \"accounts\": 12}]}]}",
+     .msg = "targets[0].sources[0].accounts: expected an array of strings or \"organization\", "
+            "not a number"},
+    {.whole = "{\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"accounts\": [\"111111111111\"], \"regions\": "
+              "\"all\"}]}]}",
+     .msg = "targets[0].sources[0].regions: expected an array of strings, or the string "
+            "\"governed\""},
+    {.src1 = ", \"exclude_accounts\": [\"222222222222\"]",
+     .msg = "targets[0].sources[1].exclude_accounts: only valid with \"accounts\": "
+            "\"organization\""},
+    {.src1 = ", \"include_ous\": [\"ou-ab12-cd34ef56\"]",
+     .msg = "targets[0].sources[1].include_ous: only valid with \"accounts\": \"organization\""},
+    {.whole = "{\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"accounts\": \"organization\", \"regions\": "
+              "\"governed\", \"exclude_ous\": [\"ou-ab12-cd34ef5\"]}]}]}",
+     .msg = "targets[0].sources[0].exclude_ous[0]: expected an organizational unit id like "
+            "\"ou-ab12-cd34ef56\" or a root id like \"r-ab12\""},
+    {.whole = "{\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"accounts\": \"organization\", \"regions\": "
+              "\"governed\", \"exclude_accounts\": [\"12345\"]}]}]}",
+     .msg = "targets[0].sources[0].exclude_accounts[0]: expected a 12-digit account id like "
+            "\"123456789012\""},
+    {.whole = "{\"discovery\": {\"organization\": {\"external_id\": \"abc123\"}}, "
+              "\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"accounts\": \"organization\", \"regions\": "
+              "[\"us-east-1\"]}]}]}",
+     .msg = "discovery.organization.external_id: only valid with \"role_arn\""},
+    {.whole = "{\"discovery\": {\"control_tower\": {\"region\": \"moon-1\"}}, "
+              "\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"accounts\": [\"111111111111\"], \"regions\": "
+              "\"governed\"}]}]}",
+     .msg = "discovery.control_tower.region: expected a region name like \"ap-northeast-1\", "
+            "\"us-gov-west-1\" or \"cn-north-1\""},
+    {.whole = "{\"discovery\": {\"grace\": \"31d\"}, "
+              "\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
+              "\"type\": \"config\", \"accounts\": \"organization\", \"regions\": "
+              "\"governed\"}]}]}",
+     .msg = "discovery.grace: expected a duration from 0s to 30d"},
     {.whole = "{\"targets\": [{\"name\": \"t\", \"bucket\": \"my-log-bucket\", \"sources\": [{"
               "\"type\": \"config\", \"regions\": [\"us-east-1\"], \"accounts\": [\"222222222222\","
               " \"111111111111\", \"333333333333\", \"111111111111\", \"222222222222\"]}]}]}",
@@ -575,7 +617,7 @@ static const struct rule_case rules[] = {
      .msg = "aws.endpoints.s4: unknown service (did you mean \"s3\"?)"},
     {.aws = ", \"endpoints\": {\"dynamodb\": \"http://localhost:9000\"}",
      .msg = "aws.endpoints.dynamodb: unknown service (expected one of: s3, sts, kms, ec2, "
-            "config, cloudtrail, logs, organizations, iam, wafv2)"},
+            "config, cloudtrail, logs, organizations, iam, wafv2, controltower)"},
     {.aws = ", \"endpoints\": {\"s3\": \"http://a\", \"s3\": \"http://b\"}",
      .msg = "aws.endpoints.s3: duplicate key (a key may appear only once per object)"},
     {.aws = ", \"endpoints\": {\"s3\": 9000}",

@@ -131,6 +131,8 @@ static const char expected[] =
     "logcanary_findings{code=\"DELIVERY_STATUS_FAILED\"} 0\n"
     "logcanary_findings{code=\"DIAGNOSIS_INCOMPLETE\"} 0\n"
     "logcanary_findings{code=\"DESTINATION_UNSUPPORTED\"} 0\n"
+    "logcanary_findings{code=\"NEVER_DELIVERED\"} 0\n"
+    "logcanary_findings{code=\"UNMONITORED_DELIVERY\"} 0\n"
     "# HELP logcanary_aws_requests_total AWS requests sent, by service.\n"
     "# TYPE logcanary_aws_requests_total counter\n"
     "logcanary_aws_requests_total{service=\"s3\"} 7\n"

@@ -67,8 +67,8 @@ static void test_rows(void **state)
 static void test_endpoint_keys(void **state)
 {
     static const char *const want[] = {
-        "s3",   "sts",           "kms", "ec2",   "config", "cloudtrail",
-        "logs", "organizations", "iam", "wafv2", NULL,
+        "s3",   "sts",           "kms", "ec2",   "config",       "cloudtrail",
+        "logs", "organizations", "iam", "wafv2", "controltower", NULL,
     };
     const char *const *got = lc_aws_endpoint_services();
     (void)state;
@@ -78,14 +78,15 @@ static void test_endpoint_keys(void **state)
         /* the keys lead the table, in the same order */
         assert_string_equal(lc_aws_service_at(i)->name, want[i]);
     }
-    assert_null(got[10]);
+    assert_null(got[11]);
 }
 
 /* Places 1..n, no gaps, exactly the aws.endpoints keys. */
 static void test_metrics_places(void **state)
 {
     static const char *const want[] = {
-        "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", "wafv2",
+        "s3",   "kms",           "sts", "ec2",   "config",       "cloudtrail",
+        "logs", "organizations", "iam", "wafv2", "controltower",
     };
     const size_t nwant = sizeof(want) / sizeof(want[0]);
     size_t places = 0;
@@ -105,7 +106,8 @@ static void test_metrics_places(void **state)
 static void test_metrics_collect(void **state)
 {
     static const char *const want[] = {
-        "s3", "kms", "sts", "ec2", "config", "cloudtrail", "logs", "organizations", "iam", "wafv2",
+        "s3",   "kms",           "sts", "ec2",   "config",       "cloudtrail",
+        "logs", "organizations", "iam", "wafv2", "controltower",
     };
     struct lc_aws_config cfg = {.region = "us-east-1"};
     struct lc_http_opts ho = {0};
