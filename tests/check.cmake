@@ -4,3 +4,11 @@ add_test(NAME integration.check_scenarios
 set_tests_properties(integration.check_scenarios PROPERTIES FIXTURES_REQUIRED radosgw
   LABELS integration TIMEOUT 600
   ENVIRONMENT "${LC_TEST_ENV}")
+
+# Expected streams: Organizations and Control Tower discovery (control-plane fixture) against
+# radosgw.
+add_test(NAME integration.discovery_scenarios
+  COMMAND ${LC_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/discovery_scenarios.py)
+set_tests_properties(integration.discovery_scenarios PROPERTIES FIXTURES_REQUIRED radosgw
+  LABELS integration TIMEOUT 600
+  ENVIRONMENT "${LC_TEST_ENV}")

@@ -599,7 +599,7 @@ static void org_failed(struct run *r, const struct lc_error *e, const char *what
 {
     struct lc_discovered_org *o = &r->out->org;
 
-    lc_error_set(&o->err, e->kind, "%s: %s", what, e->message);
+    lc_error_set(&o->err, e->kind, "%s: %s%s%s", what, e->code, e->code[0] ? ": " : "", e->message);
     lc_strlcpy(o->err.code, e->code, sizeof(o->err.code));
     o->err.status = e->status;
     if (r->kept && r->kept->org.from == LC_DISC_KEPT && kept_org_usable(r))
@@ -852,7 +852,7 @@ static void ct_failed(struct run *r, const struct lc_error *e, const char *what)
 {
     struct lc_discovered_ct *c = &r->out->ct;
 
-    lc_error_set(&c->err, e->kind, "%s: %s", what, e->message);
+    lc_error_set(&c->err, e->kind, "%s: %s%s%s", what, e->code, e->code[0] ? ": " : "", e->message);
     lc_strlcpy(c->err.code, e->code, sizeof(c->err.code));
     c->err.status = e->status;
     if (kept_ct_usable(r))
@@ -1002,6 +1002,8 @@ int lc_discovery_start(const struct lc_config *cfg, const struct lc_discovery_op
     out->ct.centralized_logging = out->ct.config = -1;
     lc_discovery_needed(cfg, &want_org, &want_ct);
     r = calloc(1, sizeof(*r));
+    if (r)
+        r->cfg = cfg;
     if (!r || collect_wants(r) != 0) {
         if (r)
             run_free(r);
