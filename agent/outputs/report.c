@@ -24,47 +24,44 @@ static void add_str_or_null(cJSON *o, const char *name, const char *v)
         cJSON_AddNullToObject(o, name);
 }
 
-static bool seen_before(const struct lc_observations *o, size_t upto,
-                        const char *(*key)(const struct lc_stream *), const char *v)
+static int cmp_str(const void *a, const void *b)
 {
-    for (size_t k = 0; k < upto; k++)
-        if (strcmp(key(o->streams[k].stream), v) == 0)
-            return true;
-    return false;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static const char *key_account(const struct lc_stream *s)
+/* How many different strings v holds (sorted here). */
+static size_t distinct(const char **v, size_t n)
 {
-    return s->account;
-}
-
-static const char *key_region(const struct lc_stream *s)
-{
-    return s->region;
-}
-
-static const char *key_source(const struct lc_stream *s)
-{
-    return s->probe->cfg.name;
-}
-
-static bool never_delivered(const struct lc_findings *f, const struct lc_stream *s)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->items[i].stream == s && f->items[i].code == LC_F_NEVER_DELIVERED)
-            return true;
-    return false;
+    size_t d = 0;
+    qsort(v, n, sizeof(*v), cmp_str);
+    for (size_t i = 0; i < n; i++)
+        d += i == 0 || strcmp(v[i - 1], v[i]) != 0;
+    return d;
 }
 
 void lc_report_coverage(const struct lc_observations *o, const struct lc_findings *f,
                         struct lc_coverage *c)
 {
+    const char **v = malloc((o->n_streams + 1) * sizeof(*v));
+    bool *never = calloc(o->n_streams + 1, sizeof(*never));
+
     memset(c, 0, sizeof(*c));
+    /* the streams of the observations are the plan's, in its order */
+    for (size_t i = 0; never && o->n_streams && i < f->n; i++) {
+        const struct lc_stream *s = f->items[i].stream;
+        const struct lc_stream *first = o->streams[0].stream;
+        if (f->items[i].code == LC_F_NEVER_DELIVERED && s && s >= first && s < first + o->n_streams)
+            never[s - first] = true;
+    }
+    for (size_t k = 0; v && k < 3; k++) {
+        for (size_t i = 0; i < o->n_streams; i++) {
+            const struct lc_stream *s = o->streams[i].stream;
+            v[i] = k == 0 ? s->account : k == 1 ? s->region : s->probe->cfg.name;
+        }
+        size_t d = distinct(v, o->n_streams);
+        *(k == 0 ? &c->accounts : k == 1 ? &c->regions : &c->sources) = d;
+    }
     for (size_t i = 0; i < o->n_streams; i++) {
-        const struct lc_stream *s = o->streams[i].stream;
-        c->accounts += !seen_before(o, i, key_account, s->account);
-        c->regions += !seen_before(o, i, key_region, s->region);
-        c->sources += !seen_before(o, i, key_source, s->probe->cfg.name);
         c->streams++;
         switch (f->stream_status[i]) {
         case LC_ST_OK:
@@ -74,7 +71,7 @@ void lc_report_coverage(const struct lc_observations *o, const struct lc_finding
             c->stale++;
             break;
         case LC_ST_MISSING:
-            if (never_delivered(f, s))
+            if (never && never[i])
                 c->never++;
             else
                 c->missing++;
@@ -93,6 +90,8 @@ void lc_report_coverage(const struct lc_observations *o, const struct lc_finding
     c->not_expected = o->plan ? o->plan->n_skipped : 0;
     for (size_t i = 0; i < f->n; i++)
         c->unmonitored += f->items[i].code == LC_F_UNMONITORED_DELIVERY;
+    free(v);
+    free(never);
 }
 
 unsigned lc_report_expected_by(const struct lc_observations *o, const struct lc_stream *s)

@@ -789,40 +789,93 @@ static int judge_destinations(struct lc_findings *f, const struct lc_observation
 
 /* A missing delivery or a KMS read denial whose target has an unusable key: that is the likely
  * cause. (The policy evaluator adds KEY_POLICY_GAP links the same way.) */
+/* The causes, most specific first: a bucket the service cannot use, an unusable key, a policy
+ * gap, then what the service says. */
+static const struct {
+    enum lc_finding_code code;
+    bool same_stream;
+    const char *confidence;
+} causes[] = {
+    {LC_F_DESTINATION_UNSUPPORTED, true, "high"}, {LC_F_KEY_UNUSABLE, false, "high"},
+    {LC_F_KEY_POLICY_GAP, true, "high"}, /* also logcanary's own kms:Decrypt */
+    {LC_F_BUCKET_POLICY_GAP, true, "medium"},     {LC_F_DELIVERY_STATUS_FAILED, true, "high"},
+};
+#define N_CAUSES (sizeof(causes) / sizeof(causes[0]))
+
+struct cause_ref {
+    const void *key; /* the stream (same_stream causes) or the target */
+    size_t rank;     /* in causes[] */
+    size_t idx;      /* in the findings */
+};
+
+static int cause_cmp(const void *a, const void *b)
+{
+    const struct cause_ref *x = a, *y = b;
+    if (x->key != y->key)
+        return (uintptr_t)x->key < (uintptr_t)y->key ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The best cause of key (the lowest rank, the first found), or NULL. */
+static const struct cause_ref *best_cause(const struct cause_ref *v, size_t n, const void *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first entry of key */
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)v[mid].key < (uintptr_t)key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo].key == key ? &v[lo] : NULL;
+}
+
+/* A missing delivery or a KMS denial gets its likely cause: the best of its stream's causes and
+ * its target's. Sorted indexes keep this linear in the findings, however many there are. */
 static void link_causes(struct lc_findings *f)
 {
-    /* The most specific cause first: a bucket the service cannot use, an unusable key, a policy
-     * gap, then what the service says. */
-    static const struct {
-        enum lc_finding_code code;
-        bool same_stream;
-        const char *confidence;
-    } causes[] = {
-        {LC_F_DESTINATION_UNSUPPORTED, true, "high"}, {LC_F_KEY_UNUSABLE, false, "high"},
-        {LC_F_KEY_POLICY_GAP, true, "high"}, /* also logcanary's own kms:Decrypt */
-        {LC_F_BUCKET_POLICY_GAP, true, "medium"},     {LC_F_DELIVERY_STATUS_FAILED, true, "high"},
-    };
+    struct cause_ref *by_stream = calloc(f->n + 1, sizeof(*by_stream));
+    struct cause_ref *by_target = calloc(f->n + 1, sizeof(*by_target));
+    size_t ns = 0, nt = 0;
+
+    if (!by_stream || !by_target)
+        goto out;
+    for (size_t i = 0; i < f->n; i++)
+        for (size_t k = 0; k < N_CAUSES; k++) {
+            const struct lc_finding *c = &f->items[i];
+            if (c->code != causes[k].code)
+                continue;
+            if (causes[k].same_stream && c->stream)
+                by_stream[ns++] = (struct cause_ref){c->stream, k, i};
+            else if (!causes[k].same_stream)
+                by_target[nt++] = (struct cause_ref){c->target, k, i};
+        }
+    qsort(by_stream, ns, sizeof(*by_stream), cause_cmp);
+    qsort(by_target, nt, sizeof(*by_target), cause_cmp);
     for (size_t i = 0; i < f->n; i++) {
         struct lc_finding *it = &f->items[i];
         if (it->code != LC_F_DELIVERY_MISSING && it->code != LC_F_NEVER_DELIVERED &&
             it->code != LC_F_READ_DENIED_KMS && it->code != LC_F_CANARY_WRITE_DENIED_KMS)
             continue;
-        for (size_t k = 0; k < sizeof(causes) / sizeof(causes[0]) && !it->likely_cause; k++) {
-            for (size_t j = 0; j < f->n && !it->likely_cause; j++) {
-                const struct lc_finding *c = &f->items[j];
-                if (c->code != causes[k].code || c->target != it->target)
-                    continue;
-                if (causes[k].same_stream && (!it->stream || c->stream != it->stream))
-                    continue;
-                it->likely_cause = cJSON_CreateObject();
-                if (!it->likely_cause)
-                    return;
-                cJSON_AddStringToObject(it->likely_cause, "code", lc_finding_name(c->code));
-                cJSON_AddStringToObject(it->likely_cause, "summary", c->summary);
-                cJSON_AddStringToObject(it->likely_cause, "confidence", causes[k].confidence);
-            }
-        }
+        const struct cause_ref *s = it->stream ? best_cause(by_stream, ns, it->stream) : NULL;
+        const struct cause_ref *t = best_cause(by_target, nt, it->target);
+        if (s && f->items[s->idx].target != it->target)
+            s = NULL;
+        const struct cause_ref *c = !s ? t : !t ? s : s->rank < t->rank ? s : t;
+        if (!c)
+            continue;
+        it->likely_cause = cJSON_CreateObject();
+        if (!it->likely_cause)
+            goto out;
+        cJSON_AddStringToObject(it->likely_cause, "code", lc_finding_name(f->items[c->idx].code));
+        cJSON_AddStringToObject(it->likely_cause, "summary", f->items[c->idx].summary);
+        cJSON_AddStringToObject(it->likely_cause, "confidence", causes[c->rank].confidence);
     }
+out:
+    free(by_stream);
+    free(by_target);
 }
 
 /* The target a discovery finding belongs to: the first that has a source needing the part. */
@@ -884,22 +937,30 @@ static int judge_discovery(struct lc_findings *f, const struct lc_observations *
     return rc;
 }
 
-/* Is account expected (or knowingly not expected) by some source of the witness's target and
- * folder? */
-static bool known_account(const struct lc_observations *o, const struct lc_witness_obs *w,
-                          const char *account)
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The accounts a witness's target and folder expects, or knowingly does not (skipped), sorted:
+ * one pass over the plan, then a binary search per account folder. NULL when out of memory. */
+static const char **known_accounts(const struct lc_observations *o, const struct lc_witness_obs *w,
+                                   size_t *n)
 {
     const struct lc_plan *p = o->plan;
+    const char **v = malloc((p->n_streams + p->n_skipped + 1) * sizeof(*v));
 
+    *n = 0;
+    if (!v)
+        return NULL;
     for (size_t i = 0; i < p->n_streams; i++)
-        if (p->streams[i].target == w->target && strcmp(p->streams[i].account, account) == 0 &&
-            lc_witness_of(o, &p->streams[i]) == w)
-            return true;
+        if (p->streams[i].target == w->target && lc_witness_of(o, &p->streams[i]) == w)
+            v[(*n)++] = p->streams[i].account;
     for (size_t i = 0; i < p->n_skipped; i++)
-        if (p->skipped[i].target == w->target && p->skipped[i].acct &&
-            strcmp(p->skipped[i].acct->id, account) == 0)
-            return true;
-    return false;
+        if (p->skipped[i].target == w->target && p->skipped[i].acct)
+            v[(*n)++] = p->skipped[i].acct->id;
+    qsort(v, *n, sizeof(*v), cmp_str);
+    return v;
 }
 
 /* Accounts that deliver into a bucket but that no source expects. */
@@ -917,9 +978,13 @@ static int judge_witnesses(struct lc_findings *f, const struct lc_observations *
             add_error_evidence(it->evidence, "ListObjectsV2", NULL, &w->err);
             continue;
         }
+        size_t n_known;
+        const char **known = known_accounts(o, w, &n_known);
+        if (!known)
+            return LC_E_NOMEM;
         for (size_t k = 0; k < w->n_accounts; k++) {
             const char *acct = w->accounts[k];
-            if (known_account(o, w, acct))
+            if (bsearch(&acct, known, n_known, sizeof(*known), cmp_str))
                 continue;
             const struct lc_account *a = lc_discovered_account(o->discovered, acct);
             it = add(f, LC_F_UNMONITORED_DELIVERY, LC_SEV_INFO, w->target, NULL,
@@ -928,11 +993,14 @@ static int judge_witnesses(struct lc_findings *f, const struct lc_observations *
                      acct, a && a->name ? " (" : "", a && a->name ? a->name : "",
                      a && a->name ? ")" : "", w->target->bucket, w->folder, w->target->name,
                      a ? "" : " (it is not an account of the organization)");
-            if (!it)
+            if (!it) {
+                free(known);
                 return LC_E_NOMEM;
+            }
             cJSON_AddStringToObject(it->evidence, "account", acct);
             cJSON_AddStringToObject(it->evidence, "expected_by", "bucket");
         }
+        free(known);
     }
     return 0;
 }
