@@ -178,7 +178,7 @@ int lc_cmd_check(int argc, char **argv)
         return rc == LC_OPT_HELP ? LC_EXIT_OK : rc;
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     lc_error_clear(&err);
-    rc = lc_runtime_start(&rt, a.config, a.target, a.source, a.now, &cfg, &disc, &plan);
+    rc = lc_runtime_start(&rt, a.config, a.target, a.source, a.now, false, &cfg, &disc, &plan);
     if (rc != LC_EXIT_OK)
         goto out;
     /* --wait: the change being smoke-tested happened when the command started, unless --since

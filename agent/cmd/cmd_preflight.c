@@ -686,6 +686,55 @@ static void start_roles(struct pf *pf)
     }
 }
 
+/* ---- discovery: Organizations and Control Tower, read when the command started ------------ */
+
+/* A row per permission of a discovery part: the call that needed it, else why it was not made.
+ * The unit listings only matter when the config names units. */
+static void discovery_rows(struct pf *pf, const char *role, const char *who,
+                           const char *const *perms, const struct lc_discovery_call *calls,
+                           size_t n_calls, bool units)
+{
+    size_t principal = 0;
+    const char *failed = NULL;
+
+    if (role) {
+        char *name = fmt_dup("discovery role (%s)", who);
+        principal = add_principal(pf, name ? name : "discovery role", role);
+        free(name);
+    }
+    for (size_t i = 0; perms[i]; i++) {
+        const struct lc_discovery_call *call = NULL;
+        for (size_t k = 0; k < n_calls && !call; k++)
+            if (calls[k].permission == perms[i])
+                call = &calls[k];
+        if (call) {
+            add_row(pf, principal, perms[i], "*", &call->err);
+            if (call->err.kind != LC_OK && !failed)
+                failed = perms[i];
+        } else if (units || !strstr(perms[i], "organizations:List") ||
+                   strcmp(perms[i], "organizations:ListAccounts") == 0) {
+            add_row_r(pf, principal, perms[i], "*", NULL, PF_UNKNOWN,
+                      failed ? fmt_dup("not tried: %s failed", failed) : strdup("not tried"));
+        }
+    }
+}
+
+static void add_discovery_rows(struct pf *pf, const struct lc_discovered *d)
+{
+    bool units = false;
+
+    for (size_t t = 0; t < pf->cfg->n_targets; t++)
+        for (size_t s = 0; s < pf->cfg->targets[t].n_sources; s++)
+            units = units || pf->cfg->targets[t].sources[s].n_include_ous ||
+                    pf->cfg->targets[t].sources[s].n_exclude_ous;
+    if (d->org.from != LC_DISC_NOT_ASKED)
+        discovery_rows(pf, pf->cfg->org_role_arn, "Organizations", lc_discovery_org_permissions,
+                       d->org.calls, d->org.n_calls, units);
+    if (d->ct.from != LC_DISC_NOT_ASKED)
+        discovery_rows(pf, pf->cfg->ct_role_arn, "Control Tower", lc_discovery_ct_permissions,
+                       d->ct.calls, d->ct.n_calls, true);
+}
+
 /* ---- who the default credentials are ------------------------------------------------------ */
 
 static void on_caller(void *ud, const struct lc_awsxml *doc, const struct lc_aws_resp *resp)
@@ -729,6 +778,11 @@ static size_t perm_rank(const char *p)
             if (strcmp(p, r->permissions[k]) == 0)
                 return rank;
     }
+    const char *const *disc[] = {lc_discovery_org_permissions, lc_discovery_ct_permissions};
+    for (size_t d = 0; d < 2; d++)
+        for (size_t k = 0; disc[d][k]; k++, rank++)
+            if (strcmp(p, disc[d][k]) == 0)
+                return rank;
     return rank;
 }
 
@@ -740,7 +794,8 @@ static int row_cmp(const void *a, const void *b)
     size_t rx = perm_rank(x->permission), ry = perm_rank(y->permission);
     if (rx != ry)
         return rx < ry ? -1 : 1;
-    return strcmp(x->resource, y->resource);
+    int c = strcmp(x->permission, y->permission); /* permissions of no known rank */
+    return c ? c : strcmp(x->resource, y->resource);
 }
 
 static void finalize(struct pf *pf)
@@ -1008,7 +1063,7 @@ int lc_cmd_preflight(int argc, char **argv)
     lc_log_set_level(a.verbose > 1 ? LC_LOG_DEBUG : a.verbose ? LC_LOG_INFO : LC_LOG_WARN);
     memset(&pf, 0, sizeof(pf));
     lc_error_clear(&err);
-    rc = lc_runtime_start(&rt, a.config, a.target, NULL, 0, &cfg, &disc, &plan);
+    rc = lc_runtime_start(&rt, a.config, a.target, NULL, 0, true, &cfg, &disc, &plan);
     if (rc != LC_EXIT_OK)
         goto out;
     pf.rt = &rt;
@@ -1034,6 +1089,7 @@ int lc_cmd_preflight(int argc, char **argv)
         fmt_dup("logcanary's default credentials (%s)", lc_credprov_source(rt.default_creds));
     add_principal(&pf, dname ? dname : "logcanary's default credentials", NULL);
     free(dname);
+    add_discovery_rows(&pf, &disc);
 
     pf.targets = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof(*pf.targets));
     if (!pf.targets) {

@@ -1170,7 +1170,7 @@ int lc_cmd_run(int argc, char **argv)
     }
     struct cfg_ref *cr = cfg_ref_new(cfg);
     struct lc_discovered disc;
-    if (!cr || lc_runtime_discover(&d.rt, cfg, 0, &disc, &err) != 0) {
+    if (!cr || lc_runtime_discover(&d.rt, cfg, 0, false, &disc, &err) != 0) {
         fprintf(stderr, "logcanary: cannot start: %s\n", cr ? err.message : "out of memory");
         cfg_ref_put(cr);
         daemon_free(&d);

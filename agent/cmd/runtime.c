@@ -17,7 +17,7 @@ static void on_discovered(void *ud)
     ((struct discover_wait *)ud)->done = true;
 }
 
-int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time_t now,
+int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time_t now, bool fresh,
                         struct lc_discovered *disc, struct lc_error *err)
 {
     struct discover_wait w = {false};
@@ -35,6 +35,7 @@ int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time
         .default_region = rt->region,
         .cache_path = path,
         .now = now ? now : lc_aws_now(rt->aws),
+        .force = fresh,
     };
     int rc = lc_discovery_start(cfg, &o, disc, on_discovered, &w, err);
     if (rc)
@@ -50,7 +51,7 @@ int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time
 }
 
 int lc_runtime_start(struct lc_runtime *rt, const char *path, const char *target,
-                     const char *source, time_t now, struct lc_config **cfg,
+                     const char *source, time_t now, bool fresh, struct lc_config **cfg,
                      struct lc_discovered *disc, struct lc_plan *plan)
 {
     struct lc_error err;
@@ -64,7 +65,7 @@ int lc_runtime_start(struct lc_runtime *rt, const char *path, const char *target
         fprintf(stderr, "logcanary: cannot start: %s\n", err.message);
         return LC_EXIT_CANNOT_RUN;
     }
-    if (lc_runtime_discover(rt, *cfg, now, disc, &err) != 0) {
+    if (lc_runtime_discover(rt, *cfg, now, fresh, disc, &err) != 0) {
         fprintf(stderr, "logcanary: cannot discover: %s\n", err.message);
         return LC_EXIT_CANNOT_RUN;
     }

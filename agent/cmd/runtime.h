@@ -31,10 +31,11 @@ void lc_runtime_free(struct lc_runtime *rt);
  * caller frees *cfg, disc, plan and rt whatever it returns. A failed discovery is not an error
  * here: the plan counts what it could not plan, and the findings say so. */
 int lc_runtime_start(struct lc_runtime *rt, const char *path, const char *target,
-                     const char *source, time_t now, struct lc_config **cfg,
+                     const char *source, time_t now, bool fresh, struct lc_config **cfg,
                      struct lc_discovered *disc, struct lc_plan *plan);
-/* Discover what cfg needs into disc (lc_discovered_free it), running the loop until done. */
-int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time_t now,
+/* Discover what cfg needs into disc (lc_discovered_free it), running the loop until done;
+ * fresh reads even when the kept lists are recent (preflight proves the permissions). */
+int lc_runtime_discover(struct lc_runtime *rt, const struct lc_config *cfg, time_t now, bool fresh,
                         struct lc_discovered *disc, struct lc_error *err);
 /* Let the loop run (timers, in-flight work) for seconds: the pause between --wait rounds. */
 void lc_runtime_pause(struct lc_runtime *rt, int64_t seconds);

@@ -24,6 +24,42 @@
 #define CACHE_VERSION  1
 #define ORG_PAGE_LIMIT 20 /* ListAccounts' and ListAccountsForParent's largest page */
 
+const char *const lc_discovery_org_permissions[] = {
+    "organizations:DescribeOrganization", "organizations:ListAccounts",
+    "organizations:ListChildren", "organizations:ListAccountsForParent", NULL};
+const char *const lc_discovery_ct_permissions[] = {"controltower:ListLandingZones",
+                                                   "controltower:GetLandingZone", NULL};
+
+/* The static permission string for "<service>:<op>". */
+static const char *permission_of(const char *service, const char *op)
+{
+    const char *const *list = strcmp(service, "organizations") == 0 ? lc_discovery_org_permissions
+                                                                    : lc_discovery_ct_permissions;
+    size_t n = strlen(service);
+    for (size_t i = 0; list[i]; i++)
+        if (strncmp(list[i], service, n) == 0 && list[i][n] == ':' &&
+            strcmp(list[i] + n + 1, op) == 0)
+            return list[i];
+    return NULL;
+}
+
+/* Keep how the first call needing a permission went (a later failure replaces a success). */
+static void record_call(struct lc_discovery_call *calls, size_t *n, const char *service,
+                        const char *op, const struct lc_error *err)
+{
+    const char *perm = permission_of(service, op);
+    if (!perm)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (calls[i].permission == perm) {
+            if (calls[i].err.kind == LC_OK && err->kind != LC_OK)
+                calls[i].err = *err;
+            return;
+        }
+    if (*n < LC_DISCOVERY_MAX_CALLS)
+        calls[(*n)++] = (struct lc_discovery_call){perm, *err};
+}
+
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static char *dup_or_null(const char *s)
@@ -516,12 +552,17 @@ static int take_kept_org(struct run *r, enum lc_discovery_from from)
 {
     struct lc_discovered_org *o = &r->out->org, *k = &r->kept_store.org;
     struct lc_error err = o->err;
+    struct lc_discovery_call calls[LC_DISCOVERY_MAX_CALLS];
+    size_t n_calls = o->n_calls;
 
+    memcpy(calls, o->calls, sizeof(calls));
     org_clear(o);
     *o = *k;
     memset(k, 0, sizeof(*k));
     o->from = from;
     o->err = err;
+    memcpy(o->calls, calls, sizeof(calls)); /* the calls made now, not those of the kept read */
+    o->n_calls = n_calls;
     return 0;
 }
 
@@ -529,12 +570,17 @@ static int take_kept_ct(struct run *r, enum lc_discovery_from from)
 {
     struct lc_discovered_ct *c = &r->out->ct, *k = &r->kept_store.ct;
     struct lc_error err = c->err;
+    struct lc_discovery_call calls[LC_DISCOVERY_MAX_CALLS];
+    size_t n_calls = c->n_calls;
 
+    memcpy(calls, c->calls, sizeof(calls));
     ct_clear(c);
     *c = *k;
     memset(k, 0, sizeof(*k));
     c->from = from;
     c->err = err;
+    memcpy(c->calls, calls, sizeof(calls));
+    c->n_calls = n_calls;
     return 0;
 }
 
@@ -645,6 +691,7 @@ static int org_call(struct run *r, const char *op, cJSON *in, lc_awsjson_cb cb)
     if (rc) {
         char what[96];
         snprintf(what, sizeof(what), "organizations:%s", op);
+        record_call(r->out->org.calls, &r->out->org.n_calls, "organizations", op, &err);
         org_failed(r, &err, what);
     }
     return rc;
@@ -654,6 +701,7 @@ static bool answered(struct run *r, const struct lc_aws_resp *resp, const cJSON 
                      const char *op)
 {
     r->out->requests += resp->attempts;
+    record_call(r->out->org.calls, &r->out->org.n_calls, "organizations", op, &resp->err);
     if (resp->err.kind == LC_OK && result)
         return true;
     char what[96];
@@ -712,6 +760,8 @@ static void on_unit_children(void *ud, const cJSON *result, const struct lc_aws_
         struct lc_error e = resp->err;
         const struct unit_want *w = &r->wants[r->todo[r->next_todo].want];
         r->out->requests += resp->attempts;
+        record_call(r->out->org.calls, &r->out->org.n_calls, "organizations", "ListChildren",
+                    &resp->err);
         lc_error_set(&e, LC_E_INVALID, "%s: %s is not an organizational unit of the organization",
                      w->where, w->ou);
         lc_strlcpy(e.code, resp->err.code, sizeof(e.code));
@@ -868,6 +918,7 @@ static bool ct_answered(struct run *r, const struct lc_aws_resp *resp, const cJS
                         const char *op)
 {
     r->out->requests += resp->attempts;
+    record_call(r->out->ct.calls, &r->out->ct.n_calls, "controltower", op, &resp->err);
     if (resp->err.kind == LC_OK && result)
         return true;
     char what[96];
@@ -973,8 +1024,10 @@ static void on_landing_zones(void *ud, const cJSON *result, const struct lc_aws_
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "landingZoneIdentifier", arn);
     if (lc_aws_rest_json_call(r->opts.aws, r->opts.ct_creds, "controltower", r->ct_region, "POST",
-                              "/get-landingzone", in, on_landing_zone, r, &err) != 0)
+                              "/get-landingzone", in, on_landing_zone, r, &err) != 0) {
+        record_call(r->out->ct.calls, &r->out->ct.n_calls, "controltower", "GetLandingZone", &err);
         ct_failed(r, &err, "controltower:GetLandingZone");
+    }
     cJSON_Delete(in);
 }
 
@@ -1048,6 +1101,8 @@ int lc_discovery_start(const struct lc_config *cfg, const struct lc_discovery_op
             cJSON_Delete(in);
             if (rc) {
                 struct lc_error e = *err;
+                record_call(out->ct.calls, &out->ct.n_calls, "controltower", "ListLandingZones",
+                            &e);
                 ct_failed(r, &e, "controltower:ListLandingZones"); /* counts its part down */
                 lc_error_clear(err);
             }

@@ -37,6 +37,13 @@ struct lc_ou_accounts {
     size_t n, cap;
 };
 
+/* One permission a discovery call needed, and how the call went (LC_OK: allowed). */
+struct lc_discovery_call {
+    const char *permission; /* static: "organizations:ListAccounts" */
+    struct lc_error err;
+};
+#define LC_DISCOVERY_MAX_CALLS 4
+
 /* Where a part's answer came from. */
 enum lc_discovery_from {
     LC_DISC_NOT_ASKED = 0, /* no source needs it */
@@ -55,6 +62,8 @@ struct lc_discovered_org {
     size_t n_accounts, cap_accounts;
     struct lc_ou_accounts *ous; /* the units the config names */
     size_t n_ous, cap_ous;
+    struct lc_discovery_call calls[LC_DISCOVERY_MAX_CALLS]; /* made now, first of each */
+    size_t n_calls;
 };
 
 struct lc_discovered_ct {
@@ -73,6 +82,8 @@ struct lc_discovered_ct {
     /* The integrations of landing zone 4.0, which may be turned off: -1 not in the manifest
      * (earlier versions: always on), 0 off, 1 on. */
     int centralized_logging, config;
+    struct lc_discovery_call calls[LC_DISCOVERY_MAX_CALLS];
+    size_t n_calls;
 };
 
 struct lc_discovered {
@@ -80,6 +91,10 @@ struct lc_discovered {
     struct lc_discovered_ct ct;
     int requests; /* AWS requests this discovery made */
 };
+
+/* The permissions each part's calls need, in call order, NULL-ended (preflight's rows). */
+extern const char *const lc_discovery_org_permissions[];
+extern const char *const lc_discovery_ct_permissions[];
 
 /* Which parts the config needs: some source has "accounts": "organization" (org), or "regions":
  * "governed" (ct). */

@@ -290,6 +290,47 @@ def scenario_bad_input(bucket):
           "or the string \"organization\"" in p.stderr, p.stderr)
 
 
+def scenario_preflight(bucket):
+    # preflight reads the organization now (kept lists are no proof of a permission) and says
+    # which discovery permissions logcanary has: all of them, then ListAccounts denied.
+    state_dir = lctest.tempdir()
+    denied = {"organizations.ListAccounts": {
+        "error": "AccessDeniedException",
+        "message": "You don't have permissions to access this resource."}}
+    for tag, ops, want in (("preflight discovery", None, "allowed"),
+                           ("preflight discovery denied", denied, "missing")):
+        with fixture(operations=ops) as fx:
+            aws = lctest.radosgw_aws(endpoints={"organizations": fx.url, "controltower": fx.url})
+            cfg = {"aws": aws, "state_dir": state_dir,
+                   "discovery": {"control_tower": {"region": HOME}},
+                   "targets": [{"name": "archive", "bucket": bucket,
+                                "canary": {"enabled": False},
+                                "sources": [org_source(regions="governed",
+                                                       include_ous=["ou-lc01-workload"])]}]}
+            p = lctest.run_agent("preflight", "--config", lctest.write_config(cfg), "--format",
+                                 "json", timeout=300)
+            calls = [x["operation"] for x in fx.log()]
+        r = json.loads(p.stdout)
+        v = {c["permission"]: c["result"] for pr in r["principals"] for c in pr["checks"]
+             if c["permission"].startswith(("organizations:", "controltower:"))}
+        check(f"{tag}: organizations:ListAccounts {want}",
+              v.get("organizations:ListAccounts") == want, v)
+        check(f"{tag}: DescribeOrganization and Control Tower allowed",
+              v.get("organizations:DescribeOrganization") == "allowed"
+              and v.get("controltower:ListLandingZones") == "allowed"
+              and v.get("controltower:GetLandingZone") == "allowed", v)
+        if want == "allowed":
+            check(f"{tag}: the unit listings allowed (the config names a unit)",
+                  v.get("organizations:ListChildren") == "allowed"
+                  and v.get("organizations:ListAccountsForParent") == "allowed", v)
+            check(f"{tag}: read now, the second time too", calls.count("ListAccounts") == 1,
+                  calls)
+        else:
+            check(f"{tag}: the unit listings not tried, saying why",
+                  v.get("organizations:ListChildren") == "unknown", v)
+            check(f"{tag}: exit 1", p.returncode == 1, f"rc={p.returncode} {p.stderr}")
+
+
 def main():
     bucket = f"lc-disc-{RUN}"
     seed_bucket(bucket)
@@ -299,6 +340,7 @@ def main():
     scenario_outage_nothing_kept(bucket)
     scenario_governed(bucket)
     scenario_bad_input(bucket)
+    scenario_preflight(bucket)
     return check.summary()
 
 
