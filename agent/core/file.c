@@ -21,7 +21,7 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static int sync_dir_of(const char *dir)
+int lc_file_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc = 0;
@@ -77,7 +77,7 @@ int lc_file_replace(const char *path, const void *data, size_t len, mode_t mode,
         (void)unlink(tmp);
         return rc;
     }
-    if (sync_dir && sync_dir_of(dir) != 0) {
+    if (sync_dir && lc_file_sync_dir(dir) != 0) {
         lc_error_set(err, LC_E_IO, "%s: cannot sync the directory: %s", dir, strerror(errno));
         return LC_E_IO;
     }

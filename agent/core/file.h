@@ -15,4 +15,7 @@
 int lc_file_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync_dir,
                     struct lc_error *err);
 
+/* fsync a directory (its entries: a rename in it survives a crash). 0, or -1 with errno. */
+int lc_file_sync_dir(const char *dir);
+
 #endif

@@ -367,19 +367,6 @@ static int state_parse(struct lc_state *st, const cJSON *root, const char **why)
 
 /* ---- files ------------------------------------------------------------------------------- */
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = 0;
-
-    if (fd < 0)
-        return -1;
-    if (fsync(fd) != 0 && errno != EINVAL)
-        rc = -1;
-    close(fd);
-    return rc;
-}
-
 /* Read path whole (up to max bytes). 0, ENOENT-as-1, or LC_E_IO / LC_E_TOO_LARGE / NOMEM. */
 static int read_file(const char *path, size_t max, struct lc_buf *out, struct lc_error *err)
 {
@@ -410,7 +397,7 @@ static int set_aside(struct lc_state *st, const char *path, const char *why, str
                              why, strerror(errno));
                 return LC_E_IO;
             }
-            (void)fsync_dir(st->dir);
+            (void)lc_file_sync_dir(st->dir);
             lc_strlcpy(st->damaged_path, aside, sizeof(st->damaged_path));
             snprintf(st->warning, sizeof(st->warning),
                      "state file %s was damaged (%s): moved to %s; starting with a fresh state "
