@@ -62,16 +62,20 @@ struct sockctx {
     struct event *ev;
 };
 
+/* A host: its running transfers (active) and its queue of waiting ones, first come first
+ * served; it lives while it has either. */
 struct host {
     struct host *next;
     int active;
+    struct xfer *qfirst, *qlast;
     char name[HOST_MAX];
 };
 
 enum xstate { X_QUEUED, X_RUNNING, X_DONE };
 
 struct xfer {
-    struct xfer *prev, *next;
+    struct xfer *prev, *next;   /* in the engine's queue, running or done list */
+    struct xfer *hprev, *hnext; /* in its host's queue while waiting */
     struct lc_http *h;
     uint64_t id;
     enum xstate state;
@@ -171,11 +175,12 @@ static struct host *host_get(struct lc_http *h, const char *name, bool create)
     return o;
 }
 
-static void host_release(struct lc_http *h, struct host *o)
+/* Free o once nothing runs or waits for it. */
+static void host_maybe_free(struct lc_http *h, struct host *o)
 {
     struct host **pp;
 
-    if (--o->active > 0)
+    if (o->active > 0 || o->qfirst)
         return;
     for (pp = &h->hosts; *pp; pp = &(*pp)->next) {
         if (*pp == o) {
@@ -184,6 +189,36 @@ static void host_release(struct lc_http *h, struct host *o)
             return;
         }
     }
+}
+
+static void host_release(struct lc_http *h, struct host *o)
+{
+    o->active--;
+    host_maybe_free(h, o);
+}
+
+static void host_enqueue(struct host *o, struct xfer *x)
+{
+    x->hnext = NULL;
+    x->hprev = o->qlast;
+    if (o->qlast)
+        o->qlast->hnext = x;
+    else
+        o->qfirst = x;
+    o->qlast = x;
+}
+
+static void host_dequeue(struct host *o, struct xfer *x)
+{
+    if (x->hprev)
+        x->hprev->hnext = x->hnext;
+    else
+        o->qfirst = x->hnext;
+    if (x->hnext)
+        x->hnext->hprev = x->hprev;
+    else
+        o->qlast = x->hprev;
+    x->hprev = x->hnext = NULL;
 }
 
 /* ---- transfers -------------------------------------------------------------------------- */
@@ -264,6 +299,11 @@ static void finish(struct lc_http *h, struct xfer *x, CURLcode rc, bool ran)
         x->host = NULL;
     } else if (x->state == X_QUEUED) {
         list_remove(&h->queue, x);
+        if (x->host) {
+            host_dequeue(x->host, x);
+            host_maybe_free(h, x->host);
+        }
+        x->host = NULL;
     }
     if (ran) {
         long status = 0, conns = 0;
@@ -592,9 +632,9 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 static void start(struct lc_http *h, struct xfer *x, struct host *o)
 {
     list_remove(&h->queue, x);
+    host_dequeue(o, x);
     list_append(&h->running, x);
     x->state = X_RUNNING;
-    x->host = o;
     o->active++;
     h->nrunning++;
     h->stats.started++;
@@ -607,18 +647,20 @@ static void start(struct lc_http *h, struct xfer *x, struct host *o)
     }
 }
 
+/* Start waiting transfers while there is room: each time the oldest one whose host has a free
+ * slot. The hosts are few (the endpoints), so this costs per start what the hosts number, not
+ * what the queue holds. */
 static void start_queued(struct lc_http *h)
 {
-    struct xfer *x = h->queue.first;
-
-    while (x && h->nrunning < h->max_total) {
-        struct xfer *next = x->next;
-        struct host *o = host_get(h, x->hostkey, true);
-        if (!o)
-            finish(h, x, CURLE_OUT_OF_MEMORY, false);
-        else if (o->active < h->max_per_host)
-            start(h, x, o);
-        x = next;
+    while (h->nrunning < h->max_total) {
+        struct host *best = NULL;
+        for (struct host *o = h->hosts; o; o = o->next)
+            if (o->qfirst && o->active < h->max_per_host &&
+                (!best || o->qfirst->id < best->qfirst->id))
+                best = o;
+        if (!best)
+            return;
+        start(h, best->qfirst, best);
     }
 }
 
@@ -968,9 +1010,15 @@ int lc_http_send(struct lc_http *h, const struct lc_http_req *req, uint64_t *id,
         rc = setup_easy(h, x, req);
     if (rc != 0)
         goto out;
+    x->host = host_get(h, x->hostkey, true);
+    if (!x->host) {
+        rc = LC_E_NOMEM;
+        goto out;
+    }
     x->id = h->next_id++;
     x->state = X_QUEUED;
     list_append(&h->queue, x);
+    host_enqueue(x->host, x);
     h->npending++;
     if (id)
         *id = x->id;
