@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages logcanary needs: --build for building, --test adds the real
-# servers and clients the test suite and the demo run (radosgw, aws-cli, botocore).
+# servers and clients the test suite and the demo run (radosgw, aws-cli, botocore), and the
+# browser that renders the HTML report in the tests (chromium, headless).
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libssl-dev zlib1g-dev
             libcjson-dev libevent-dev libexpat1-dev libcmocka-dev)
 test_pkgs=(python3 python3-botocore awscli radosgw ceph-mon ceph-osd ceph-common openssl clang-format
-           iproute2 procps systemd dpkg-dev)
+           iproute2 procps systemd dpkg-dev chromium)
 
 want=("${build_pkgs[@]}")
 case "${1:---build}" in

@@ -44,7 +44,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 {
     const struct lc_opt opts[] = {
         lc_opt_config(&a->config),
-        lc_opt_format(&a->format),
+        lc_opt_report_format(&a->format),
         {.name = "output",
          .letter = 'o',
          .kind = LC_OPT_STRING,
@@ -235,6 +235,8 @@ int lc_cmd_check(int argc, char **argv)
     }
     if (a.format == LC_FORMAT_JSON)
         rc = lc_report_json(out, &obs, &fnd);
+    else if (a.format == LC_FORMAT_HTML)
+        rc = lc_report_html(out, &obs, &fnd);
     else
         rc = lc_report_text(out, &obs, &fnd,
                             !a.output && isatty(fileno(out)) && !getenv("NO_COLOR"));

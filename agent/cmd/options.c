@@ -15,6 +15,8 @@
 #define LONG_VAL    256 /* getopt_long's value for table entry i: LONG_VAL + i */
 
 static const char *const format_words[] = {"text", "json", NULL};
+/* check's reports: the words in the order of enum lc_format */
+static const char *const report_format_words[] = {"text", "json", "html", NULL};
 
 /* By kind: the argument's name in the usage, and what a bad one is told to be. */
 static const char *const kind_value[] = {
@@ -46,6 +48,13 @@ struct lc_opt lc_opt_format(int *to)
                            .kind = LC_OPT_ENUM,
                            .to.index = to,
                            .words = format_words};
+}
+
+struct lc_opt lc_opt_report_format(int *to)
+{
+    struct lc_opt o = lc_opt_format(to);
+    o.words = report_format_words;
+    return o;
 }
 
 struct lc_opt lc_opt_target(const char **to)

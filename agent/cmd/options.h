@@ -82,12 +82,13 @@ struct lc_opt_cmd {
 int lc_opt_parse(const struct lc_opt_cmd *cmd, int argc, char **argv);
 void lc_opt_usage(const struct lc_opt_cmd *cmd, FILE *out);
 
-/* --format text|json, stored as the index of the word. */
-enum lc_format { LC_FORMAT_TEXT = 0, LC_FORMAT_JSON = 1 };
+/* --format text|json (check: text|json|html), stored as the index of the word. */
+enum lc_format { LC_FORMAT_TEXT = 0, LC_FORMAT_JSON = 1, LC_FORMAT_HTML = 2 };
 
 /* The shared options. */
 struct lc_opt lc_opt_config(const char **to);            /* -c, --config FILE, required */
 struct lc_opt lc_opt_format(int *to);                    /* -f, --format text|json */
+struct lc_opt lc_opt_report_format(int *to);             /* -f, --format text|json|html */
 struct lc_opt lc_opt_target(const char **to);            /* -t, --target NAME */
 struct lc_opt lc_opt_verbose(int *to, const char *help); /* -v, --verbose, a count */
 

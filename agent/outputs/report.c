@@ -273,8 +273,7 @@ int lc_report_json(FILE *out, const struct lc_observations *o, const struct lc_f
     return rc;
 }
 
-/* "4m", "2h05m", "3d" — a compact human age. */
-static const char *human_age(long s, char *buf, size_t len)
+const char *lc_report_age(long s, char *buf, size_t len)
 {
     if (s < 0)
         s = 0;
@@ -369,7 +368,7 @@ int lc_report_text(FILE *out, const struct lc_observations *o, const struct lc_f
                     (int)cols[C_REGION].width, s->region, paint(color, st),
                     (int)cols[C_STATUS].width, st, reset, (int)cols[C_NEWEST].width,
                     so->newest_key
-                        ? human_age((long)(o->now - so->newest_delivered), age, sizeof(age))
+                        ? lc_report_age((long)(o->now - so->newest_delivered), age, sizeof(age))
                         : "-",
                     (int)cols[C_OBJECTS].width, n1, (int)cols[C_REQS].width, n2);
         }

@@ -2,18 +2,22 @@
 """`logcanary check` end to end against a real S3 server (radosgw), seeded with realistic
 deliveries by tests/seed/seed_deliveries.py (flow logs, Config, CloudTrail, and WAF in
 aws-waf-logs-* buckets). Every scenario has its own bucket and config; each asserts the JSON
-report's exact statuses, finding codes and the requests spent per stream.
+report's exact statuses, finding codes and the requests spent per stream. One renders the HTML
+report with headless Chromium and checks the DOM it parsed against the JSON report.
 
 The check runs with --now pinned to yesterday 12:00 UTC (and the seeder writes file names
 relative to the same instant), so windows never straddle midnight by accident and request
 counts are exact. LastModified is the real upload time, later than --now: the agent then dates
 a delivery by its file name plus the service's latency allowance, as it does for replays.
 
-    check_scenarios.py            (needs LC_RADOSGW_ENV, LC_BINARY)
+    check_scenarios.py            (needs LC_RADOSGW_ENV, LC_BINARY, and chromium on PATH)
 """
 import datetime
+import html.parser
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -133,6 +137,142 @@ def scenario_stale_and_empty():
     why = inc[0]["evidence"].get("s3:GetEncryptionConfiguration", {}).get("error", "") if inc else ""
     check("stale+empty: the unsupported GetBucketEncryption is named",
           "does not support GetBucketEncryption" in why, why)
+
+
+# ---- the HTML report, as a browser sees it -------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def chromium_render(page, png):
+    """Headless Chromium opens the file page, writes its screenshot to png and returns the DOM it
+    parsed (its serialisation, --dump-dom). Its HOME and profile are in a scratch directory, and
+    it resolves no host name (so nothing leaves the machine). None when chromium is missing."""
+    exe = shutil.which("chromium")
+    if not exe:
+        return None
+    home = lctest.tempdir()
+    p = subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         f"--user-data-dir={home}/profile", "--no-first-run", "--disable-extensions",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--host-resolver-rules=MAP * ~NOTFOUND", f"--screenshot={png}", "--window-size=1400,1000",
+         "--dump-dom", "file://" + page],
+        capture_output=True, text=True, timeout=120, cwd=home,
+        env={"PATH": "/usr/bin:/bin", "HOME": home})
+    if p.returncode != 0:
+        print(p.stderr[-2000:], file=sys.stderr)
+    return p.stdout
+
+
+class MatrixCells(html.parser.HTMLParser):
+    """The stream cells of the matrices as (target, source, account, region, status), the empty
+    cells, the coverage section's attributes, the body's, and any element or attribute that
+    would load something."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = None
+        self.cells, self.empty, self.loads = [], 0, []
+        self.coverage = self.body = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "link", "iframe", "object", "embed", "video", "audio") or \
+                "src" in a or ("href" in a and not a["href"].startswith("#")):
+            self.loads.append((tag, a))
+        if tag == "table" and "matrix" in (a.get("class") or "").split():
+            self.table = a
+        elif tag == "td" and self.table is not None:
+            if "data-status" in a:
+                self.cells.append((self.table.get("data-target"), self.table.get("data-source"),
+                                   a.get("data-account"), a.get("data-region"), a["data-status"]))
+            elif "empty" in (a.get("class") or "").split():
+                self.empty += 1
+        elif tag == "section" and a.get("id") == "coverage":
+            self.coverage = a
+        elif tag == "body":
+            self.body = a
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.table = None
+
+
+def scenario_html_report(key1):
+    """The HTML page of a real check, rendered by Chromium: the healthy bucket (flow logs and
+    CloudTrail, ok) and the stale one (its CloudTrail stale; account 222222222222 never delivered
+    in two regions, so 111111111111 has an empty cell in us-east-1). Each stream has one cell, as
+    Chromium parsed the page, and its status is the JSON report's (never delivered: "never")."""
+    started = time.monotonic()
+    healthy, stale = bucket_name("healthy"), bucket_name("stale")
+    cfg = {"aws": lctest.radosgw_aws(), "targets": [
+        {"name": "healthy", "bucket": healthy, "kms_key_arn": key1,
+         "sources": [src("vpcflowlogs"), src("cloudtrail")]},
+        {"name": "stale", "bucket": stale, "sources": [
+            src("cloudtrail", max_age="20m"),
+            src("cloudtrail", accounts=["222222222222"], regions=[REGION, "us-east-1"],
+                max_age="20m")]}]}
+    args = ["check", "--config", lctest.write_config(cfg), "--now", NOW_ISO, "--no-canary"]
+    work = lctest.tempdir()
+    page, png = os.path.join(work, "report.html"), os.path.join(work, "report.png")
+    pj = lctest.run_agent(*args, "--format", "json")
+    ph = lctest.run_agent(*args, "--format", "html", "--output", page)
+    po = lctest.run_agent(*args, "--format", "html")
+    r = json.loads(pj.stdout)
+    check("html: exit 1 like the JSON report's, nothing on stdout with --output",
+          (pj.returncode, ph.returncode, ph.stdout) == (1, 1, ""),
+          f"{pj.returncode} {ph.returncode} {ph.stderr}")
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    check("html: without --output the same page on stdout", po.stdout == text,
+          f"{len(po.stdout)} vs {len(text)} characters")
+    check("html: a whole HTML5 document",
+          text.startswith("<!DOCTYPE html>\n") and text.rstrip().endswith("</html>"), text[:80])
+    check("html: no secret in the page or the output",
+          not lctest.leaked([lctest.user_keys()[1]], text, ph.stderr, po.stderr))
+    statuses = sorted(s["status"] for s in r["streams"])
+    never = {(f["target"], f["source"], f["account"], f["region"]) for f in r["findings"]
+             if f["code"] == "NEVER_DELIVERED"}
+    check("html: the run has healthy, stale and never-delivered streams",
+          statuses == ["missing", "missing", "ok", "ok", "stale"] and len(never) == 2,
+          (statuses, never))
+
+    c0 = time.monotonic()
+    dom = chromium_render(page, png)
+    c1 = time.monotonic()
+    if not check("html: chromium is installed (packaging/install-deps.sh --test)", dom is not None):
+        return
+    cells = MatrixCells()
+    cells.feed(dom)
+    want = sorted((s["target"], s["source"], s["account"], s["region"],
+                   "never" if s["status"] == "missing" and
+                   (s["target"], s["source"], s["account"], s["region"]) in never
+                   else s["status"]) for s in r["streams"])
+    check("html: one cell per stream in the DOM Chromium built",
+          len(cells.cells) == len(r["streams"]) == 5, (len(cells.cells), len(r["streams"])))
+    check("html: each cell's data-status is the JSON report's status", sorted(cells.cells) == want,
+          (sorted(cells.cells), want))
+    check("html: one empty cell (111111111111 in us-east-1 of the stale bucket)",
+          cells.empty == 1, cells.empty)
+    cov = cells.coverage or {}
+    got = {k: int(cov.get("data-" + k.replace("never_delivered", "never").replace("_", "-"), -1))
+           for k in r["coverage"]}
+    check("html: the coverage numbers are the JSON report's", got == r["coverage"],
+          (got, r["coverage"]))
+    check("html: the overall status", (cells.body or {}).get("data-status") == r["status"],
+          cells.body)
+    check("html: nothing that would load a resource", cells.loads == [], cells.loads[:3])
+    magic, size = b"", 0
+    if os.path.exists(png):
+        size = os.path.getsize(png)
+        with open(png, "rb") as f:
+            magic = f.read(8)
+    # A blank 1400x1000 screenshot is a few kilobytes; the page's colours and text make more.
+    check("html: Chromium's screenshot is a PNG of some substance",
+          magic == PNG_MAGIC and size > 20000, (magic, size))
+    print(f"     html: page {len(text)} bytes, screenshot {size} bytes; Chromium {c1 - c0:.1f}s, "
+          f"the scenario {time.monotonic() - started:.1f}s")
 
 
 def scenario_damaged():
@@ -763,6 +903,7 @@ def main():
     key1, key2 = ENV["LC_KMS_KEY_1"], ENV["LC_KMS_KEY_2"]
     scenario_healthy(key1)
     scenario_stale_and_empty()
+    scenario_html_report(key1)
     scenario_damaged()
     scenario_parquet_and_org_trail()
     scenario_denied_reads()

@@ -41,6 +41,10 @@ expect "unknown flag exits 2" 2 "$bin" --frobnicate
 expect "check without --config exits 2" 2 "$bin" check
 expect "check with an unknown flag exits 2" 2 "$bin" check --config x.json --bogus
 expect "check with a bad --format exits 2" 2 "$bin" check --config x.json --format xml
+expect "check --help exits 0" 0 "$bin" check --help
+contains "check offers the html report" "$work/out" "--format text|json|html"
+expect "preflight has no html report" 2 "$bin" preflight --config x.json --format html
+contains "preflight names its formats" "$work/err" "--format: expected text or json, not 'html'"
 expect "check with a missing file exits 2" 2 "$bin" check --config "$work/none.json"
 printf '{"targets":[{"name":"t","bucket":"lc-logs","sources":[{"type":"cloudtrail","accounts":["111111111111"],"regions":["ap-northeast-1"],"max_age":"soon"}]}]}' >"$work/bad.json"
 expect "invalid config exits 2" 2 "$bin" check --config "$work/bad.json"
