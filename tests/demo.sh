@@ -6,18 +6,24 @@
 #   tests/demo.sh            (as root on a fresh Debian 12 machine: installs what it needs)
 #   tests/demo.sh --json     the JSON report instead of the text one
 #   tests/demo.sh --metrics FILE   also write the Prometheus metrics file there
+#   tests/demo.sh --html FILE      also write the HTML coverage page there
 #
 # The broken stream is the classic silent failure: VPC flow logs of a member account stopped
 # arriving three hours ago (in AWS: the key policy lacks delivery.logs.amazonaws.com) while
 # CloudTrail and Config keep delivering. Beside the archive, AWS WAF logs: a healthy web ACL
 # bucket, and WAF logs expected in a security bucket whose name WAF refuses (it logs only to
 # buckets named aws-waf-logs-*), so they can never arrive.
+#
+# Nobody lists the flow-log accounts: they are the accounts of the organization's Workloads unit,
+# read from AWS Organizations (a signature-verifying stand-in, like KMS below). One of them,
+# "payments", joined ten days ago and never delivered anything; a suspended one is not expected.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${LC_DEMO_BUILD:-$top/build-demo}
 format=text
 metrics=()
+html=
 while [[ $# -gt 0 ]]; do
     case $1 in
     --json) format=json ;;
@@ -25,8 +31,12 @@ while [[ $# -gt 0 ]]; do
         metrics=(--metrics-file "$(realpath -m "$2")")
         shift
         ;;
+    --html)
+        html=$(realpath -m "$2")
+        shift
+        ;;
     *)
-        echo "usage: $0 [--json] [--metrics FILE]" >&2
+        echo "usage: $0 [--json] [--metrics FILE] [--html FILE]" >&2
         exit 2
         ;;
     esac
@@ -94,7 +104,24 @@ policy = {"Version": "2012-10-17", "Id": "key-consolepolicy-3", "Statement": [
                                                       "trail/aws-controltower-BaselineCloudTrail"},
                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
                                   f"arn:aws:cloudtrail:*:{acct}:trail/*"}}}]}
+now = int(__import__("time").time())
+org = {"organization": {"Id": "o-demo12345ab", "MasterAccountId": acct},
+       "root": {"Id": "r-demo", "Name": "Root"},
+       "ous": [{"Id": "ou-demo-workload", "Name": "Workloads"},
+               {"Id": "ou-demo-security", "Name": "Security"}],
+       "accounts": [
+           {"Id": "111111111111", "Name": "management", "JoinedTimestamp": now - 900 * 86400,
+            "parent": "ou-demo-security"},
+           {"Id": "210987654321", "Name": "log-archive", "JoinedTimestamp": now - 800 * 86400,
+            "parent": "ou-demo-security"},
+           {"Id": "222222222222", "Name": "orders", "JoinedTimestamp": now - 400 * 86400,
+            "parent": "ou-demo-workload"},
+           {"Id": "444444444444", "Name": "payments", "JoinedTimestamp": now - 10 * 86400,
+            "parent": "ou-demo-workload"},
+           {"Id": "555555555555", "Name": "legacy-batch", "Status": "SUSPENDED",
+            "JoinedTimestamp": now - 1500 * 86400, "parent": "ou-demo-workload"}]}
 json.dump({"region": "us-east-1", "account": acct, "credentials": {ak: {"secret": sk}},
+           "organizations": org,
            "operations": {
                "kms.DescribeKey": {"body": {"KeyMetadata": {
                    "AWSAccountId": acct, "KeyId": arn.rsplit("/", 1)[1], "Arn": arn,
@@ -113,7 +140,9 @@ read -r _ kms_port <"$work/fixture.out" # "LISTENING <port>", once it accepts co
 cat >"$work/logcanary.json" <<EOF
 {
   "aws": { "region": "$LC_S3_REGION", "endpoint": "$LC_S3_ENDPOINT", "path_style": true,
-           "endpoints": { "kms": "http://127.0.0.1:$kms_port" } },
+           "endpoints": { "kms": "http://127.0.0.1:$kms_port",
+                          "organizations": "http://127.0.0.1:$kms_port" } },
+  "state_dir": "$work/state",
   "targets": [{
     "name": "log-archive",
     "bucket": "$archive",
@@ -124,8 +153,8 @@ cat >"$work/logcanary.json" <<EOF
         "org_id": "$org", "max_age": "20m" },
       { "type": "config", "accounts": ["111111111111"], "regions": ["ap-northeast-1"],
         "max_age": "7h" },
-      { "type": "vpcflowlogs", "accounts": ["222222222222"], "regions": ["ap-northeast-1"],
-        "max_age": "30m" }
+      { "type": "vpcflowlogs", "accounts": "organization", "include_ous": ["ou-demo-workload"],
+        "regions": ["ap-northeast-1"], "max_age": "30m" }
     ]
   }, {
     "name": "waf-logs",
@@ -153,9 +182,16 @@ AWS_ACCESS_KEY_ID=$LC_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LC_S3_SECRET_KEY \
     "$build/logcanary" check --config "$work/logcanary.json" --format "$format" \
     "${metrics[@]}" || rc=$?
 echo >&2
+if [[ -n $html ]]; then
+    AWS_ACCESS_KEY_ID=$LC_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$LC_S3_SECRET_KEY \
+        AWS_EC2_METADATA_DISABLED=true \
+        "$build/logcanary" check --config "$work/logcanary.json" --format html \
+        --output "$html" >/dev/null 2>&1 || true
+    echo "the HTML coverage page: $html" >&2
+fi
 if [[ $rc == 1 ]]; then
-    echo "logcanary exited 1 (problems found): the broken flow-log stream and the WAF logs that" \
-        "can never reach their bucket were caught." >&2
+    echo "logcanary exited 1 (problems found): the broken flow logs, the account that never" \
+        "delivered, and the WAF logs that can never reach their bucket were caught." >&2
     exit 0
 fi
 echo "unexpected: logcanary exited $rc (expected 1: two broken streams)" >&2

@@ -162,8 +162,11 @@ static struct lc_finding *never_delivered(struct lc_findings *f, const struct lc
     struct lc_finding *it;
 
     lc_expected_by_text(s->expected_by, by, sizeof(by));
-    if (a && a->joined)
-        fmt_age((long)(o->now - a->joined), age, sizeof(age));
+    if (a && a->joined) { /* coarse: days, or hours within two days */
+        long ago = (long)(o->now - a->joined);
+        snprintf(age, sizeof(age), ago >= 2 * 86400 ? "%ld days ago" : "%ld hours ago",
+                 ago >= 2 * 86400 ? ago / 86400 : (ago < 0 ? 0 : ago / 3600));
+    }
     it = add(f, LC_F_NEVER_DELIVERED, young ? LC_SEV_WARNING : LC_SEV_CRITICAL, s->target, s,
              "%s: never delivered: nothing at all under s3://%s/%s%s%s%s%s%s (expected by %s)",
              s->id, s->target->bucket, s->base, a && a->name ? "; account \"" : "",
